@@ -1,0 +1,207 @@
+"""Turn the raw text of one Zeek column into a typed Arrow array.
+
+Every conversion returns the array and the number of values that did not parse; those
+become null and are reported, never raised, because one bad value must not lose a file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .escapes import unescape_json_array, unescape_tsv_array
+
+TIME = pa.timestamp("us", tz="UTC")
+INTERVAL = pa.duration("us")
+
+_SCALARS: dict[str, pa.DataType] = {
+    "time": TIME,
+    "interval": INTERVAL,
+    "count": pa.uint64(),
+    "int": pa.int64(),
+    "port": pa.uint16(),
+    "double": pa.float64(),
+    "bool": pa.bool_(),
+    "addr": pa.dictionary(pa.int32(), pa.string()),
+    "enum": pa.dictionary(pa.int32(), pa.string()),
+}
+_CONTAINER = re.compile(r"^(?:set|vector|table)\[(.+)\]$")
+_EPOCH_TEXT = re.compile(r"^(-?)(\d+)(?:\.(\d*))?$")
+_FAST_EPOCH = r"^-?\d+\.\d{6}$"
+_MILLIS_ABOVE = 10**11  # epoch seconds this large are in the year 5138: the value is in ms
+
+
+def element_type(ztype: str) -> str | None:
+    """Return the element type of a container type, or None for a scalar."""
+    match = _CONTAINER.match(ztype)
+    return match.group(1) if match else None
+
+
+def arrow_type(ztype: str) -> pa.DataType:
+    """Return the Arrow type zeekcert gives a column of Zeek type ``ztype``."""
+    inner = element_type(ztype)
+    if inner is not None:
+        elem = arrow_type(inner)
+        return pa.list_(pa.string() if pa.types.is_dictionary(elem) else elem)
+    return _SCALARS.get(ztype, pa.string())
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The separator and markers a TSV header declares."""
+
+    set_separator: str = ","
+    empty: str = "(empty)"
+    unset: str = "-"
+
+
+def _mask(arr: pa.Array, text: str) -> pa.Array:
+    return pc.fill_null(pc.equal(arr, text), False)
+
+
+def from_tsv(ztype: str, raw: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
+    """Convert a TSV string column to its typed array."""
+    unset = _mask(raw, markers.unset)
+    if element_type(ztype) is not None:
+        return _tsv_list(ztype, raw, unset, markers)
+    values = pc.if_else(unset, pa.scalar(None, pa.string()), raw)
+    if ztype in ("string", "addr", "enum", "subnet", "pattern") or ztype not in _SCALARS:
+        empty = _mask(values, markers.empty)
+        values = pc.if_else(empty, "", values)
+        return _finish_text(ztype, unescape_tsv_array(values)), 0
+    return _scalar_from_text(ztype, values)
+
+
+def _finish_text(ztype: str, values: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(arrow_type(ztype)):
+        return pc.dictionary_encode(values)
+    return values
+
+
+def _scalar_from_text(ztype: str, values: pa.Array) -> tuple[pa.Array, int]:
+    """Parse numbers, booleans and times written as text."""
+    if ztype in ("time", "interval"):
+        micros, bad = epoch_text_to_micros(values)
+        return micros.cast(_SCALARS[ztype]), bad
+    if ztype == "bool":
+        parsed = pc.if_else(_mask(values, "T"), True, pc.if_else(_mask(values, "F"), False, None))
+        return parsed, _count_new_nulls(values, parsed)
+    return cast_lenient(values, _SCALARS[ztype])
+
+
+def _count_new_nulls(before: pa.Array, after: pa.Array) -> int:
+    return int(after.null_count - before.null_count)
+
+
+def cast_lenient(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, int]:
+    """Cast, turning each value that does not convert into null and counting it."""
+    try:
+        return pc.cast(values, target), 0
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out = []
+    for value in values.to_pylist():
+        try:
+            out.append(None if value is None else pa.scalar(value).cast(target).as_py())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError):
+            out.append(None)
+    parsed = pa.array(out, type=target)
+    return parsed, _count_new_nulls(values, parsed)
+
+
+def epoch_text_to_micros(values: pa.Array) -> tuple[pa.Array, int]:
+    """Parse ``1521911720.615923``-style text to exact integer microseconds, never via float."""
+    fast = pc.match_substring_regex(values, _FAST_EPOCH)
+    if pc.all(fast).as_py() is not False:
+        digits = pc.replace_substring(values, ".", "", max_replacements=1)
+        return pc.cast(digits, pa.int64()), 0
+    parsed = pa.array([_text_to_micros(v) for v in values.to_pylist()], type=pa.int64())
+    return parsed, _count_new_nulls(values, parsed)
+
+
+def _text_to_micros(text: str | None) -> int | None:
+    match = _EPOCH_TEXT.match(text) if text is not None else None
+    if match is None:
+        return None
+    sign, whole, frac = match.groups()
+    micros = int(whole) * 1_000_000 + int((frac or "").ljust(6, "0")[:6])
+    return -micros if sign else micros
+
+
+def _tsv_list(ztype: str, raw: pa.Array, unset: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
+    """Split a container column on the set separator, honouring ``(empty)`` and unset."""
+    inner = element_type(ztype) or "string"
+    blank = pc.or_(unset, _mask(raw, markers.empty))
+    split = pc.split_pattern(pc.if_else(blank, "", raw), markers.set_separator)
+    lengths = pc.if_else(blank, 0, pc.list_value_length(split))
+    parents = pc.list_parent_indices(split)
+    keep = pc.invert(pc.take(blank, parents))
+    elements = pc.filter(pc.list_flatten(split), keep)
+    elements, bad = from_tsv(inner, elements, Markers("\x00", markers.empty, markers.unset))
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(lengths).cast(pa.int32())])
+    if pa.types.is_dictionary(elements.type):
+        elements = elements.dictionary_decode()
+    return pa.ListArray.from_arrays(offsets, elements, mask=unset), bad
+
+
+def from_json(ztype: str, arr: pa.Array) -> tuple[pa.Array, int]:
+    """Convert a column as pyarrow's JSON reader inferred it to zeekcert's type."""
+    inner = element_type(ztype)
+    if inner is not None:
+        return _json_list(inner, arr)
+    if ztype in ("time", "interval"):
+        micros, bad = json_time_to_micros(arr)
+        return micros.cast(_SCALARS[ztype]), bad
+    target = arrow_type(ztype)
+    if pa.types.is_string(target) or pa.types.is_dictionary(target):
+        text, bad = (arr, 0) if pa.types.is_string(arr.type) else cast_lenient(arr, pa.string())
+        return _finish_text(ztype, unescape_json_array(text)), bad
+    if pa.types.is_string(arr.type) and ztype == "bool":
+        return _scalar_from_text(ztype, arr)
+    return cast_lenient(arr, target)
+
+
+def _json_list(inner: str, arr: pa.Array) -> tuple[pa.Array, int]:
+    if not (pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type)):
+        if pa.types.is_null(arr.type):
+            return pa.nulls(len(arr), arrow_type(f"vector[{inner}]")), 0
+        return pa.nulls(len(arr), arrow_type(f"vector[{inner}]")), len(arr) - arr.null_count
+    values, bad = from_json(inner, arr.values)
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    offsets = arr.offsets
+    return pa.ListArray.from_arrays(offsets, values, mask=arr.is_null()), bad
+
+
+def json_time_to_micros(arr: pa.Array) -> tuple[pa.Array, int]:
+    """Convert epoch seconds, epoch milliseconds or ISO 8601 text to integer microseconds."""
+    kind = arr.type
+    if pa.types.is_null(kind):
+        return pa.nulls(len(arr), pa.int64()), 0
+    if pa.types.is_timestamp(kind):
+        return pc.cast(pc.cast(arr, pa.timestamp("us", tz="UTC")), pa.int64()), 0
+    if pa.types.is_floating(kind):
+        return pc.cast(pc.round(pc.multiply(arr, 1e6)), pa.int64()), 0
+    if pa.types.is_integer(kind):
+        return _integer_epoch(arr)
+    if pa.types.is_string(kind):
+        return _text_time(arr)
+    return pa.nulls(len(arr), pa.int64()), len(arr) - arr.null_count
+
+
+def _integer_epoch(arr: pa.Array) -> tuple[pa.Array, int]:
+    """Whole-second or millisecond integers; TS_MILLIS_UNSIGNED wraps negatives past 2**63."""
+    values = [None if v is None else (v - 2**64 if v >= 2**63 else v) for v in arr.to_pylist()]
+    biggest = max((abs(v) for v in values if v is not None), default=0)
+    scale = 1000 if biggest >= _MILLIS_ABOVE else 1_000_000
+    return pa.array([None if v is None else v * scale for v in values], pa.int64()), 0
+
+
+def _text_time(arr: pa.Array) -> tuple[pa.Array, int]:
+    try:
+        return pc.cast(pc.cast(arr, TIME), pa.int64()), 0
+    except pa.ArrowInvalid:
+        return epoch_text_to_micros(arr)

@@ -1,0 +1,76 @@
+"""Arrow tables to pandas DataFrames with the dtypes analysts expect, and table unions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_NULLABLE: dict[pa.DataType, object] = {
+    pa.uint64(): pd.UInt64Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.float64(): pd.Float64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+    pa.string(): pd.StringDtype("pyarrow"),
+    pa.large_string(): pd.StringDtype("pyarrow"),
+}
+
+
+def _dtype_for(arrow: pa.DataType) -> object | None:
+    """Nullable pandas dtypes; Arrow lists for containers; None keeps pandas' default."""
+    if pa.types.is_list(arrow) or pa.types.is_large_list(arrow) or pa.types.is_null(arrow):
+        return pd.ArrowDtype(arrow)
+    return _NULLABLE.get(arrow)
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Convert to pandas: times are datetime64[us, UTC], addresses and enums categorical."""
+    frame = table.to_pandas(types_mapper=_dtype_for, coerce_temporal_nanoseconds=False,
+                            self_destruct=False)
+    return frame
+
+
+def concat_tables(tables: list[pa.Table]) -> pa.Table:
+    """Union tables by column name; a column missing from one table is null there."""
+    tables = [t for t in tables if t.num_columns]
+    if not tables:
+        return pa.table({})
+    if len(tables) == 1:
+        return tables[0]
+    tables = _harmonise(tables)
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _harmonise(tables: list[pa.Table]) -> list[pa.Table]:
+    """Where files disagree on a column's type, fall back to text for that column."""
+    seen: dict[str, pa.DataType] = {}
+    clash: set[str] = set()
+    for table in tables:
+        for f in table.schema:
+            kind = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
+            if pa.types.is_null(kind):
+                continue
+            if seen.setdefault(f.name, kind) != kind:
+                clash.add(f.name)
+    if not clash:
+        return [_plain_dictionaries(t) for t in tables]
+    return [_plain_dictionaries(_as_text(t, clash)) for t in tables]
+
+
+def _plain_dictionaries(table: pa.Table) -> pa.Table:
+    """Give every dictionary column the same index type so they concatenate."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type) and f.type != pa.dictionary(pa.int32(), pa.string()):
+            table = table.set_column(i, f.name, pc.cast(table.column(i), pa.dictionary(
+                pa.int32(), pa.string())))
+    return table
+
+
+def _as_text(table: pa.Table, names: set[str]) -> pa.Table:
+    for i, f in enumerate(table.schema):
+        if f.name in names and not pa.types.is_string(f.type):
+            table = table.set_column(i, f.name, pc.cast(table.column(i), pa.string()))
+    return table

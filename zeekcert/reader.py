@@ -1,0 +1,153 @@
+"""Read one Zeek log file, whatever its format and compression, into a typed table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from .blocks import Tail, line_blocks
+from .errors import ZeekLogError
+from .frames import concat_tables, to_pandas
+from .jsonlog import JsonParser
+from .names import kind_from_name
+from .report import FileReport, FileStatus
+from .source import Stream, open_stream
+from .tsv import BTEST_LINE, TsvParser, empty_table, sniff_prefix
+
+_ZEEKISH = {"ts", "uid", "id.orig_h", "fingerprint", "host", "_path"}
+
+
+def read_log(path: str | Path, columns: list[str] | None = None, strict: bool = False) -> pd.DataFrame:
+    """Read one Zeek log into a typed DataFrame; its FileReport is in ``df.attrs['zeekcert']``."""
+    table, report = read_table(path, columns=columns, strict=strict)
+    frame = to_pandas(table)
+    frame.attrs["zeekcert"] = report
+    return frame
+
+
+def read_table(path: str | Path, columns: list[str] | None = None,
+               strict: bool = False) -> tuple[pa.Table, FileReport]:
+    """Read one file into a single Arrow table and its report."""
+    report = FileReport(str(path))
+    table = concat_tables(list(iter_tables(path, report, columns=columns)))
+    check(report, strict)
+    return table, report
+
+
+def check(report: FileReport, strict: bool) -> None:
+    """With ``strict``, raise ZeekLogError for any file that was not read cleanly."""
+    if strict and report.status not in (FileStatus.OK, FileStatus.EMPTY):
+        line = report.skipped_lines[0] if report.skipped_lines else None
+        raise ZeekLogError(f"{report.status}: {report.message}", report.path, line)
+
+
+def iter_tables(path: str | Path, report: FileReport,
+                columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """Yield typed tables of at most one block each, filling ``report`` as it goes.
+
+    Never raises for bad content: an unreadable or foreign file gets its status and
+    yields nothing. The last table is always followed by at least one (maybe empty) table.
+    """
+    report.kind = kind_from_name(path)
+    try:
+        stream = open_stream(path)
+        report.compression = stream.compression
+        yield from _parse(stream, report, columns)
+    except ZeekLogError as exc:
+        report.status, report.message = FileStatus.UNREADABLE, exc.message
+    report.finish()
+
+
+def _parse(stream: Stream, report: FileReport, columns: list[str] | None) -> Iterator[pa.Table]:
+    tail = Tail()
+    blocks = line_blocks(stream, tail)
+    first = next(blocks, None)
+    parser, consumed = _choose_parser(first if first is not None else tail.data, report, columns)
+    produced = False
+    if parser is not None:
+        parser.line = consumed + 1
+        first = _drop_lines(first, consumed)
+        for block in _chain(first, blocks):
+            for table in parser.feed(block):
+                produced = True
+                yield table
+        _finish_tail(tail, parser, report)
+    if stream.truncated:
+        report.truncated = True
+        report.message = report.message or stream.error or "truncated"
+    if not produced and report.status is not FileStatus.NOT_ZEEK:
+        header = parser.header if isinstance(parser, TsvParser) else None
+        yield empty_table(report.kind, header, columns)
+
+
+def _drop_lines(block: bytes | None, count: int) -> bytes | None:
+    for _ in range(count):
+        if block:
+            block = block[block.find(b"\n") + 1:] if b"\n" in block else b""
+    return block
+
+
+def _chain(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first is not None:
+        yield first
+        yield from rest
+
+
+Parser = TsvParser | JsonParser
+
+
+def _choose_parser(head: bytes, report: FileReport,
+                   columns: list[str] | None) -> tuple[Parser | None, int]:
+    """Decide TSV or JSON from the first lines; returns the parser and the lines it consumed.
+
+    A ``### BTest`` first line is consumed, and so is the column-name line of Zeek's
+    ``tsv`` mode. Anything that is neither a Zeek header nor JSON is not a Zeek log.
+    """
+    if not head:
+        return None, 0
+    if b"\x00" in head[:4096]:
+        return _foreign(report, "binary content"), 0
+    lines = head[:65536].split(b"\n", 2)
+    btest = int(lines[0].startswith(BTEST_LINE) and len(lines) > 1)
+    first = lines[btest]
+    if first.lstrip().startswith(b"{"):
+        report.format = "json"
+        return JsonParser(report, columns), btest
+    report.format = "tsv"
+    prefix = sniff_prefix(first) or (b"#" if first.startswith(b"#") else None)
+    if prefix is not None:
+        return TsvParser(report, prefix, columns), btest
+    if _looks_like_field_names(first):
+        parser = TsvParser(report, b"#", columns)
+        parser.bare_header(first)
+        return parser, btest + 1
+    if b"\n#separator " in head[:65536]:  # Zeek logs pasted after other text
+        return TsvParser(report, b"#", columns), btest
+    return _foreign(report, "first line is neither a Zeek header nor JSON"), 0
+
+
+def _looks_like_field_names(line: bytes) -> bool:
+    try:
+        names = set(line.rstrip(b"\r").decode("utf-8").split("\t"))
+    except UnicodeDecodeError:
+        return False
+    return bool(names & _ZEEKISH)
+
+
+def _foreign(report: FileReport, why: str) -> None:
+    report.status, report.message, report.format = FileStatus.NOT_ZEEK, why, None
+    return None
+
+
+def _finish_tail(tail: Tail, parser: TsvParser | JsonParser, report: FileReport) -> None:
+    """Count an unterminated last line as a partial line; a bare ``#close`` is fine."""
+    data = tail.data.rstrip(b"\r")
+    if not data.strip():
+        return
+    if isinstance(parser, TsvParser) and data.startswith(parser.header.prefix):
+        return
+    report.skip(parser.line, "partial last line (no newline)")
+    report.truncated = True

@@ -1,0 +1,124 @@
+"""What the loader read from each file: kind, format, rows, skipped lines and a status."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pandas as pd
+
+MAX_LINES_LISTED = 100  # skipped line numbers kept per file; the count is always exact
+
+
+class FileStatus(StrEnum):
+    """The outcome of reading one file, worst first in ``SEVERITY``."""
+
+    OK = "ok"
+    EMPTY = "empty"
+    TRUNCATED = "truncated"
+    RAGGED = "ragged"
+    UNREADABLE = "unreadable"
+    NOT_ZEEK = "not_zeek"
+
+    @property
+    def description(self) -> str:
+        """One line saying what the status means."""
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS = {
+    FileStatus.OK: "every line was read",
+    FileStatus.EMPTY: "a zero-byte or header-only file: no rows, full schema",
+    FileStatus.TRUNCATED: "the file is cut off: compressed stream or last line incomplete",
+    FileStatus.RAGGED: "some lines had the wrong number of fields or were not JSON, and were skipped",
+    FileStatus.UNREADABLE: "the file could not be opened or read",
+    FileStatus.NOT_ZEEK: "the content is neither Zeek TSV nor Zeek JSON",
+}
+
+
+@dataclass
+class FileReport:
+    """The load record of one file; ``skipped_lines`` lists where lines were dropped."""
+
+    path: str
+    kind: str | None = None
+    format: str | None = None
+    compression: str | None = None
+    rows: int = 0
+    skipped: int = 0
+    skipped_lines: list[int] = field(default_factory=list)
+    bad_values: Counter[str] = field(default_factory=Counter)
+    truncated: bool = False
+    status: FileStatus = FileStatus.OK
+    message: str = ""
+
+    def skip(self, line: int, reason: str) -> None:
+        """Count one dropped line, remembering where it was and the first reason."""
+        self.skipped += 1
+        if len(self.skipped_lines) < MAX_LINES_LISTED:
+            self.skipped_lines.append(line)
+        if not self.message:
+            self.message = f"line {line}: {reason}"
+
+    def finish(self) -> FileReport:
+        """Settle the status from what was counted; the worst finding wins."""
+        if self.status in (FileStatus.UNREADABLE, FileStatus.NOT_ZEEK):
+            return self
+        if self.truncated:
+            self.status = FileStatus.TRUNCATED
+        elif self.skipped:
+            self.status = FileStatus.RAGGED
+        elif self.rows == 0:
+            self.status = FileStatus.EMPTY
+        else:
+            self.status = FileStatus.OK
+        return self
+
+
+@dataclass
+class LoadReport:
+    """The record of a whole load: one FileReport per file, in the order they were found."""
+
+    files: list[FileReport] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per file, for a notebook."""
+        rows = [
+            {
+                "path": f.path,
+                "kind": f.kind,
+                "format": f.format,
+                "compression": f.compression,
+                "rows": f.rows,
+                "skipped": f.skipped,
+                "skipped_lines": list(f.skipped_lines),
+                "bad_values": sum(f.bad_values.values()),
+                "status": str(f.status),
+                "message": f.message,
+            }
+            for f in self.files
+        ]
+        return pd.DataFrame(rows, columns=list(_FRAME_COLUMNS))
+
+    def counts(self) -> Counter[str]:
+        """Files per status."""
+        return Counter(str(f.status) for f in self.files)
+
+    @property
+    def problems(self) -> list[FileReport]:
+        """The files that were not read cleanly."""
+        return [f for f in self.files if f.status not in (FileStatus.OK, FileStatus.EMPTY)]
+
+    def rows_by_kind(self) -> Counter[str]:
+        """Rows read per log kind."""
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total[f.kind or "?"] += f.rows
+        return total
+
+
+_FRAME_COLUMNS = (
+    "path", "kind", "format", "compression", "rows", "skipped",
+    "skipped_lines", "bad_values", "status", "message",
+)

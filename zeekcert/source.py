@@ -1,0 +1,122 @@
+"""Open a file and yield its decompressed bytes, recognising the compression by its magic bytes."""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+
+from .errors import ZeekLogError
+
+READ_SIZE = 1 << 20  # compressed bytes per read; each yields a few MiB of text
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+
+
+def sniff_compression(head: bytes) -> str:
+    """Return ``gzip``, ``bz2``, ``xz``, ``zstd`` or ``none`` from a file's first bytes."""
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    return "none"
+
+
+@dataclass
+class Stream:
+    """The decompressed content of one file, read in chunks; ``truncated`` is set at the end."""
+
+    path: Path
+    compression: str
+    truncated: bool = False
+    error: str | None = None
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield decompressed chunks; a cut-off compressed stream sets ``truncated``."""
+        try:
+            with open(self.path, "rb") as raw:
+                yield from _DECODERS[self.compression](self, raw)
+        except OSError as exc:
+            raise ZeekLogError(f"cannot read: {exc.strerror or exc}", self.path) from exc
+
+
+def open_stream(path: str | Path) -> Stream:
+    """Open ``path`` and recognise its compression; raises ZeekLogError if it cannot be read."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(8)
+    except OSError as exc:
+        raise ZeekLogError(f"cannot read: {exc.strerror or exc}", path) from exc
+    return Stream(path, sniff_compression(head))
+
+
+def _plain(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    while block := raw.read(READ_SIZE * 4):
+        yield block
+
+
+def _incremental(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    """Decompress with a stdlib decompressor, following concatenated members to the end."""
+    decoder = make()
+    pending = b""
+    while True:
+        data = pending or raw.read(READ_SIZE)
+        pending = b""
+        if not data:
+            break
+        try:
+            out = decoder.decompress(data)
+        except (zlib.error, OSError, EOFError, lzma.LZMAError) as exc:
+            stream.truncated, stream.error = True, f"corrupt {stream.compression} data: {exc}"
+            return
+        if out:
+            yield out
+        if decoder.eof:
+            pending = decoder.unused_data
+            if not pending and not (pending := raw.read(READ_SIZE)):
+                return
+            decoder = make()  # the next member of a multi-member file
+    stream.truncated = True
+    stream.error = f"{stream.compression} stream ends before its end marker"
+
+
+def _gzip(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    return _incremental(lambda: zlib.decompressobj(wbits=31), stream, raw)
+
+
+def _bz2(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    return _incremental(bz2.BZ2Decompressor, stream, raw)
+
+
+def _xz(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    return _incremental(lzma.LZMADecompressor, stream, raw)
+
+
+def _zstd(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    """Decompress zstd with pyarrow's codec; the standard library of Python 3.11 has none."""
+    try:
+        with pa.input_stream(raw, compression="zstd") as source:
+            while block := source.read(READ_SIZE * 4):
+                yield block
+    except (OSError, pa.ArrowException) as exc:
+        stream.truncated, stream.error = True, f"corrupt or cut-off zstd data: {exc}"
+
+
+_DECODERS: dict[str, Callable[[Stream, BinaryIO], Iterator[bytes]]] = {
+    "none": _plain,
+    "gzip": _gzip,
+    "bz2": _bz2,
+    "xz": _xz,
+    "zstd": _zstd,
+}

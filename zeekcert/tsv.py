@@ -1,0 +1,218 @@
+"""Parse Zeek's TSV ("ASCII") format: header blocks, data segments and ragged rows.
+
+A line is a header line only when it starts with the meta prefix: Zeek escapes a data
+line's leading ``#`` as ``\\x23``, so ``#`` elsewhere is data. Quotes are never special.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from . import columns as col
+from .report import FileReport
+from .schema import layout, zeek_type
+
+_ESCAPED = re.compile(r"\\x([0-9a-fA-F]{2})")
+_PREFIXED_SEPARATOR = re.compile(rb"^(.{1,16}?)separator (\S+)\r?$")
+BTEST_LINE = b"### BTest"
+
+
+def _decode_meta(text: str) -> str:
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+@dataclass
+class Header:
+    """The settings of one TSV header block."""
+
+    prefix: bytes = b"#"
+    separator: str = "\t"
+    markers: col.Markers = field(default_factory=col.Markers)
+    path: str | None = None
+    fields: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+
+    def type_of(self, name: str, kind: str | None) -> str:
+        """Return a field's Zeek type: declared in the header, else built in, else string."""
+        if name in self.fields and len(self.types) == len(self.fields):
+            return self.types[self.fields.index(name)]
+        return zeek_type(kind, name) or "string"
+
+
+def sniff_prefix(first_line: bytes) -> bytes | None:
+    """Return the meta prefix if ``first_line`` is a ``#separator`` line, with any prefix."""
+    match = _PREFIXED_SEPARATOR.match(first_line)
+    return match.group(1) if match else None
+
+
+class TsvParser:
+    """Turns blocks of whole lines into typed Arrow tables, one per data segment."""
+
+    def __init__(self, report: FileReport, prefix: bytes, columns: list[str] | None = None):
+        self.report = report
+        self.header = Header(prefix=prefix)
+        self.selected = columns
+        self.line = 1  # number of the next line to read
+        self.kind: str | None = report.kind
+
+    def bare_header(self, line: bytes) -> None:
+        """Take a first line of plain column names, as Zeek's ``tsv`` mode writes."""
+        self.header.fields = line.rstrip(b"\r").decode("utf-8", "replace").split("\t")
+        self.header.types = [self.header.type_of(n, self.kind) for n in self.header.fields]
+
+    def feed(self, block: bytes) -> Iterator[pa.Table]:
+        """Parse a block of whole lines, yielding one typed table per data segment."""
+        prefix = b"\n" + self.header.prefix
+        pos = 0
+        while pos < len(block):
+            if block.startswith(self.header.prefix, pos):
+                end = block.index(b"\n", pos)
+                self._meta(block[pos:end])
+                self.line += 1
+                pos = end + 1
+                continue
+            nxt = block.find(prefix, pos)
+            end = len(block) if nxt < 0 else nxt + 1
+            yield from self._segment(block[pos:end])
+            pos = end
+
+    def _meta(self, line: bytes) -> None:
+        """Apply one header line; unknown keys (``#open``, ``#close``, ``### BTest``) are ignored."""
+        text = line[len(self.header.prefix):].rstrip(b"\r").decode("utf-8", "replace")
+        if text.startswith("separator "):
+            self.header = Header(prefix=self.header.prefix, separator=_decode_meta(text[10:]))
+            return
+        key, _, value = text.partition(self.header.separator)
+        value = _decode_meta(value)
+        h = self.header
+        if key == "set_separator":
+            h.markers = col.Markers(value, h.markers.empty, h.markers.unset)
+        elif key == "empty_field":
+            h.markers = col.Markers(h.markers.set_separator, value, h.markers.unset)
+        elif key == "unset_field":
+            h.markers = col.Markers(h.markers.set_separator, h.markers.empty, value)
+        elif key == "path":
+            h.path = value
+            self.kind = value
+            self.report.kind = value
+        elif key == "fields":
+            h.fields = value.split(h.separator)
+            h.types = [h.type_of(n, self.kind) for n in h.fields]
+        elif key == "types":
+            h.types = value.split(h.separator)
+
+    def _segment(self, data: bytes) -> Iterator[pa.Table]:
+        """Parse consecutive data lines under the current header."""
+        first = self.line
+        self.line += data.count(b"\n")
+        if not self.header.fields:
+            for offset in range(data.count(b"\n")):
+                self.report.skip(first + offset, "data before any #fields header")
+            return
+        raw = self._split(data, first)
+        if raw.num_rows:
+            yield self._typed(raw)
+
+    def _split(self, data: bytes, first: int) -> pa.Table:
+        names = self.header.fields
+        if len(self.header.separator) != 1 or len(set(names)) != len(names):
+            return self._split_python(data, first)
+        bad: list[str] = []
+        try:
+            table = _read_csv(data, names, self.header.separator, self._wanted(), bad)
+        except pa.ArrowInvalid:
+            text = data.decode("utf-8", "backslashreplace").encode("utf-8")
+            bad.clear()
+            try:
+                table = _read_csv(text, names, self.header.separator, self._wanted(), bad)
+            except pa.ArrowInvalid:
+                return self._split_python(data, first)
+        self._locate(data, bad, first)
+        return table
+
+    def _wanted(self) -> list[str]:
+        if self.selected is None:
+            return list(self.header.fields)
+        return [n for n in self.header.fields if n in self.selected]
+
+    def _locate(self, data: bytes, bad_rows: list[str], first: int) -> None:
+        """Find each skipped row's line number by its text; they are rare."""
+        start = 0
+        for text in bad_rows:
+            needle = text.encode("utf-8", "surrogateescape")
+            at = data.find(needle, start)
+            at = start if at < 0 else at
+            line = first + data.count(b"\n", 0, at)
+            self.report.skip(line, f"{_count_fields(text, self.header.separator)} fields, "
+                                   f"expected {len(self.header.fields)}")
+            start = at + 1
+
+    def _split_python(self, data: bytes, first: int) -> pa.Table:
+        """Split in Python: for multi-character separators and bytes pyarrow refuses."""
+        names, sep = self.header.fields, self.header.separator
+        rows: list[list[str]] = []
+        text = data.decode("utf-8", "backslashreplace")
+        for offset, line in enumerate(text.split("\n")[:-1]):
+            parts = line.rstrip("\r").split(sep)
+            if len(parts) == len(names):
+                rows.append(parts)
+            else:
+                self.report.skip(first + offset, f"{len(parts)} fields, expected {len(names)}")
+        wanted = self._wanted()
+        return pa.table({n: pa.array([r[names.index(n)] for r in rows], pa.string())
+                         for n in wanted})
+
+    def _typed(self, raw: pa.Table) -> pa.Table:
+        """Convert each string column to its Zeek type, counting values that do not parse."""
+        arrays, names = [], []
+        for name in raw.column_names:
+            ztype = self.header.type_of(name, self.kind)
+            typed, bad = col.from_tsv(ztype, raw.column(name).combine_chunks(), self.header.markers)
+            if bad:
+                self.report.bad_values[name] += bad
+            arrays.append(typed)
+            names.append(name)
+        self.report.rows += raw.num_rows
+        return pa.table(arrays, names=names)
+
+
+def _count_fields(text: str, separator: str) -> int:
+    return text.count(separator) + 1
+
+
+def _read_csv(data: bytes, names: list[str], sep: str, wanted: list[str],
+              bad: list[str]) -> pa.Table:
+    def invalid(row: pacsv.InvalidRow) -> str:
+        bad.append(row.text)
+        return "skip"
+
+    return pacsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=4 << 20),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep, quote_char=False, escape_char=False, double_quote=False,
+            newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=invalid,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, include_columns=wanted,
+            strings_can_be_null=False, null_values=[], quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def empty_table(kind: str | None, header: Header | None, selected: list[str] | None) -> pa.Table:
+    """A zero-row table with the header's columns, or the built-in layout of ``kind``."""
+    if header is not None and header.fields:
+        fields = {n: header.type_of(n, kind) for n in header.fields}
+    elif kind is not None and kind.removeprefix("open_") in ("ssl", "x509", "notice", "known_certs"):
+        fields = layout(kind.removeprefix("open_"))
+    else:
+        fields = {}
+    if selected is not None:
+        fields = {n: t for n, t in fields.items() if n in selected}
+    return pa.schema([(n, col.arrow_type(t)) for n, t in fields.items()]).empty_table()
