@@ -11,10 +11,10 @@ import pyarrow.json as pajson
 
 from . import columns as col
 from .report import FileReport
-from .schema import zeek_type
+from .schema import KINDS, generation_of, layout, zeek_type
 
 # Fields added by the JSON Streaming package and Corelight, typed for every kind.
-_EXTRA_TYPES = {"_path": "string", "_write_ts": "time", "_system_name": "string"}
+_EXTRA_TYPES = {"ts": "time", "_path": "string", "_write_ts": "time", "_system_name": "string"}
 
 
 class JsonParser:
@@ -65,15 +65,40 @@ class JsonParser:
         for name in table.column_names:
             if self.selected is not None and name not in self.selected:
                 continue
-            ztype = _EXTRA_TYPES.get(name) or zeek_type(self.report.kind, name)
             raw = table.column(name).combine_chunks()
+            ztype = _EXTRA_TYPES.get(name) or zeek_type(self.report.kind, name) or _guess(raw.type)
             typed, bad = col.from_json(ztype, raw) if ztype else (raw, 0)
             if bad:
                 self.report.bad_values[name] += bad
             arrays.append(typed)
             names.append(name)
         self.report.rows += table.num_rows
-        return pa.table(arrays, names=names)
+        return self._complete(pa.table(arrays, names=names))
+
+    def _complete(self, table: pa.Table) -> pa.Table:
+        """Add the layout's columns that no line set, typed, and put columns in Zeek's order."""
+        base = (self.report.kind or "").removeprefix("open_")
+        if base not in KINDS:
+            return table
+        fields = layout(base, generation_of(base, table.column_names))
+        if self.selected is not None:
+            fields = {n: t for n, t in fields.items() if n in self.selected}
+        for name, ztype in fields.items():
+            if name not in table.column_names:
+                table = table.append_column(name, pa.nulls(table.num_rows, col.arrow_type(ztype)))
+        first = [n for n in ("_path", "_write_ts") if n in table.column_names]
+        order = first + list(fields) + [n for n in table.column_names
+                                        if n not in fields and n not in first]
+        return table.select(order)
+
+
+def _guess(arrow: pa.DataType) -> str | None:
+    """A Zeek type for a field no schema knows, so its strings are still unescaped."""
+    if pa.types.is_string(arrow):
+        return "string"
+    if pa.types.is_list(arrow) and pa.types.is_string(arrow.value_type):
+        return "vector[string]"
+    return None
 
 
 def _read(data: bytes) -> pa.Table:

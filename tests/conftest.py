@@ -1,0 +1,18 @@
+"""Shared fixtures: paths to the bundled real logs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The folder of test data that ships with the repository."""
+    return DATA

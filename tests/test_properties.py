@@ -1,0 +1,132 @@
+"""Property tests: the parser round-trips Zeek's escaping, and never fails on random bytes."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import signal
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from zeekwriter import write_json, write_tsv
+
+import zeekcert
+from zeekcert import ZeekLogError
+from zeekcert.reader import read_table
+from zeekcert.sanitize import terminal_safe
+
+FIELDS = ["ts", "uid", "server_name", "san.dns", "n", "flag", "resp"]
+TYPES = ["time", "string", "string", "vector[string]", "count", "bool", "addr"]
+
+# Zeek's JSON writes a control byte as the text \xNN, so a literal backslash-x-hex text
+# is ambiguous in Zeek's own JSON; such strings are left out of the TSV-vs-JSON property.
+_AMBIGUOUS = re.compile(r"\\x[0-9a-fA-F]{2}")
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12).filter(
+    lambda s: not _AMBIGUOUS.search(s))
+rows = st.lists(
+    st.tuples(
+        st.integers(0, 2_000_000_000 * 10**6),
+        text.filter(lambda s: s not in ("",)),
+        st.none() | text,
+        # Zeek writes a container holding one empty string as (empty), like an empty one.
+        st.none() | st.lists(text, max_size=4).filter(lambda v: v != [""]),
+        st.none() | st.integers(0, 2**64 - 1),
+        st.none() | st.booleans(),
+        st.sampled_from(["10.0.0.1", "2001:db8::1", "::1"]),
+    ),
+    min_size=1, max_size=8,
+)
+
+
+@contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging: the reader must never block."""
+    def boom(*_: object) -> None:
+        raise TimeoutError("reader hung")
+    old = signal.signal(signal.SIGALRM, boom)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _expected(data: list[tuple]) -> dict[str, list]:  # type: ignore[type-arg]
+    cols = list(zip(*data, strict=True))
+    out = dict(zip(FIELDS, (list(c) for c in cols), strict=True))
+    out["ts"] = [pd.Timestamp(v, unit="us", tz="UTC") for v in out["ts"]]
+    return out
+
+
+def _values(df: pd.DataFrame, name: str) -> list:  # type: ignore[type-arg]
+    if name not in df.columns:  # JSON omits unset fields; an unknown all-unset field is absent
+        return [None] * len(df)
+    return [None if v is pd.NA or v is None else v for v in
+            (list(x) if isinstance(x, list | tuple) or hasattr(x, "tolist") and not
+             isinstance(x, str) else x for x in df[name].astype(object).tolist())]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows)
+def test_tsv_and_json_read_back_what_zeek_wrote(data: list[tuple]) -> None:  # type: ignore[type-arg]
+    with tempfile.TemporaryDirectory() as tmp:
+        write_tsv(f"{tmp}/ssl.log", FIELDS, TYPES, data)
+        write_json(f"{tmp}/ssl.json", FIELDS, TYPES, data)
+        tsv = zeekcert.read_log(f"{tmp}/ssl.log")
+        js = zeekcert.read_log(f"{tmp}/ssl.json")
+    expected = _expected(data)
+    for name in FIELDS:
+        assert _values(tsv, name) == expected[name], name
+        assert _values(js, name) == expected[name], name
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000), st.booleans(), st.sampled_from(["ssl.log", "x509.json", "data"]))
+def test_random_bytes_never_raise_or_hang(blob: bytes, compress: bool, name: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(gzip.compress(blob)[: max(10, len(blob))] if compress else blob)
+        with _deadline(20):
+            table, report = read_table(path)
+            try:
+                read_table(path, strict=True)
+            except ZeekLogError as exc:
+                assert exc.path == str(path)
+    assert report.status in set(zeekcert.FileStatus)
+    assert report.rows == table.num_rows
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_lines_under_a_header_never_raise(blob: bytes) -> None:
+    header = (b"#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+              b"#path\tssl\n#fields\tts\tuid\tcert_chain_fps\n#types\ttime\tstring\tvector[string]\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ssl.log"
+        path.write_bytes(header + blob)
+        with _deadline(20):
+            table, report = read_table(path)
+    assert report.rows == table.num_rows
+    assert report.rows + report.skipped <= blob.count(b"\n") + 1
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+@given(st.text())
+def test_terminal_safe_leaves_no_control_or_bidi(value: str) -> None:
+    shown = terminal_safe(value)
+    assert not _UNSAFE.search(shown)
+    if not _UNSAFE.search(value):
+        assert shown == value
+
+
+def test_terminal_safe_examples() -> None:
+    assert terminal_safe("\x1b]8;;http://evil/\x07x") == "\\x1b]8;;http://evil/\\x07x"
+    assert terminal_safe("abc\u202etxt.exe") == "abc\\u202etxt.exe"

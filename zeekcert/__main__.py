@@ -1,0 +1,7 @@
+"""``python -m zeekcert``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
