@@ -1,0 +1,65 @@
+"""The command line, checked against golden files; set ZEEKCERT_UPDATE_GOLDEN=1 to rewrite them."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from zeekcert.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("ZEEKCERT_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_report_on_sample_logs_matches_golden(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = _run(["report", "sample_logs", "--format", fmt])
+    assert (code, err) == (0, "")
+    _golden(f"report_sample_logs.{fmt}", out)
+
+
+def test_usage_error_exits_2() -> None:
+    code, out, err = _run(["report", "x", "--since", "someday"])
+    assert (code, out) == (2, "")
+    assert err == "zeekcert: usage error: not a time: 'someday' (use an ISO date, 'yesterday' or '7d')\n"
+
+
+def test_unknown_kind_is_a_usage_error() -> None:
+    assert _run(["report", "x", "--kinds", "conn"])[0] == 2
+
+
+def test_unreadable_input_exits_3_and_is_listed(tmp_path: Path) -> None:
+    code, out, err = _run(["report", str(tmp_path / "ssl.log")])
+    assert code == 3
+    assert f"unreadable: {tmp_path / 'ssl.log'} (0 skipped; lines -) cannot read" in out
+
+
+def test_hostile_file_name_is_escaped(tmp_path: Path) -> None:
+    bad = tmp_path / "ssl\x1b]8;;http:evil\x07\u202e.log"
+    bad.write_bytes(b"\x00\x01binary")
+    code, out, err = _run(["report", str(bad)])
+    assert "\x1b" not in out and "\\x1b]8;;http:evil\\x07\\u202e.log" in out
+
+
+def test_strict_turns_a_ragged_file_into_exit_3(tmp_path: Path) -> None:
+    path = tmp_path / "ssl.log"
+    path.write_text("#separator \\x09\n#fields\tts\tuid\n#types\ttime\tstring\n1.0\tC1\nbroken\n")
+    code, out, err = _run(["report", str(path), "--strict"])
+    assert code == 3 and err == f"zeekcert: {path}:5: ragged: line 5: 1 fields, expected 2\n"
