@@ -35,7 +35,9 @@ rows = st.lists(
         st.none() | text,
         # Zeek writes a container holding one empty string as (empty), like an empty one.
         st.none() | st.lists(text, max_size=4).filter(lambda v: v != [""]),
-        st.none() | st.integers(0, 2**64 - 1),
+        # pyarrow's JSON reader infers int64 and turns larger integers into doubles, so JSON
+        # counts are exact up to 2**63 - 1 (TSV is exact to 2**64 - 1; see test_reader).
+        st.none() | st.integers(0, 2**63 - 1),
         st.none() | st.booleans(),
         st.sampled_from(["10.0.0.1", "2001:db8::1", "::1"]),
     ),

@@ -3,10 +3,11 @@
 from .errors import ZeekLogError
 from .loader import Batch, Logs, find_logs, iter_batches, load
 from .reader import read_log, read_table
+from .zatcompat import from_zat
 from .report import FileReport, FileStatus, LoadReport
 
 __all__ = [
     "Batch", "FileReport", "FileStatus", "LoadReport", "Logs", "ZeekLogError",
-    "find_logs", "iter_batches", "load", "read_log", "read_table",
+    "find_logs", "from_zat", "iter_batches", "load", "read_log", "read_table",
 ]
 __version__ = "0.1.0"

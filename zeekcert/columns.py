@@ -7,6 +7,7 @@ become null and are reported, never raised, because one bad value must not lose 
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -29,8 +30,7 @@ _SCALARS: dict[str, pa.DataType] = {
     "enum": pa.dictionary(pa.int32(), pa.string()),
 }
 _CONTAINER = re.compile(r"^(?:set|vector|table)\[(.+)\]$")
-_EPOCH_TEXT = re.compile(r"^(-?)(\d+)(?:\.(\d*))?$")
-_FAST_EPOCH = r"^-?\d+\.\d{6}$"
+_EPOCH_TEXT = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _MILLIS_ABOVE = 10**11  # epoch seconds this large are in the year 5138: the value is in ms
 
 
@@ -62,15 +62,26 @@ def _mask(arr: pa.Array, text: str) -> pa.Array:
     return pc.fill_null(pc.equal(arr, text), False)
 
 
+def _with_nulls(raw: pa.Array, unset: pa.Array) -> pa.Array:
+    """Mark the unset values null without copying the strings: only a new validity bitmap."""
+    if not pc.any(unset).as_py():
+        return raw
+    if raw.null_count or raw.offset or unset.offset:
+        return pc.if_else(unset, pa.scalar(None, raw.type), raw)
+    valid = pc.invert(unset)
+    return pa.Array.from_buffers(raw.type, len(raw), [valid.buffers()[1], *raw.buffers()[1:]])
+
+
 def from_tsv(ztype: str, raw: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
     """Convert a TSV string column to its typed array."""
     unset = _mask(raw, markers.unset)
     if element_type(ztype) is not None:
         return _tsv_list(ztype, raw, unset, markers)
-    values = pc.if_else(unset, pa.scalar(None, pa.string()), raw)
+    values = _with_nulls(raw, unset)
     if ztype in ("string", "addr", "enum", "subnet", "pattern") or ztype not in _SCALARS:
         empty = _mask(values, markers.empty)
-        values = pc.if_else(empty, "", values)
+        if pc.any(empty).as_py():
+            values = pc.if_else(empty, "", values)
         return _finish_text(ztype, unescape_tsv_array(values)), 0
     return _scalar_from_text(ztype, values)
 
@@ -113,22 +124,28 @@ def cast_lenient(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, int]:
 
 
 def epoch_text_to_micros(values: pa.Array) -> tuple[pa.Array, int]:
-    """Parse ``1521911720.615923``-style text to exact integer microseconds, never via float."""
-    fast = pc.match_substring_regex(values, _FAST_EPOCH)
-    if pc.all(fast).as_py() is not False:
-        digits = pc.replace_substring(values, ".", "", max_replacements=1)
-        return pc.cast(digits, pa.int64()), 0
+    """Parse ``1521911720.615923``-style text to exact integer microseconds, never via float.
+
+    Zeek writes times with exactly six decimals; when every value has its dot seven bytes
+    from the end, dropping the dot gives the microseconds as an integer. Anything else
+    takes the slow, general path.
+    """
+    dot = pc.find_substring(values, ".")
+    if pc.all(pc.equal(dot, pc.subtract(pc.binary_length(values), 7))).as_py() is not False:
+        try:
+            return pc.cast(pc.replace_substring(values, ".", "", max_replacements=1),
+                           pa.int64()), 0
+        except pa.ArrowInvalid:
+            pass
     parsed = pa.array([_text_to_micros(v) for v in values.to_pylist()], type=pa.int64())
     return parsed, _count_new_nulls(values, parsed)
 
 
 def _text_to_micros(text: str | None) -> int | None:
-    match = _EPOCH_TEXT.match(text) if text is not None else None
-    if match is None:
+    """Exact microseconds of decimal text, including the exponent form Zeek uses after 2038."""
+    if text is None or not _EPOCH_TEXT.match(text):
         return None
-    sign, whole, frac = match.groups()
-    micros = int(whole) * 1_000_000 + int((frac or "").ljust(6, "0")[:6])
-    return -micros if sign else micros
+    return int((Decimal(text) * 1_000_000).to_integral_value(ROUND_HALF_EVEN))
 
 
 def _tsv_list(ztype: str, raw: pa.Array, unset: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
@@ -183,21 +200,30 @@ def json_time_to_micros(arr: pa.Array) -> tuple[pa.Array, int]:
         return pa.nulls(len(arr), pa.int64()), 0
     if pa.types.is_timestamp(kind):
         return pc.cast(pc.cast(arr, pa.timestamp("us", tz="UTC")), pa.int64()), 0
-    if pa.types.is_floating(kind):
-        return pc.cast(pc.round(pc.multiply(arr, 1e6)), pa.int64()), 0
-    if pa.types.is_integer(kind):
-        return _integer_epoch(arr)
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return _numeric_epoch(arr)
     if pa.types.is_string(kind):
         return _text_time(arr)
     return pa.nulls(len(arr), pa.int64()), len(arr) - arr.null_count
 
 
-def _integer_epoch(arr: pa.Array) -> tuple[pa.Array, int]:
-    """Whole-second or millisecond integers; TS_MILLIS_UNSIGNED wraps negatives past 2**63."""
-    values = [None if v is None else (v - 2**64 if v >= 2**63 else v) for v in arr.to_pylist()]
+def _numeric_epoch(arr: pa.Array) -> tuple[pa.Array, int]:
+    """Seconds or milliseconds (TS_MILLIS), as int or float; never raises.
+
+    Values of 2**63 and more are TS_MILLIS_UNSIGNED's wrapped negative milliseconds.
+    Magnitudes of 10**11 and more are milliseconds: as seconds they would be past 5000 AD.
+    """
+    if pa.types.is_floating(arr.type):
+        big = pc.max(pc.abs(arr)).as_py()
+        if big is None or big < _MILLIS_ABOVE:
+            return pc.cast(pc.round(pc.multiply(arr, 1e6)), pa.int64()), 0
+    values = [None if v is None else (int(v) - 2**64 if v >= 2**63 else v)
+              for v in arr.to_pylist()]
     biggest = max((abs(v) for v in values if v is not None), default=0)
     scale = 1000 if biggest >= _MILLIS_ABOVE else 1_000_000
-    return pa.array([None if v is None else v * scale for v in values], pa.int64()), 0
+    out = [None if v is None else round(v * scale) for v in values]
+    parsed = pa.array([v if v is None or -(2**63) <= v < 2**63 else None for v in out], pa.int64())
+    return parsed, _count_new_nulls(arr, parsed)
 
 
 def _text_time(arr: pa.Array) -> tuple[pa.Array, int]:

@@ -67,17 +67,16 @@ class TsvParser:
 
     def feed(self, block: bytes) -> Iterator[pa.Table]:
         """Parse a block of whole lines, yielding one typed table per data segment."""
-        prefix = b"\n" + self.header.prefix
+        prefix = self.header.prefix
         pos = 0
         while pos < len(block):
-            if block.startswith(self.header.prefix, pos):
+            if block.startswith(prefix, pos):
                 end = block.index(b"\n", pos)
                 self._meta(block[pos:end])
                 self.line += 1
                 pos = end + 1
                 continue
-            nxt = block.find(prefix, pos)
-            end = len(block) if nxt < 0 else nxt + 1
+            end = _next_meta(block, pos, prefix)
             yield from self._segment(block[pos:end])
             pos = end
 
@@ -109,12 +108,16 @@ class TsvParser:
     def _segment(self, data: bytes) -> Iterator[pa.Table]:
         """Parse consecutive data lines under the current header."""
         first = self.line
-        self.line += data.count(b"\n")
         if not self.header.fields:
-            for offset in range(data.count(b"\n")):
+            lines = data.count(b"\n")
+            for offset in range(lines):
                 self.report.skip(first + offset, "data before any #fields header")
+            self.line += lines
             return
+        skipped_before = self.report.skipped
         raw = self._split(data, first)
+        # Every line is a row or a skip (empty lines are not ignored), so no need to count.
+        self.line += raw.num_rows + self.report.skipped - skipped_before
         if raw.num_rows:
             yield self._typed(raw)
 
@@ -181,6 +184,21 @@ class TsvParser:
         return pa.table(arrays, names=names)
 
 
+def _next_meta(block: bytes, pos: int, prefix: bytes) -> int:
+    """Return where the next line starting with ``prefix`` begins, or the block's end.
+
+    Searching for the prefix's first byte alone is far faster than for newline+prefix,
+    because newlines are everywhere and ``#`` is rare.
+    """
+    lead = prefix[:1]
+    at = block.find(lead, pos)
+    while at >= 0:
+        if block[at - 1:at] == b"\n" and block.startswith(prefix, at):
+            return at
+        at = block.find(lead, at + 1)
+    return len(block)
+
+
 def _count_fields(text: str, separator: str) -> int:
     return text.count(separator) + 1
 
@@ -193,7 +211,7 @@ def _read_csv(data: bytes, names: list[str], sep: str, wanted: list[str],
 
     return pacsv.read_csv(
         pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=4 << 20),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 20),
         parse_options=pacsv.ParseOptions(
             delimiter=sep, quote_char=False, escape_char=False, double_quote=False,
             newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=invalid,

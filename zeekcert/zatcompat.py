@@ -13,12 +13,17 @@ from collections.abc import Iterable
 
 import pandas as pd
 import pyarrow as pa
+from pandas.api.extensions import ExtensionDtype
+from pandas.api.types import is_object_dtype
 
 from .columns import Markers, from_tsv
 from .frames import to_pandas
 from .schema import zeek_type
 
-_NUMERIC: dict[str, str] = {"count": "UInt64", "int": "Int64", "port": "UInt16", "double": "Float64"}
+_NUMERIC: dict[str, ExtensionDtype] = {
+    "count": pd.UInt64Dtype(), "int": pd.Int64Dtype(), "port": pd.UInt16Dtype(),
+    "double": pd.Float64Dtype(),
+}
 
 # A column whose presence tells the log kind, checked in this order.
 _KIND_MARKERS: tuple[tuple[str, frozenset[str]], ...] = (
@@ -88,17 +93,31 @@ def convert_column(column: pd.Series, ztype: str) -> pd.Series:
 def _is_text(column: pd.Series) -> bool:
     """Tell whether zat kept this column as text: a categorical, object or string column."""
     dtype = column.dtype
-    return isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype)) or dtype == object
+    return isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype)) or is_object_dtype(dtype)
 
 
 def _from_raw_text(column: pd.Series, ztype: str) -> pd.Series:
     """Rebuild the TSV text zat kept (NaN was ``-``) and parse it as zeekcert's reader does."""
     markers = Markers()
-    text = pa.array(column.astype(pd.StringDtype("pyarrow")), type=pa.string())
-    typed, _bad = from_tsv(ztype, text.fill_null(markers.unset), markers)
+    typed, _bad = from_tsv(ztype, _raw_text(column).fill_null(markers.unset), markers)
     result = to_pandas(pa.table({"v": typed}))["v"]
     result.index = column.index
-    return result.rename(column.name)
+    result.name = column.name
+    return result
+
+
+def _raw_text(column: pd.Series) -> pa.Array:
+    """Return zat's values as text; pandas may have parsed all-numeric categories as numbers."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.cat.rename_categories([_number_text(c) for c in column.cat.categories])
+    return pa.array(column.astype(pd.StringDtype("pyarrow")), type=pa.string())
+
+
+def _number_text(value: object) -> str:
+    """Write a category pandas parsed as a number back as text, ``65537.0`` as ``65537``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _to_utc_micros(column: pd.Series) -> pd.Series:
