@@ -78,7 +78,7 @@ def ensure_data(folder: Path, rows: int) -> tuple[Path, Path]:
     plain, gz = folder / "ssl.log", folder / "ssl.log.gz"
     if not (plain.exists() and gz.exists()):
         sys.path.insert(0, str(HERE))
-        from make_ssl_log import generate  # noqa: PLC0415 - the generator is a sibling script
+        from make_ssl_log import generate
 
         generate(folder, rows, seed=1, formats=("tsv",), gzip=True)
     return plain, gz

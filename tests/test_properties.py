@@ -70,8 +70,8 @@ def _values(df: pd.DataFrame, name: str) -> list:  # type: ignore[type-arg]
     if name not in df.columns:  # JSON omits unset fields; an unknown all-unset field is absent
         return [None] * len(df)
     return [None if v is pd.NA or v is None else v for v in
-            (list(x) if isinstance(x, list | tuple) or hasattr(x, "tolist") and not
-             isinstance(x, str) else x for x in df[name].astype(object).tolist())]
+            (list(x) if isinstance(x, list | tuple) or (hasattr(x, "tolist") and not
+             isinstance(x, str)) else x for x in df[name].astype(object).tolist())]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

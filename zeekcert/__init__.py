@@ -3,8 +3,8 @@
 from .errors import ZeekLogError
 from .loader import Batch, Logs, find_logs, iter_batches, load
 from .reader import read_log, read_table
-from .zatcompat import from_zat
 from .report import FileReport, FileStatus, LoadReport
+from .zatcompat import from_zat
 
 __all__ = [
     "Batch", "FileReport", "FileStatus", "LoadReport", "Logs", "ZeekLogError",

@@ -6,6 +6,7 @@ inflates the next block while the other parses this one.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -50,10 +51,8 @@ def prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
     finally:
         stop.set()
         while thread.is_alive():  # unblock a producer waiting on a full queue
-            try:
+            with contextlib.suppress(queue.Empty):
                 box.get(timeout=0.05)
-            except queue.Empty:
-                pass
 
 
 def line_blocks(stream: Stream, tail: Tail, target: int = BLOCK_BYTES) -> Iterator[bytes]:

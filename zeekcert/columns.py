@@ -7,8 +7,8 @@ become null and are reported, never raised, because one bad value must not lose 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Decimal
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -158,7 +158,8 @@ def _tsv_list(ztype: str, raw: pa.Array, unset: pa.Array, markers: Markers) -> t
     keep = pc.invert(pc.take(blank, parents))
     elements = pc.filter(pc.list_flatten(split), keep)
     elements, bad = from_tsv(inner, elements, Markers("\x00", markers.empty, markers.unset))
-    offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(lengths).cast(pa.int32())])
+    ends = pc.cumulative_sum(lengths).cast(pa.int32())
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()), ends])
     if pa.types.is_dictionary(elements.type):
         elements = elements.dictionary_decode()
     return pa.ListArray.from_arrays(offsets, elements, mask=unset), bad

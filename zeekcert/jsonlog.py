@@ -48,7 +48,7 @@ class JsonParser:
             try:
                 parsed = json.loads(line)
             except ValueError as exc:
-                self.report.skip(first + offset, f"not JSON: {exc.msg}")
+                self.report.skip(first + offset, f"not JSON: {getattr(exc, 'msg', exc)}")
                 continue
             if not isinstance(parsed, dict):
                 self.report.skip(first + offset, "not a JSON object")

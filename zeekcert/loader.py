@@ -37,7 +37,8 @@ class Logs:
     report: LoadReport = field(default_factory=LoadReport)
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
-        return getattr(self, kind)  # type: ignore[no-any-return]
+        frame: pd.DataFrame = getattr(self, kind)
+        return frame
 
 
 @dataclass

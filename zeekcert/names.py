@@ -41,9 +41,7 @@ class Span:
         """False only when the name proves the file lies outside ``[start, end)``."""
         if end is not None and self.start is not None and self.start - SLACK >= end:
             return False
-        if start is not None and self.end is not None and self.end + SLACK < start:
-            return False
-        return True
+        return start is None or self.end is None or self.end + SLACK >= start
 
 
 def span_from_name(path: str | Path) -> Span:

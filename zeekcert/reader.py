@@ -20,7 +20,8 @@ from .tsv import BTEST_LINE, TsvParser, empty_table, sniff_prefix
 _ZEEKISH = {"ts", "uid", "id.orig_h", "fingerprint", "host", "_path"}
 
 
-def read_log(path: str | Path, columns: list[str] | None = None, strict: bool = False) -> pd.DataFrame:
+def read_log(path: str | Path, columns: list[str] | None = None,
+             strict: bool = False) -> pd.DataFrame:
     """Read one Zeek log into a typed DataFrame; its FileReport is in ``df.attrs['zeekcert']``."""
     table, report = read_table(path, columns=columns, strict=strict)
     frame = to_pandas(table)
@@ -109,7 +110,8 @@ def _choose_parser(head: bytes, report: FileReport,
     if not head:
         return None, 0
     if b"\x00" in head[:4096]:
-        return _foreign(report, "binary content"), 0
+        _foreign(report, "binary content")
+        return None, 0
     lines = head[:65536].split(b"\n", 2)
     btest = int(lines[0].startswith(BTEST_LINE) and len(lines) > 1)
     first = lines[btest]
@@ -126,7 +128,8 @@ def _choose_parser(head: bytes, report: FileReport,
         return parser, btest + 1
     if b"\n#separator " in head[:65536]:  # Zeek logs pasted after other text
         return TsvParser(report, b"#", columns), btest
-    return _foreign(report, "first line is neither a Zeek header nor JSON"), 0
+    _foreign(report, "first line is neither a Zeek header nor JSON")
+    return None, 0
 
 
 def _looks_like_field_names(line: bytes) -> bool:
@@ -139,7 +142,6 @@ def _looks_like_field_names(line: bytes) -> bool:
 
 def _foreign(report: FileReport, why: str) -> None:
     report.status, report.message, report.format = FileStatus.NOT_ZEEK, why, None
-    return None
 
 
 def _finish_tail(tail: Tail, parser: TsvParser | JsonParser, report: FileReport) -> None:

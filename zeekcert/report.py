@@ -31,7 +31,7 @@ _DESCRIPTIONS = {
     FileStatus.OK: "every line was read",
     FileStatus.EMPTY: "a zero-byte or header-only file: no rows, full schema",
     FileStatus.TRUNCATED: "the file is cut off: compressed stream or last line incomplete",
-    FileStatus.RAGGED: "some lines had the wrong number of fields or were not JSON, and were skipped",
+    FileStatus.RAGGED: "lines with the wrong number of fields, or not JSON, were skipped",
     FileStatus.UNREADABLE: "the file could not be opened or read",
     FileStatus.NOT_ZEEK: "the content is neither Zeek TSV nor Zeek JSON",
 }

@@ -16,8 +16,8 @@ _LAYOUTS: dict[str, dict[str, str]] = {
         "subject:string issuer_subject:string not_valid_before:time not_valid_after:time "
         "last_alert:string client_subject:string client_issuer_subject:string cert_hash:string "
         "validation_status:string",
-        "fuids": f"{_CONN} version:string cipher:string curve:string server_name:string resumed:bool "
-        "last_alert:string next_protocol:string established:bool "
+        "fuids": f"{_CONN} version:string cipher:string curve:string server_name:string "
+        "resumed:bool last_alert:string next_protocol:string established:bool "
         "cert_chain_fuids:vector[string] client_cert_chain_fuids:vector[string] subject:string "
         "issuer:string client_subject:string client_issuer:string validation_status:string",
         "fps": f"{_CONN} version:string cipher:string curve:string server_name:string resumed:bool "

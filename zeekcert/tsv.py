@@ -15,7 +15,7 @@ import pyarrow.csv as pacsv
 
 from . import columns as col
 from .report import FileReport
-from .schema import layout, zeek_type
+from .schema import KINDS, layout, zeek_type
 
 _ESCAPED = re.compile(r"\\x([0-9a-fA-F]{2})")
 _PREFIXED_SEPARATOR = re.compile(rb"^(.{1,16}?)separator (\S+)\r?$")
@@ -81,7 +81,7 @@ class TsvParser:
             pos = end
 
     def _meta(self, line: bytes) -> None:
-        """Apply one header line; unknown keys (``#open``, ``#close``, ``### BTest``) are ignored."""
+        """Apply one header line; other keys (``#open``, ``#close``, ``### BTest``) are ignored."""
         text = line[len(self.header.prefix):].rstrip(b"\r").decode("utf-8", "replace")
         if text.startswith("separator "):
             self.header = Header(prefix=self.header.prefix, separator=_decode_meta(text[10:]))
@@ -227,7 +227,7 @@ def empty_table(kind: str | None, header: Header | None, selected: list[str] | N
     """A zero-row table with the header's columns, or the built-in layout of ``kind``."""
     if header is not None and header.fields:
         fields = {n: header.type_of(n, kind) for n in header.fields}
-    elif kind is not None and kind.removeprefix("open_") in ("ssl", "x509", "notice", "known_certs"):
+    elif kind is not None and kind.removeprefix("open_") in KINDS:
         fields = layout(kind.removeprefix("open_"))
     else:
         fields = {}
