@@ -14,6 +14,11 @@ import pyarrow as pa
 
 from .errors import ZeekLogError
 
+try:  # ISA-L inflates gzip 2-3 times faster than zlib, with the same API
+    from isal import isal_zlib as _gzip_codec
+except ImportError:  # pragma: no cover - isal is a dependency, but zlib will do
+    _gzip_codec = zlib  # type: ignore[no-redef]
+
 READ_SIZE = 1 << 20  # compressed bytes per read; each yields a few MiB of text
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -77,7 +82,7 @@ def _incremental(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iter
             break
         try:
             out = decoder.decompress(data)
-        except (zlib.error, OSError, EOFError, lzma.LZMAError) as exc:
+        except (zlib.error, _gzip_codec.error, OSError, EOFError, lzma.LZMAError) as exc:
             stream.truncated, stream.error = True, f"corrupt {stream.compression} data: {exc}"
             return
         if out:
@@ -92,7 +97,7 @@ def _incremental(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iter
 
 
 def _gzip(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
-    return _incremental(lambda: zlib.decompressobj(wbits=31), stream, raw)
+    return _incremental(lambda: _gzip_codec.decompressobj(wbits=31), stream, raw)
 
 
 def _bz2(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
