@@ -149,20 +149,18 @@ def _text_to_micros(text: str | None) -> int | None:
 
 
 def _tsv_list(ztype: str, raw: pa.Array, unset: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
-    """Split a container column on the set separator, honouring ``(empty)`` and unset."""
+    """Split a container column on the set separator, honouring ``(empty)`` and unset.
+
+    Blank rows are made null before splitting, so they own no elements and the split's
+    own offsets serve the result: no copy of the elements is needed.
+    """
     inner = element_type(ztype) or "string"
     blank = pc.or_(unset, _mask(raw, markers.empty))
-    split = pc.split_pattern(pc.if_else(blank, "", raw), markers.set_separator)
-    lengths = pc.if_else(blank, 0, pc.list_value_length(split))
-    parents = pc.list_parent_indices(split)
-    keep = pc.invert(pc.take(blank, parents))
-    elements = pc.filter(pc.list_flatten(split), keep)
-    elements, bad = from_tsv(inner, elements, Markers("\x00", markers.empty, markers.unset))
-    ends = pc.cumulative_sum(lengths).cast(pa.int32())
-    offsets = pa.concat_arrays([pa.array([0], pa.int32()), ends])
+    split = pc.split_pattern(_with_nulls(raw, blank), markers.set_separator)
+    elements, bad = from_tsv(inner, split.values, Markers("\x00", markers.empty, markers.unset))
     if pa.types.is_dictionary(elements.type):
         elements = elements.dictionary_decode()
-    return pa.ListArray.from_arrays(offsets, elements, mask=unset), bad
+    return pa.ListArray.from_arrays(split.offsets, elements, mask=unset), bad
 
 
 def from_json(ztype: str, arr: pa.Array) -> tuple[pa.Array, int]:

@@ -25,6 +25,7 @@ def read_log(path: str | Path, columns: list[str] | None = None,
     """Read one Zeek log into a typed DataFrame; its FileReport is in ``df.attrs['zeekcert']``."""
     table, report = read_table(path, columns=columns, strict=strict)
     frame = to_pandas(table)
+    del table
     frame.attrs["zeekcert"] = report
     return frame
 
