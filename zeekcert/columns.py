@@ -98,9 +98,20 @@ def _scalar_from_text(ztype: str, values: pa.Array) -> tuple[pa.Array, int]:
         micros, bad = epoch_text_to_micros(values)
         return micros.cast(_SCALARS[ztype]), bad
     if ztype == "bool":
-        parsed = pc.if_else(_mask(values, "T"), True, pc.if_else(_mask(values, "F"), False, None))
-        return parsed, _count_new_nulls(values, parsed)
+        return _bool_from_text(values)
     return cast_lenient(values, _SCALARS[ztype])
+
+
+def _bool_from_text(values: pa.Array) -> tuple[pa.Array, int]:
+    """``T`` and ``F``; anything else becomes null and is counted (rare, so checked last)."""
+    parsed = pc.equal(values, "T")
+    valid = len(values) - values.null_count
+    recognised = pc.sum(parsed).as_py() or 0
+    recognised += pc.sum(pc.equal(values, "F")).as_py() or 0
+    if recognised == valid:
+        return parsed, 0
+    clean = pc.if_else(pc.or_(pc.equal(values, "T"), pc.equal(values, "F")), parsed, None)
+    return clean, valid - recognised
 
 
 def _count_new_nulls(before: pa.Array, after: pa.Array) -> int:
