@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import gzip
 import shutil
-import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import pandas as pd
 import pytest
+from timelimit import time_limit
 
 import zeekcert
 from zeekcert.zatcompat import from_zat, guess_kind
@@ -66,25 +62,6 @@ def plain_copy(path: Path, tmp_path: Path) -> Path:
     with gzip.open(path, "rb") as src, target.open("wb") as dst:
         shutil.copyfileobj(src, dst)
     return target
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Raise TimeoutError in the main thread after ``seconds``; zat can loop forever."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def _expire(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError(f"zat did not return within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, _expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def zat_frame(path: Path, tmp_path: Path, **options: Any) -> pd.DataFrame:
