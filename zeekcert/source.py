@@ -8,17 +8,15 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import pyarrow as pa
+from isal import isal_zlib  # ISA-L inflates gzip 2-3 times faster than zlib, same API
 
 from .errors import ZeekLogError
 
-try:  # ISA-L inflates gzip 2-3 times faster than zlib, with the same API
-    from isal import isal_zlib as _gzip_codec
-except ImportError:  # pragma: no cover - isal is a dependency, but zlib will do
-    _gzip_codec = zlib  # type: ignore[no-redef]
-
+# isal's stubs do not say its error is an exception class; it is.
+_CORRUPT = (zlib.error, cast(type[Exception], isal_zlib.error), OSError, EOFError, lzma.LZMAError)
 READ_SIZE = 1 << 20  # compressed bytes per read; each yields a few MiB of text
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -82,7 +80,7 @@ def _incremental(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iter
             break
         try:
             out = decoder.decompress(data)
-        except (zlib.error, _gzip_codec.error, OSError, EOFError, lzma.LZMAError) as exc:
+        except _CORRUPT as exc:
             stream.truncated, stream.error = True, f"corrupt {stream.compression} data: {exc}"
             return
         if out:
@@ -97,7 +95,7 @@ def _incremental(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iter
 
 
 def _gzip(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
-    return _incremental(lambda: _gzip_codec.decompressobj(wbits=31), stream, raw)
+    return _incremental(lambda: isal_zlib.decompressobj(wbits=31), stream, raw)
 
 
 def _bz2(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
