@@ -43,7 +43,7 @@ class JsonParser:
         """Drop the lines that do not parse, then read the rest; rare, so done in Python."""
         good: list[bytes] = []
         for offset, line in enumerate(block.split(b"\n")[:-1]):
-            if not line.strip() or (offset == 0 and first == 1 and line.startswith(b"### BTest")):
+            if not line.strip():  # a "### BTest" first line was already consumed by the reader
                 continue
             try:
                 parsed = json.loads(line)
