@@ -58,18 +58,7 @@ def _harmonise(tables: list[pa.Table]) -> list[pa.Table]:
                 continue
             if seen.setdefault(f.name, kind) != kind:
                 clash.add(f.name)
-    if not clash:
-        return [_plain_dictionaries(t) for t in tables]
-    return [_plain_dictionaries(_as_text(t, clash)) for t in tables]
-
-
-def _plain_dictionaries(table: pa.Table) -> pa.Table:
-    """Give every dictionary column the same index type so they concatenate."""
-    for i, f in enumerate(table.schema):
-        if pa.types.is_dictionary(f.type) and f.type != pa.dictionary(pa.int32(), pa.string()):
-            table = table.set_column(i, f.name, pc.cast(table.column(i), pa.dictionary(
-                pa.int32(), pa.string())))
-    return table
+    return [_as_text(t, clash) for t in tables] if clash else tables
 
 
 def _as_text(table: pa.Table, names: set[str]) -> pa.Table:

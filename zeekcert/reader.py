@@ -51,7 +51,8 @@ def iter_tables(path: str | Path, report: FileReport,
     """Yield typed tables of at most one block each, filling ``report`` as it goes.
 
     Never raises for bad content: an unreadable or foreign file gets its status and
-    yields nothing. The last table is always followed by at least one (maybe empty) table.
+    yields nothing. Any other file yields at least one table, empty if it has no rows,
+    so that its schema is known.
     """
     report.kind = kind_from_name(path)
     try:
