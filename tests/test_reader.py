@@ -227,3 +227,21 @@ def test_bad_json_line_is_skipped(tmp_path: Path) -> None:
 def test_column_selection(tmp_path: Path) -> None:
     df = zeekcert.read_log(_tsv(tmp_path), columns=["uid", "ts"])
     assert list(df.columns) == ["ts", "uid"] and len(df) == 3
+
+
+@pytest.mark.parametrize("block_bytes", [1, 700, 5000])
+def test_small_blocks_give_the_same_rows_and_line_numbers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int) -> None:
+    rows = [[1521911720000000 + i, f"C{i}", "10.0.0.1", 443, f"h{i}", True, ["a", "b"], "ok"]
+            for i in range(300)]
+    path = _tsv(tmp_path, rows)
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(200, b"ragged\tline")
+    path.write_bytes(gzip.compress(b"\n".join(lines)))
+    whole, expected = read_table(path)
+    monkeypatch.setattr("zeekcert.blocks.BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr("zeekcert.source.READ_SIZE", 64)
+    table, report = read_table(path)
+    assert table.equals(whole)
+    assert (report.rows, report.skipped_lines, report.status) == (300, [201], "ragged")
+    assert expected.skipped_lines == [201]

@@ -55,20 +55,24 @@ def prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
                 box.get(timeout=0.05)
 
 
-def line_blocks(stream: Stream, tail: Tail, target: int = BLOCK_BYTES) -> Iterator[bytes]:
-    """Yield blocks that end with a newline; a final unterminated line is left in ``tail``."""
-    pending: list[bytes] = []
+def line_blocks(stream: Stream, tail: Tail, target: int | None = None) -> Iterator[bytes]:
+    """Yield blocks that end with a newline; a final unterminated line is left in ``tail``.
+
+    Each block is joined once from views of the chunks, cut after the last newline of the
+    chunk that completes it, so the text is copied only once on its way to the parser.
+    """
+    target = target or BLOCK_BYTES
+    pending: list[bytes | memoryview] = []
     size = 0
     for chunk in prefetch(stream.chunks()):
-        pending.append(chunk)
         size += len(chunk)
-        if size < target:
+        cut = chunk.rfind(b"\n") + 1 if size >= target else 0
+        if not cut:
+            pending.append(chunk)
             continue
-        data = b"".join(pending)
-        cut = data.rfind(b"\n") + 1
-        if cut:
-            yield data[:cut]
-        pending, size = [data[cut:]], len(data) - cut
+        pending.append(memoryview(chunk)[:cut])
+        yield b"".join(pending)
+        pending, size = [chunk[cut:]], len(chunk) - cut
     data = b"".join(pending)
     cut = data.rfind(b"\n") + 1
     if cut:

@@ -62,28 +62,62 @@ def _mask(arr: pa.Array, text: str) -> pa.Array:
     return pc.fill_null(pc.equal(arr, text), False)
 
 
-def _with_nulls(raw: pa.Array, unset: pa.Array) -> pa.Array:
-    """Mark the unset values null without copying the strings: only a new validity bitmap."""
-    if not pc.any(unset).as_py():
-        return raw
-    if raw.null_count or raw.offset or unset.offset:
-        return pc.if_else(unset, pa.scalar(None, raw.type), raw)
-    valid = pc.invert(unset)
-    return pa.Array.from_buffers(raw.type, len(raw), [valid.buffers()[1], *raw.buffers()[1:]])
+def null_where(arr: pa.Array, mask: pa.Array) -> pa.Array:
+    """Make the values where ``mask`` is true null; for strings, only a new validity bitmap."""
+    if not pc.any(mask).as_py():
+        return arr
+    if arr.offset or mask.offset or not pa.types.is_string(arr.type):
+        return pc.if_else(mask, pa.scalar(None, arr.type), arr)
+    valid = pc.invert(mask)
+    if arr.null_count:
+        valid = pc.and_(valid, pc.is_valid(arr))
+    return pa.Array.from_buffers(arr.type, len(arr), [valid.buffers()[1], *arr.buffers()[1:]])
+
+
+_NATIVE = ("count", "int", "port", "double", "bool", "addr", "enum")
+_TEXT = ("string", "addr", "enum", "subnet", "pattern")
+
+
+def csv_type(ztype: str) -> pa.DataType:
+    """The type Arrow's CSV reader is asked to produce: converted there, on every core.
+
+    Times stay text (they are parsed exactly here), and so do containers and strings,
+    whose escapes are decoded here.
+    """
+    return _SCALARS[ztype] if ztype in _NATIVE else pa.string()
 
 
 def from_tsv(ztype: str, raw: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
-    """Convert a TSV string column to its typed array."""
-    unset = _mask(raw, markers.unset)
+    """Finish a TSV column whose unset values are already null.
+
+    ``raw`` is what the CSV reader made of it: already typed (see ``csv_type``), or text
+    when that failed or for types it cannot produce.
+    """
     if element_type(ztype) is not None:
-        return _tsv_list(ztype, raw, unset, markers)
-    values = _with_nulls(raw, unset)
-    if ztype in ("string", "addr", "enum", "subnet", "pattern") or ztype not in _SCALARS:
-        empty = _mask(values, markers.empty)
-        if pc.any(empty).as_py():
-            values = pc.if_else(empty, "", values)
-        return _finish_text(ztype, unescape_tsv_array(values)), 0
-    return _scalar_from_text(ztype, values)
+        return _tsv_list(ztype, raw, markers)
+    if pa.types.is_dictionary(raw.type):
+        return _clean_dictionary(raw, markers), 0
+    if not pa.types.is_string(raw.type):
+        return raw, 0
+    if ztype in _TEXT or ztype not in _SCALARS:
+        return _finish_text(ztype, _decode_text(raw, markers)), 0
+    return _scalar_from_text(ztype, raw)
+
+
+def _decode_text(values: pa.Array, markers: Markers) -> pa.Array:
+    """``(empty)`` to the empty string, then the TSV escapes."""
+    empty = _mask(values, markers.empty)
+    if pc.any(empty).as_py():
+        values = pc.if_else(empty, "", values)
+    return unescape_tsv_array(values)
+
+
+def _clean_dictionary(arr: pa.DictionaryArray, markers: Markers) -> pa.Array:
+    """Decode markers and escapes once per distinct value, not once per row."""
+    fixed = _decode_text(arr.dictionary, markers)
+    if fixed.equals(arr.dictionary):
+        return arr
+    return pc.dictionary_encode(pc.take(fixed, arr.indices))
 
 
 def _finish_text(ztype: str, values: pa.Array) -> pa.Array:
@@ -159,19 +193,19 @@ def _text_to_micros(text: str | None) -> int | None:
     return int((Decimal(text) * 1_000_000).to_integral_value(ROUND_HALF_EVEN))
 
 
-def _tsv_list(ztype: str, raw: pa.Array, unset: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
+def _tsv_list(ztype: str, raw: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
     """Split a container column on the set separator, honouring ``(empty)`` and unset.
 
-    Blank rows are made null before splitting, so they own no elements and the split's
-    own offsets serve the result: no copy of the elements is needed.
+    Unset and ``(empty)`` rows are null before splitting, so they own no elements and
+    the split's own offsets serve the result: no copy of the elements is needed.
     """
     inner = element_type(ztype) or "string"
-    blank = pc.or_(unset, _mask(raw, markers.empty))
-    split = pc.split_pattern(_with_nulls(raw, blank), markers.set_separator)
-    elements, bad = from_tsv(inner, split.values, Markers("\x00", markers.empty, markers.unset))
+    split = pc.split_pattern(null_where(raw, _mask(raw, markers.empty)), markers.set_separator)
+    elements = null_where(split.values, _mask(split.values, markers.unset))
+    elements, bad = from_tsv(inner, elements, Markers("\x00", markers.empty, markers.unset))
     if pa.types.is_dictionary(elements.type):
         elements = elements.dictionary_decode()
-    return pa.ListArray.from_arrays(split.offsets, elements, mask=unset), bad
+    return pa.ListArray.from_arrays(split.offsets, elements, mask=raw.is_null()), bad
 
 
 def from_json(ztype: str, arr: pa.Array) -> tuple[pa.Array, int]:

@@ -125,21 +125,31 @@ class TsvParser:
             yield self._typed(raw)
 
     def _split(self, data: bytes, first: int) -> pa.Table:
-        names = self.header.fields
-        if len(self.header.separator) != 1 or len(set(names)) != len(names):
+        """Split and convert with Arrow's CSV reader, falling back step by step.
+
+        First with the types the reader can convert itself; if a value does not convert,
+        again as text (values are then parsed here and bad ones counted); if the bytes are
+        not UTF-8, again after marking bad bytes; as a last resort, in Python.
+        """
+        h = self.header
+        names = h.fields
+        if len(h.separator) != 1 or len(set(names)) != len(names):
             return self._split_python(data, first)
-        bad: list[str] = []
-        try:
-            table = _read_csv(data, names, self.header.separator, self._wanted(), bad)
-        except pa.ArrowInvalid:
-            text = data.decode("utf-8", "backslashreplace").encode("utf-8")
-            bad.clear()
+        native = {n: col.csv_type(h.type_of(n, self.kind)) for n in names}
+        text = dict.fromkeys(names, pa.string())
+        attempts = ((lambda: data, native), (lambda: data, text),
+                    (lambda: _mark_bad_utf8(data), text))
+        for attempt, (content, types) in enumerate(attempts):
+            bad: list[str] = []
             try:
-                table = _read_csv(text, names, self.header.separator, self._wanted(), bad)
+                table = _read_csv(content(), h, types, self._wanted(), bad)
             except pa.ArrowInvalid:
-                return self._split_python(data, first)
-        self._locate(data, bad, first)
-        return table
+                continue
+            if attempt:
+                self.report.message = self.report.message or "values that do not convert"
+            self._locate(data, bad, first)
+            return table
+        return self._split_python(data, first)
 
     def _wanted(self) -> list[str]:
         if self.selected is None:
@@ -161,12 +171,13 @@ class TsvParser:
     def _split_python(self, data: bytes, first: int) -> pa.Table:
         """Split in Python: for multi-character separators and bytes pyarrow refuses."""
         names, sep = self.header.fields, self.header.separator
-        rows: list[list[str]] = []
+        rows: list[list[str | None]] = []
         text = data.decode("utf-8", "backslashreplace")
+        unset = self.header.markers.unset
         for offset, line in enumerate(text.split("\n")[:-1]):
             parts = line.rstrip("\r").split(sep)
             if len(parts) == len(names):
-                rows.append(parts)
+                rows.append([None if p == unset else p for p in parts])
             else:
                 self.report.skip(first + offset, f"{len(parts)} fields, expected {len(names)}")
         wanted = self._wanted()
@@ -218,22 +229,29 @@ def _count_fields(text: str, separator: str) -> int:
     return text.count(separator) + 1
 
 
-def _read_csv(data: bytes, names: list[str], sep: str, wanted: list[str],
+def _mark_bad_utf8(data: bytes) -> bytes:
+    return data.decode("utf-8", "backslashreplace").encode("utf-8")
+
+
+def _read_csv(data: bytes, header: Header, types: dict[str, pa.DataType], wanted: list[str],
               bad: list[str]) -> pa.Table:
+    """Split on the separator only: no quoting, no escapes, no comments; unset is null."""
     def invalid(row: pacsv.InvalidRow) -> str:
         bad.append(row.text)
         return "skip"
 
     return pacsv.read_csv(
         pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 20),
+        read_options=pacsv.ReadOptions(column_names=header.fields, block_size=1 << 20),
         parse_options=pacsv.ParseOptions(
-            delimiter=sep, quote_char=False, escape_char=False, double_quote=False,
-            newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=invalid,
+            delimiter=header.separator, quote_char=False, escape_char=False,
+            double_quote=False, newlines_in_values=False, ignore_empty_lines=False,
+            invalid_row_handler=invalid,
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, include_columns=wanted,
-            strings_can_be_null=False, null_values=[], quoted_strings_can_be_null=False,
+            column_types=types, include_columns=wanted, null_values=[header.markers.unset],
+            strings_can_be_null=True, quoted_strings_can_be_null=False,
+            true_values=["T"], false_values=["F"],
         ),
     )
 

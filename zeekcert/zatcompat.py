@@ -99,7 +99,7 @@ def _is_text(column: pd.Series) -> bool:
 def _from_raw_text(column: pd.Series, ztype: str) -> pd.Series:
     """Rebuild the TSV text zat kept (NaN was ``-``) and parse it as zeekcert's reader does."""
     markers = Markers()
-    typed, _bad = from_tsv(ztype, _raw_text(column).fill_null(markers.unset), markers)
+    typed, _bad = from_tsv(ztype, _raw_text(column), markers)
     result = to_pandas(pa.table({"v": typed}))["v"]
     result.index = column.index
     result.name = column.name
