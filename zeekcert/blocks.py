@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .source import Stream
 
-BLOCK_BYTES = 16 << 20  # parse in blocks of about this many bytes of text
+BLOCK_BYTES = 32 << 20  # parse in blocks of about this many bytes of text
 _AHEAD = 3  # chunks decompressed ahead of the parser
 _DONE = object()
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrowpool import loading_pool
 from .frames import concat_tables, to_pandas
 from .names import kind_from_name, span_from_name
 from .reader import check, iter_tables
@@ -136,6 +137,12 @@ def load(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike = None,
     """
     kinds = tuple(kinds)
     paths = select_window(find_logs(source, kinds), start, end)
+    with loading_pool():
+        return _load(paths, kinds, columns, start, end, strict, workers)
+
+
+def _load(paths: list[Path], kinds: tuple[str, ...], columns: list[str] | None,
+          start: TimeLike, end: TimeLike, strict: bool, workers: int | None) -> Logs:
     results = _read_all(paths, columns, start, end, workers)
     report = LoadReport([r for _, r in results])
     for file_report in report.files:
@@ -177,7 +184,12 @@ def iter_batches(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike =
     lo, hi = _utc(start), _utc(end)
     for path in select_window(find_logs(source, kinds), start, end):
         report = FileReport(str(path))
-        for table in iter_tables(path, report, columns=columns):
+        tables = iter_tables(path, report, columns=columns)
+        while True:
+            with loading_pool():  # not held across the yield: the caller's code runs there
+                table = next(tables, None)
+            if table is None:
+                break
             if report.kind in kinds and table.num_rows:
                 yield Batch(report.kind, to_pandas(_clip(table, lo, hi)), report)
         check(report, strict)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from .arrowpool import loading_pool
 from .blocks import Tail, line_blocks
 from .errors import ZeekLogError
 from .frames import concat_tables, to_pandas
@@ -23,9 +24,10 @@ _ZEEKISH = {"ts", "uid", "id.orig_h", "fingerprint", "host", "_path"}
 def read_log(path: str | Path, columns: list[str] | None = None,
              strict: bool = False) -> pd.DataFrame:
     """Read one Zeek log into a typed DataFrame; its FileReport is in ``df.attrs['zeekcert']``."""
-    table, report = read_table(path, columns=columns, strict=strict)
-    frame = to_pandas(table)
-    del table
+    with loading_pool():
+        table, report = read_table(path, columns=columns, strict=strict)
+        frame = to_pandas(table)
+        del table
     frame.attrs["zeekcert"] = report
     return frame
 
@@ -34,7 +36,8 @@ def read_table(path: str | Path, columns: list[str] | None = None,
                strict: bool = False) -> tuple[pa.Table, FileReport]:
     """Read one file into a single Arrow table and its report."""
     report = FileReport(str(path))
-    table = concat_tables(list(iter_tables(path, report, columns=columns)))
+    with loading_pool():
+        table = concat_tables(list(iter_tables(path, report, columns=columns)))
     check(report, strict)
     return table, report
 
