@@ -1,7 +1,7 @@
-"""Cut a stream of decompressed chunks into blocks of whole lines, decompressing ahead.
+"""Cut a stream of decompressed chunks into blocks of whole lines, one block ahead.
 
-Decompression runs in a helper thread (zlib and pyarrow release the GIL), so one core
-inflates the next block while the other parses this one.
+Reading, decompressing and cutting run in a helper thread (the codecs and file reads
+release the GIL), so one core prepares the next block while the other parses this one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .source import Stream
 
 BLOCK_BYTES = 32 << 20  # parse in blocks of about this many bytes of text
-_AHEAD = 3  # chunks decompressed ahead of the parser
+_AHEAD = 1  # blocks prepared ahead of the parser: each is BLOCK_BYTES of memory
 _DONE = object()
 
 
@@ -58,13 +58,19 @@ def prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
 def line_blocks(stream: Stream, tail: Tail, target: int | None = None) -> Iterator[bytes]:
     """Yield blocks that end with a newline; a final unterminated line is left in ``tail``.
 
-    Each block is joined once from views of the chunks, cut after the last newline of the
-    chunk that completes it, so the text is copied only once on its way to the parser.
+    The blocks are made in a helper thread; ``tail`` is set once they are all yielded.
     """
-    target = target or BLOCK_BYTES
+    return prefetch(_cut(stream, tail, target or BLOCK_BYTES))
+
+
+def _cut(stream: Stream, tail: Tail, target: int) -> Iterator[bytes]:
+    """Join chunks into blocks, cut after the last newline of the chunk that completes one.
+
+    Each block is joined once from views of the chunks: the text is copied only once.
+    """
     pending: list[bytes | memoryview] = []
     size = 0
-    for chunk in prefetch(stream.chunks()):
+    for chunk in stream.chunks():
         size += len(chunk)
         cut = chunk.rfind(b"\n") + 1 if size >= target else 0
         if not cut:
