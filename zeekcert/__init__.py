@@ -1,13 +1,19 @@
 """zeekcert: find and explain TLS certificate validation failures in Zeek logs."""
 
+from . import accessor as _accessor  # noqa: F401 - registers df.zeekcert
+from .causes import Cause, Evidence, Unverified, Verdict
+from .classify import classify
 from .errors import ZeekLogError
 from .loader import Batch, Logs, find_logs, iter_batches, load
+from .policy import Policy
 from .reader import read_log, read_table
 from .report import FileReport, FileStatus, LoadReport
+from .servers import servers
 from .zatcompat import from_zat
 
 __all__ = [
-    "Batch", "FileReport", "FileStatus", "LoadReport", "Logs", "ZeekLogError",
-    "find_logs", "from_zat", "iter_batches", "load", "read_log", "read_table",
+    "Batch", "Cause", "Evidence", "FileReport", "FileStatus", "LoadReport", "Logs", "Policy",
+    "Unverified", "Verdict", "ZeekLogError", "classify", "find_logs", "from_zat",
+    "iter_batches", "load", "read_log", "read_table", "servers",
 ]
 __version__ = "0.1.0"

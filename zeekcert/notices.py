@@ -1,0 +1,73 @@
+"""What notice.log says about certificates, as causes per connection uid.
+
+Zeek suppresses repeated notices (for a day, by default, for the SSL ones), so notices
+undercount connections; they add evidence, and give per-server causes to a user who
+kept only notice.log.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .causes import Cause
+from .status import cause_of
+
+_FAILED_WITH = re.compile(r"failed with \((?P<status>.*)\)\s*$")
+_FIXED: dict[str, Cause | None] = {
+    "Certificate_Expired": Cause.EXPIRED,
+    "Certificate_Not_Valid_Yet": Cause.NOT_YET_VALID,
+    "Certificate_Expires_Soon": None,  # a warning, not a failure
+    "Old_Version": Cause.OTHER,
+    "Weak_Cipher": Cause.OTHER,
+    "Weak_Ciper": Cause.OTHER,  # Zeek ≤ 5.0 spelled it so
+}
+NOTICE_COLUMNS = ["uid", "ts", "id.orig_h", "id.resp_h", "id.resp_p", "cause", "detail"]
+
+
+def notice_cause(note: str, msg: str | None) -> Cause | None:
+    """The cause one SSL notice reports; None for notices that are not about certificates."""
+    name = note.removeprefix("SSL::")
+    text = msg or ""
+    if name in _FIXED:
+        return _FIXED[name]
+    if name == "Invalid_Server_Cert":
+        match = _FAILED_WITH.search(text)
+        return cause_of(match.group("status")) if match else Cause.OTHER
+    if name == "Weak_Key":
+        return Cause.WEAK_KEY if "weak certificate" in text else Cause.OTHER
+    if name == "Invalid_Ocsp_Response":
+        match = _FAILED_WITH.search(text)
+        return Cause.REVOKED if match and match.group("status") == "revoked" else Cause.OTHER
+    return None
+
+
+def notice_evidence(notice: pd.DataFrame) -> pd.DataFrame:
+    """One row per certificate-related notice: its connection, cause and message."""
+    if notice is None or not len(notice) or "note" not in notice.columns:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in NOTICE_COLUMNS})
+    frame = notice.reset_index() if "ts" not in notice.columns else notice
+    notes = frame["note"].astype(str).to_numpy()
+    msgs = frame["msg"].astype(object).to_numpy() if "msg" in frame.columns else [None] * len(frame)
+    causes = [notice_cause(n, m if isinstance(m, str) else None) for n, m in zip(notes, msgs,
+                                                                                  strict=True)]
+    out = pd.DataFrame({
+        "uid": _get(frame, "uid"), "ts": frame["ts"].to_numpy() if "ts" in frame else None,
+        "id.orig_h": _get(frame, "id.orig_h", "src"),
+        "id.resp_h": _get(frame, "id.resp_h", "dst"),
+        "id.resp_p": _get(frame, "id.resp_p", "p"),
+        "cause": causes, "detail": [f"{n}: {m}" for n, m in zip(notes, msgs, strict=True)],
+    })
+    return out[out["cause"].notna()].reset_index(drop=True)
+
+
+def _get(frame: pd.DataFrame, name: str, fallback: str | None = None) -> object:
+    if name in frame.columns:
+        values = frame[name].astype(object)
+        if fallback in frame.columns:
+            values = values.fillna(frame[fallback].astype(object))
+        return values.to_numpy()
+    if fallback in frame.columns:
+        return frame[fallback].astype(object).to_numpy()
+    return None

@@ -1,0 +1,94 @@
+"""Our own re-check of certificate fields against the local policy, at each connection's time.
+
+Most sensors never load Zeek's expiring-certs and weak-keys scripts, so the fields in
+x509.log are judged here: validity at the connection's ``ts`` (not "now"), self-signed
+leaves, key length, signature hash and, optionally, validity period.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from .causes import Cause, Evidence, bit
+from .policy import Policy
+
+
+def _bit(cause: Cause) -> int:
+    return bit(cause, Evidence.POLICY)
+
+
+def policy_bits(conns: pd.DataFrame, leaf: pd.DataFrame, policy: Policy,
+                now: datetime) -> np.ndarray:
+    """Policy causes for every connection, as evidence bits."""
+    out = np.zeros(len(conns), dtype=np.int64)
+    out |= _validity_bits(conns, leaf, policy, now)
+    out |= np.where(_self_signed(leaf), _bit(Cause.SELF_SIGNED), 0)
+    out |= _per_cert_bits(leaf, policy)
+    return out
+
+
+def _times(series: pd.Series) -> np.ndarray:
+    """Datetimes as UTC microseconds since the epoch, NaT as a sentinel."""
+    values = pd.to_datetime(series, utc=True).astype("datetime64[us, UTC]")
+    return values.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT"))
+
+
+def _validity_bits(conns: pd.DataFrame, leaf: pd.DataFrame, policy: Policy,
+                   now: datetime) -> np.ndarray:
+    """Expired or not yet valid at the connection's own time, give or take the tolerance."""
+    when = _times(conns["ts"]) if "ts" in conns.columns else np.full(len(conns), np.datetime64(
+        "NaT"), dtype="datetime64[us]")
+    when = np.where(np.isnat(when), np.datetime64(pd.Timestamp(now).tz_convert(None)
+                                                  if pd.Timestamp(now).tzinfo else now, "us"),
+                    when)
+    slack = np.timedelta64(int(policy.clock_tolerance.total_seconds() * 1e6), "us")
+    after, before = _times(leaf["not_valid_after"]), _times(leaf["not_valid_before"])
+    with np.errstate(invalid="ignore"):
+        expired = ~np.isnat(after) & (when > after + slack)
+        early = ~np.isnat(before) & (when < before - slack)
+    return np.where(expired, _bit(Cause.EXPIRED), 0) | np.where(early, _bit(
+        Cause.NOT_YET_VALID), 0)
+
+
+def _self_signed(leaf: pd.DataFrame) -> np.ndarray:
+    """Subject equals issuer on a chain of one certificate (or on Bro 2.2's single cert)."""
+    same = leaf["subject"].astype("string") == leaf["issuer"].astype("string")
+    return same.fillna(False).to_numpy(dtype=bool) & (leaf["chain_length"].to_numpy() <= 1)
+
+
+def _per_cert_bits(leaf: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """Weak key, weak signature and too-long validity, computed once per distinct leaf.
+
+    Connections whose leaf is not in the certificate table get none of these: only
+    x509.log carries key and signature fields.
+    """
+    rows = leaf["cert_row"].to_numpy()
+    codes, uniques = pd.factorize(rows)
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    firsts = pd.Series(np.arange(len(rows))).groupby(codes).first().to_numpy()
+    bits = np.where(uniques >= 0, _cert_bits(leaf.iloc[firsts], policy), 0)
+    return bits[codes]
+
+
+def _cert_bits(certs: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """Policy bits for each row of a frame of distinct certificates."""
+    need = np.array([policy.min_key_bits(_text(k)) or 0 for k in certs["key_type"]], float)
+    length = pd.to_numeric(certs["key_length"]).to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        weak_key = (need > 0) & (length < need)
+    weak_sig = np.array([policy.weak_signature(_text(a)) for a in certs["sig_alg"]], bool)
+    out = np.where(weak_key, _bit(Cause.WEAK_KEY), 0) | np.where(weak_sig, _bit(
+        Cause.WEAK_SIGNATURE), 0)
+    if policy.max_validity_days is not None:
+        span = _times(certs["not_valid_after"]) - _times(certs["not_valid_before"])
+        too_long = span > np.timedelta64(policy.max_validity_days, "D")
+        out |= np.where(too_long, _bit(Cause.OTHER), 0)
+    return out.astype(np.int64)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
