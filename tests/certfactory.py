@@ -61,23 +61,28 @@ CURVES = {
     "secp521r1": ("secp521r1", 521),
 }
 
-X509_FIELDS = (
-    "ts fingerprint certificate.version certificate.serial certificate.subject "
-    "certificate.issuer certificate.not_valid_before certificate.not_valid_after "
-    "certificate.key_alg certificate.sig_alg certificate.key_type certificate.key_length "
-    "certificate.exponent certificate.curve san.dns san.uri san.email san.ip "
-    "basic_constraints.ca basic_constraints.path_len host_cert client_cert").split()
-X509_TYPES = (
-    "time string count string string string time time string string string count string "
-    "string vector[string] vector[string] vector[string] vector[addr] bool count bool "
-    "bool").split()
-SSL_FIELDS = (
-    "ts uid id.orig_h id.orig_p id.resp_h id.resp_p version cipher curve server_name "
-    "resumed last_alert next_protocol established ssl_history cert_chain_fps "
-    "client_cert_chain_fps sni_matches_cert validation_status").split()
-SSL_TYPES = (
-    "time string addr port addr port string string string string bool string string bool "
-    "string vector[string] vector[string] bool string").split()
+X509_FIELDS = [
+    "ts", "fingerprint", "certificate.version", "certificate.serial", "certificate.subject",
+    "certificate.issuer", "certificate.not_valid_before", "certificate.not_valid_after",
+    "certificate.key_alg", "certificate.sig_alg", "certificate.key_type", "certificate.key_length",
+    "certificate.exponent", "certificate.curve", "san.dns", "san.uri", "san.email", "san.ip",
+    "basic_constraints.ca", "basic_constraints.path_len", "host_cert", "client_cert"
+]
+X509_TYPES = [
+    "time", "string", "count", "string", "string", "string", "time", "time", "string", "string",
+    "string", "count", "string", "string", "vector[string]", "vector[string]", "vector[string]",
+    "vector[addr]", "bool", "count", "bool", "bool"
+]
+SSL_FIELDS = [
+    "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "version", "cipher", "curve",
+    "server_name", "resumed", "last_alert", "next_protocol", "established", "ssl_history",
+    "cert_chain_fps", "client_cert_chain_fps", "sni_matches_cert", "validation_status"
+]
+SSL_TYPES = [
+    "time", "string", "addr", "port", "addr", "port", "string", "string", "string", "string",
+    "bool", "string", "string", "bool", "string", "vector[string]", "vector[string]", "bool",
+    "string"
+]
 
 
 @dataclass(frozen=True)
@@ -136,10 +141,11 @@ class Factory:
         workdir.mkdir(parents=True, exist_ok=True)
 
     def ca(self, label: str, subject: x509.Name, issuer: Issued | None = None,
-           key: Key | None = None) -> Issued:
+           key: Key | None = None, not_before: dt.datetime = CA_FROM,
+           not_after: dt.datetime = CA_TO) -> Issued:
         """A CA certificate: a self-signed root when ``issuer`` is None, else an intermediate."""
         key = key or rsa_key()
-        builder = self._builder(subject, issuer, key, CA_FROM, CA_TO)
+        builder = self._builder(subject, issuer, key, not_before, not_after)
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
         builder = builder.add_extension(_key_usage(True), True)
         signer = issuer.key if issuer else key
@@ -148,22 +154,24 @@ class Factory:
     def leaf(self, label: str, cn: str, issuer: Issued | None, *,
              dns: Sequence[str] | None = None, ips: Sequence[str] = (), key: Key | None = None,
              not_before: dt.datetime = VALID_FROM, not_after: dt.datetime = VALID_TO,
-             digest: str = "sha256") -> Issued:
+             digest: str = "sha256", org: str | None = "Zeekcert Tests",
+             forged_by: Key | None = None) -> Issued:
         """A server certificate, self-signed when ``issuer`` is None.
 
         ``dns`` defaults to ``[cn]``; with no DNS and no IP entries there is no SAN at all.
-        ``digest`` ``md5`` or ``sha1`` makes ``openssl`` sign it.
+        ``digest`` ``md5`` or ``sha1`` makes ``openssl`` sign it. ``forged_by`` signs it with
+        another key while it still names ``issuer``: its signature does not verify.
         """
         key = key or rsa_key()
         dns = [cn] if dns is None else list(dns)
         weak = digest in ("md5", "sha1")
         first_issuer = None if weak else issuer
-        builder = self._builder(name(cn), first_issuer, key, not_before, not_after)
+        builder = self._builder(name(cn, org), first_issuer, key, not_before, not_after)
         builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
         builder = builder.add_extension(_key_usage(False), True)
         if dns or ips:
             builder = builder.add_extension(_san(dns, ips), False)
-        signer = first_issuer.key if first_issuer else key
+        signer = forged_by or (first_issuer.key if first_issuer else key)
         issued = self._save(label, builder.sign(signer, hashes.SHA256()), key)
         return self.resign(issued, issuer, digest) if weak else issued
 
@@ -361,3 +369,45 @@ def write_logs(folder: Path, conns: Sequence[Connection]) -> None:
             seen[conn.chain[0].fingerprint] = x509_row(conn.chain[0], conn.ts)
     write_tsv(str(folder / "x509.log"), X509_FIELDS, X509_TYPES,
               [[r[f] for f in X509_FIELDS] for r in seen.values()], log_path="x509")
+
+
+NOTICE_FIELDS = [
+    "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "fuid", "file_mime_type",
+    "file_desc", "proto", "note", "msg", "sub", "src", "dst", "p", "n", "peer_descr", "actions",
+    "email_dest", "suppress_for", "remote_location.country_code", "remote_location.region",
+    "remote_location.city", "remote_location.latitude", "remote_location.longitude"
+]
+NOTICE_TYPES = [
+    "time", "string", "addr", "port", "addr", "port", "string", "string", "string", "enum",
+    "enum", "string", "string", "addr", "addr", "port", "count", "string", "set[enum]",
+    "set[string]", "interval", "string", "string", "string", "double", "double"
+]
+
+
+def zeek_T(when: dt.datetime) -> str:
+    """A time as Zeek's ``%T`` format renders it in notice messages."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d-%H:%M:%S") + ".000000000"
+
+
+def notice_row(conn: Connection, note: str, msg: str, sub: str | None = None,
+               file_desc: str | None = None, suppress_hours: int = 24) -> dict[str, object]:
+    """One SSL notice about ``conn``, as the validate-certs/expiring-certs/weak-keys
+    scripts log it (``fuid`` is a file id even in Zeek >= 4.1; we make one up)."""
+    return {
+        "ts": _micros(conn.ts) + 1000, "uid": conn.uid, "id.orig_h": conn.orig_h,
+        "id.orig_p": conn.orig_p, "id.resp_h": conn.resp_h, "id.resp_p": conn.resp_p,
+        "fuid": "F" + conn.uid[1:], "file_mime_type": None, "file_desc": file_desc,
+        "proto": "tcp", "note": note, "msg": msg, "sub": sub, "src": conn.orig_h,
+        "dst": conn.resp_h, "p": conn.resp_p, "n": None, "peer_descr": None,
+        "actions": ["Notice::ACTION_LOG"], "email_dest": [],
+        "suppress_for": suppress_hours * 3_600_000_000, "remote_location.country_code": None,
+        "remote_location.region": None, "remote_location.city": None,
+        "remote_location.latitude": None, "remote_location.longitude": None,
+    }
+
+
+def write_notices(folder: Path, rows: Sequence[dict[str, object]]) -> None:
+    """Write ``notice.log`` with the Zeek 6.x columns."""
+    write_tsv(str(folder / "notice.log"), NOTICE_FIELDS, NOTICE_TYPES,
+              [[r[f] for f in NOTICE_FIELDS] for r in sorted(rows, key=lambda r: r["ts"])],
+              log_path="notice")

@@ -126,14 +126,8 @@ def _hostname_bits(conns: pd.DataFrame, leaf: pd.DataFrame) -> np.ndarray:
 
 
 def _covers(name: str, cert: pd.Series) -> bool:
-    return hostname.matches(name, _list(cert["san_dns"]), _list(cert["san_ip"]),
+    return hostname.matches(name, cert["san_dns"], cert["san_ip"],
                             hostname.common_name(cert["subject"]))
-
-
-def _list(value: object) -> list[str]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    return [str(v) for v in value if v is not None]  # type: ignore[attr-defined]
 
 
 def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
@@ -144,7 +138,7 @@ def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
         out[name] = conns[name] if name in conns.columns else None
     for name in ("fingerprint", "chain_length", "subject", "issuer", "not_valid_before",
                  "not_valid_after", "key_type", "key_length", "sig_alg"):
-        out[name] = leaf[name].to_numpy() if name != "fingerprint" else leaf[name]
+        out[name] = leaf[name]
     status = conns["validation_status"] if "validation_status" in conns.columns else None
     out["validation_status"] = status if status is not None else pd.NA
     codes, uniques = pd.factorize(mask)
@@ -160,7 +154,7 @@ def _causes(mask: int) -> list[str]:
 
 
 def _evidence(mask: int) -> list[str]:
-    return [f"{c}:{s}" for c in sorted(CAUSES, key=str) for s in SOURCES if mask & bit(c, s)]
+    return sorted(f"{c}:{s}" for c in CAUSES for s in SOURCES if mask & bit(c, s))
 
 
 def _primary(mask: int) -> str:

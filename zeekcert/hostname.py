@@ -17,7 +17,9 @@ from publicsuffixlist import PublicSuffixList
 
 @functools.cache
 def _psl() -> PublicSuffixList:
-    return PublicSuffixList()
+    # ICANN suffixes only, as browsers do for certificates: the private section lists
+    # domains such as googleapis.com whose owners do hold *.googleapis.com certificates.
+    return PublicSuffixList(only_icann=True)
 
 
 def a_label(name: str) -> str:
@@ -52,21 +54,32 @@ def name_matches(server_name: str, pattern: str) -> bool:
 
 def matches(server_name: str, san_dns: Iterable[str] | None, san_ip: Iterable[str] | None,
             common_name: str | None) -> bool:
-    """True when the certificate's SANs (or, with no SAN at all, its CN) cover the name."""
-    dns = [d for d in (san_dns or []) if d]
-    ips = [i for i in (san_ip or []) if i]
-    if not dns and not ips:
-        dns = [common_name] if common_name else []
+    """True when the certificate's SANs (or, with no SAN at all, its CN) cover the name.
+
+    SAN arguments may be lists, arrays, None or NA, as they come out of a DataFrame.
+    """
+    dns, ips = _strings(san_dns), _strings(san_ip)
+    cn = common_name if isinstance(common_name, str) and common_name else None
     wanted_ip = _ip(server_name)
+    if not dns and not ips:  # RFC 6125 6.4.4: the CN only when there is no SAN at all
+        if cn is None:
+            return False
+        return wanted_ip == _ip(cn) if wanted_ip is not None else name_matches(server_name, cn)
     if wanted_ip is not None:
-        return any(_ip(i) == wanted_ip for i in ips) or (not ips and wanted_ip == _ip(
-            (dns or [""])[0]))
+        return any(_ip(i) == wanted_ip for i in ips)
     return any(name_matches(server_name, d) for d in dns)
 
 
-def common_name(subject: str | None) -> str | None:
+def _strings(values: object) -> list[str]:
+    """Non-empty strings from a list or array; None, NA and scalars give none."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        return []
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def common_name(subject: object) -> str | None:
     """The CN of an OpenSSL one-line subject (``CN=a.example,O=Acme\\, Inc``), if any."""
-    if not subject:
+    if not isinstance(subject, str) or not subject:
         return None
     for part in _split_dn(subject):
         key, _, value = part.partition("=")
