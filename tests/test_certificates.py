@@ -21,15 +21,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-# No skip: the openssl command line (for SHA-1/MD5 signatures and `openssl verify`) is
-# part of the test environment, like the cryptography package in the test extra.
-assert shutil.which("openssl"), "the openssl command line is needed by these tests"
-
-import certfactory as cf  # noqa: E402
-from cryptography import x509  # noqa: E402
+import certfactory as cf
+from cryptography import x509
 
 import zeekcert
 from zeekcert import hostname
+
+# No skip: the openssl command line (for SHA-1/MD5 signatures and `openssl verify`) is
+# part of the test environment, like the cryptography package in the test extra.
+assert shutil.which("openssl"), "the openssl command line is needed by these tests"
 
 CONN_TIME = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 1, tzinfo=UTC)  # not the connection time, on purpose
