@@ -18,10 +18,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import certfactory as cf
 import pandas as pd
 import pytest
-
-import certfactory as cf
 from cryptography import x509
 
 import zeekcert
