@@ -43,6 +43,11 @@ STATUS_CAUSES = {
 }
 
 
+def _counts(column: pd.Series) -> dict[str, int]:
+    """value_counts without the zero counts a categorical column also lists."""
+    return {str(k): int(v) for k, v in column.value_counts().items() if v}
+
+
 @pytest.mark.parametrize("status,expected", sorted(STATUS_CAUSES.items()))
 def test_status_vocabulary(status: str, expected: str | None) -> None:
     assert cause_of(status) == expected
@@ -111,16 +116,16 @@ def test_fuids_join_finds_the_certificate() -> None:
     with_chain = out[out["chain_length"] > 0]
     # One leaf is missing from this x509.log (an x509 row Zeek never wrote); it has a status.
     assert (len(with_chain), with_chain["subject"].isna().sum()) == (9974, 1)
-    assert out["unverified_reason"].value_counts().to_dict() == {
+    assert _counts(out["unverified_reason"]) == {
         "no_certificate": 25519, "certificate_not_in_x509": 1}
 
 
 def test_fingerprint_join_and_reasons_on_zeek_6() -> None:
     out = zeekcert.classify(zeekcert.load(WRCCDC / "wrccdc2018-zeek-6.2.0-tsv"), now=NOW)
-    assert out["primary_cause"].value_counts().to_dict() == {
+    assert _counts(out["primary_cause"]) == {
         "unverified": 39500, "self_signed": 4733, "incomplete_chain": 3358, "valid": 1882,
         "untrusted_root": 1}
-    assert out["unverified_reason"].value_counts().to_dict() == {
+    assert _counts(out["unverified_reason"]) == {
         "no_certificate": 39499, "certificate_not_in_x509": 1}
 
 

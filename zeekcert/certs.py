@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .distinct import chunks_of, unify
+
 # Normalised certificate columns, and where Zeek's x509.log keeps them.
 CERT_FIELDS = {
     "subject": "certificate.subject",
@@ -78,26 +80,46 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series | None:
     return frame[name].astype(object) if name in frame.columns else None
 
 
-def leaf_keys(ssl: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each connection's leaf certificate key and chain length (0 when none was seen)."""
-    keys = np.full(len(ssl), None, dtype=object)
+def _first_codes(column: pd.Series) -> tuple[np.ndarray, list[object], np.ndarray]:
+    """Each row's first chain element as a code into distinct keys, and the chain lengths.
+
+    Only the elements are hashed, once; the first of each row is then an integer lookup,
+    so no string is copied per connection.
+    """
+    parts, dicts, lengths = [], [], []
+    for chunk in chunks_of(column):
+        if not pa.types.is_list(chunk.type):  # zat keeps a vector as "a,b" text
+            chunk = pc.split_pattern(chunk.cast(pa.string()), ",")
+        length = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
+        encoded = pc.dictionary_encode(chunk.values)
+        element = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        starts = chunk.offsets.to_numpy()[:-1]
+        safe = np.minimum(starts, max(len(element) - 1, 0))
+        first = np.where(length > 0, element[safe] if len(element) else -1, -1)
+        parts.append(first)
+        dicts.append(encoded.dictionary.to_pylist())
+        lengths.append(length.astype(np.int64))
+    codes, keys = unify(parts, dicts)
+    return codes, keys, np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+
+
+def leaf_codes(ssl: pd.DataFrame) -> tuple[np.ndarray, list[object], np.ndarray]:
+    """Each connection's leaf key code (-1: none), the distinct keys, and chain lengths.
+
+    Fingerprints (Zeek ≥ 4.1) win over file ids (≤ 4.0) where a mixed load has both.
+    """
+    codes = np.full(len(ssl), -1, dtype=np.int64)
     lengths = np.zeros(len(ssl), dtype=np.int64)
-    for column in ("cert_chain_fuids", "cert_chain_fps"):  # newer wins where both exist
+    keys: list[object] = []
+    for column in ("cert_chain_fuids", "cert_chain_fps"):
         if column in ssl.columns:
-            first, length = _first_and_length(ssl[column])
-            have = length > 0
-            keys[have], lengths[have] = first[have], length[have]
-    return keys, lengths
-
-
-def _first_and_length(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    arr = pa.array(column, from_pandas=True)
-    if not pa.types.is_list(arr.type):  # a zat frame keeps "a,b" text
-        arr = pc.split_pattern(arr.cast(pa.string()), ",")
-    length = pc.fill_null(pc.list_value_length(arr), 0)
-    safe = pc.if_else(pc.greater(length, 0), arr, pa.scalar(None, arr.type))
-    first = pc.list_element(safe, 0).to_numpy(zero_copy_only=False)
-    return first.astype(object), length.to_numpy(zero_copy_only=False).astype(np.int64)
+            part, part_keys, part_len = _first_codes(ssl[column])
+            have = part_len > 0
+            codes[have] = part[have] + len(keys)
+            lengths[have] = part_len[have]
+            keys += part_keys
+    codes, keys = unify([codes], [keys])  # a key logged by both generations counts once
+    return codes, keys, lengths
 
 
 def attach(ssl: pd.DataFrame, certs: pd.DataFrame) -> pd.DataFrame:
@@ -107,29 +129,46 @@ def attach(ssl: pd.DataFrame, certs: pd.DataFrame) -> pd.DataFrame:
     fields ssl.log itself carries (Bro 2.2 to Zeek 4.0) fill in. ``cert_row`` is the
     leaf's row in ``certs``, or -1 when it is not there.
     """
-    keys, lengths = leaf_keys(ssl)
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=True)
-    where = np.asarray(certs.index.get_indexer(pd.Index(uniques, dtype=object)), np.int64)
-    rows = np.where(codes >= 0, where[codes] if len(uniques) else -1, -1)
-    out = pd.DataFrame({"fingerprint": keys, "chain_length": lengths, "cert_row": rows},
-                       index=ssl.index)
-    for name in CERT_FIELDS:
-        out[name] = _with_ssl_fallback(take(certs[name], rows), ssl, name)
-    return out
+    codes, keys, lengths = leaf_codes(ssl)
+    lookup = np.append(certs.index.get_indexer(pd.Index(keys, dtype=object)), -1)
+    rows = lookup[codes]
+    fields = _gather(certs, rows)
+    fields.index = ssl.index
+    for name in LEAF_FIELDS:
+        fields[name] = _with_ssl_fallback(fields[name], ssl, name)
+    fingerprint = pd.Categorical.from_codes(codes, categories=pd.Index(keys, dtype=object))
+    lead = pd.DataFrame({"fingerprint": fingerprint, "chain_length": lengths,
+                         "cert_row": rows}, index=ssl.index)
+    return pd.concat([lead, fields], axis=1)
 
 
-def take(column: pd.Series, rows: np.ndarray) -> pd.Series:
-    """``column[rows]`` keeping the dtype, with NA where ``rows`` is -1."""
-    extended = pd.concat([column.reset_index(drop=True), column.iloc[:0].reindex([0])],
-                         ignore_index=True)
-    return extended.take(np.where(rows >= 0, rows, len(column))).reset_index(drop=True)
+LEAF_FIELDS = ("subject", "issuer", "not_valid_before", "not_valid_after", "key_type",
+               "key_length", "sig_alg")
+_TEXT = ("subject", "issuer", "key_type", "sig_alg")
+
+
+def _gather(certs: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``certs`` rows by position (-1 gives NA); texts as categoricals, so no string is copied.
+
+    The SAN lists stay in the table: only the hostname check reads them, once per pair.
+    """
+    out = {}
+    for name in LEAF_FIELDS:
+        column = certs[name]
+        if name in _TEXT:
+            codes, uniques = pd.factorize(column.astype(object))
+            picked = np.append(codes, -1)[rows]
+            out[name] = pd.Categorical.from_codes(picked, pd.Index(uniques, dtype=object))
+        else:
+            out[name] = column.array.take(rows, allow_fill=True)
+    return pd.DataFrame(out)
 
 
 def _with_ssl_fallback(values: pd.Series, ssl: pd.DataFrame, name: str) -> pd.Series:
     sources = _SSL_FALLBACK.get(name, ())
-    values = values.set_axis(ssl.index)
     for source in (sources,) if isinstance(sources, str) else sources:
         if source in ssl.columns and values.isna().any():
-            values = values.fillna(ssl[source]) if values.dtype == ssl[source].dtype else \
-                values.astype(object).fillna(ssl[source].astype(object))
+            if isinstance(values.dtype, pd.CategoricalDtype):  # new values: back to text
+                values = values.astype("string")
+            values = values.fillna(ssl[source].astype(values.dtype))
     return values

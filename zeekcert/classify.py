@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import hostname
 from .causes import Cause, Evidence, Unverified, Verdict, bit
 from .certs import attach, cert_table
+from .distinct import chunks_of, codes_of, per_distinct
 from .notices import notice_evidence
 from .policy import Policy
 from .recheck import policy_bits
@@ -40,13 +42,14 @@ def classify(logs: Any, policy: Policy | None = None, now: datetime | None = Non
     now = now or datetime.now(UTC)
     notices = notice_evidence(_frame(logs, "notice"))
     conns = _connections(_frame(logs, "ssl"), notices)
-    leaf = attach(conns, cert_table(_frame(logs, "x509"), cert_cache))
+    certs = cert_table(_frame(logs, "x509"), cert_cache)
+    leaf = attach(conns, certs)
     mask = np.zeros(len(conns), dtype=np.int64)
     mask |= _status_bits(conns)
     mask |= _sni_bits(conns)
     mask |= _notice_bits(conns, notices)
-    mask |= policy_bits(conns, leaf, policy, now)
-    mask |= _hostname_bits(conns, leaf)
+    mask |= policy_bits(conns, leaf, certs, policy, now)
+    mask |= _hostname_bits(conns, leaf, certs)
     return _assemble(conns, leaf, mask, notices)
 
 
@@ -67,23 +70,15 @@ def _connections(ssl: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
         drop=True)
 
 
-def _per_distinct(values: pd.Series, func: Any) -> np.ndarray:
-    """Apply ``func`` once per distinct value (NA included) and spread the results."""
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
-    results = np.array([func(None if pd.isna(u) else u) for u in uniques] or [0],
-                       dtype=np.int64)
-    return results[codes] if len(codes) else np.zeros(0, dtype=np.int64)
-
-
 def _status_bits(conns: pd.DataFrame) -> np.ndarray:
     if "validation_status" not in conns.columns:
         return np.zeros(len(conns), dtype=np.int64)
 
-    def bits(status: str | None) -> int:
-        cause = cause_of(status)
+    def bits(status: object) -> int:
+        cause = cause_of(status if isinstance(status, str) else None)
         return 0 if cause is None else bit(cause, Evidence.ZEEK_STATUS)
 
-    return _per_distinct(conns["validation_status"], bits)
+    return per_distinct(conns["validation_status"], bits, np.int64)
 
 
 def _sni_bits(conns: pd.DataFrame) -> np.ndarray:
@@ -96,32 +91,40 @@ def _sni_bits(conns: pd.DataFrame) -> np.ndarray:
 
 
 def _notice_bits(conns: pd.DataFrame, notices: pd.DataFrame) -> np.ndarray:
+    """Notice causes by uid; only the few connections that have a notice are looked up."""
+    out = np.zeros(len(conns), dtype=np.int64)
     if not len(notices) or "uid" not in conns.columns:
-        return np.zeros(len(conns), dtype=np.int64)
+        return out
     per_uid = notices.groupby("uid")["cause"].agg(
         lambda cs: int(np.bitwise_or.reduce([bit(c, Evidence.NOTICE) for c in cs])))
-    bits = conns["uid"].astype(object).map(per_uid).fillna(0)
-    return bits.to_numpy(dtype=np.int64)
+    uids = pa.chunked_array(chunks_of(conns["uid"])).cast(pa.string())
+    hit = np.flatnonzero(pc.is_in(uids, value_set=pa.array(list(per_uid.index), pa.string()))
+                         .to_numpy(zero_copy_only=False))
+    out[hit] = per_uid.reindex(uids.take(pa.array(hit)).to_pylist()).to_numpy(dtype=np.int64)
+    return out
 
 
-def _hostname_bits(conns: pd.DataFrame, leaf: pd.DataFrame) -> np.ndarray:
-    """Our RFC 6125 check, where Zeek did not log its own and there is an SNI and a cert."""
+def _hostname_bits(conns: pd.DataFrame, leaf: pd.DataFrame, certs: pd.DataFrame) -> np.ndarray:
+    """Our RFC 6125 check, where Zeek did not log its own and there is an SNI and a cert.
+
+    Each distinct (name, certificate) pair is checked once.
+    """
     out = np.zeros(len(conns), dtype=np.int64)
     if "server_name" not in conns.columns:
         return out
-    todo = conns["server_name"].notna().to_numpy() & (leaf["cert_row"].to_numpy() >= 0)
+    names, name_values = codes_of(conns["server_name"])
+    rows = leaf["cert_row"].to_numpy()
+    todo = (names >= 0) & (rows >= 0)
     if "sni_matches_cert" in conns.columns:
         todo &= conns["sni_matches_cert"].isna().to_numpy()
     if not todo.any():
         return out
-    pairs = pd.DataFrame({"name": conns["server_name"].astype(object)[todo].to_numpy(),
-                          "row": leaf["cert_row"].to_numpy()[todo]})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
-    fields = leaf.iloc[np.flatnonzero(todo)]
-    first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
-    verdict = np.array([_covers(name, fields.iloc[i]) for (name, _), i in zip(uniques, first,
-                                                                              strict=True)])
-    out[todo] = np.where(verdict[codes], 0, bit(Cause.HOSTNAME_MISMATCH, Evidence.POLICY))
+    pair = names[todo] * (len(leaf) + 1) + rows[todo]
+    _, first_of_pair, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    first = np.flatnonzero(todo)[first_of_pair]
+    verdict = np.array([_covers(str(name_values[names[i]]), certs.iloc[rows[i]])
+                        for i in first])
+    out[todo] = np.where(verdict[inverse], 0, bit(Cause.HOSTNAME_MISMATCH, Evidence.POLICY))
     return out
 
 
@@ -130,23 +133,33 @@ def _covers(name: str, cert: pd.Series) -> bool:
                             hostname.common_name(cert["subject"]))
 
 
+PRIMARY = pd.Index([c.value for c in CAUSES] + [Verdict.VALID.value, Verdict.UNVERIFIED.value])
+REASONS = pd.Index([r.value for r in Unverified])
+
+
 def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
               notices: pd.DataFrame) -> pd.DataFrame:
     """The output frame: identity, certificate, raw status, causes and verdict."""
-    out = pd.DataFrame(index=conns.index)
+    columns: dict[str, object] = {}
     for name in ("uid", "ts", "id.orig_h", "id.resp_h", "id.resp_p", "server_name"):
-        out[name] = conns[name] if name in conns.columns else None
+        columns[name] = conns[name] if name in conns.columns else pd.Series(
+            pd.NA, index=conns.index, dtype="string")
     for name in ("fingerprint", "chain_length", "subject", "issuer", "not_valid_before",
                  "not_valid_after", "key_type", "key_length", "sig_alg"):
-        out[name] = leaf[name]
-    status = conns["validation_status"] if "validation_status" in conns.columns else None
-    out["validation_status"] = status if status is not None else pd.NA
+        columns[name] = leaf[name]
+    columns["validation_status"] = conns["validation_status"] if (
+        "validation_status" in conns.columns) else pd.Series(pd.NA, index=conns.index,
+                                                             dtype="string")
     codes, uniques = pd.factorize(mask)
-    out["causes"] = _lists([_causes(int(u)) for u in uniques], codes)
-    out["evidence"] = _lists([_evidence(int(u)) for u in uniques], codes)
-    out["primary_cause"], out["unverified_reason"] = _verdicts(conns, leaf, mask, codes, uniques)
-    out["other_detail"] = _other_detail(conns, mask, notices)
-    return out.reset_index(drop=True)
+    columns["causes"] = _lists([_causes(int(u)) for u in uniques], codes, conns.index)
+    columns["evidence"] = _lists([_evidence(int(u)) for u in uniques], codes, conns.index)
+    primary, reason = _verdicts(conns, leaf, mask, codes, uniques)
+    columns["primary_cause"] = pd.Series(pd.Categorical.from_codes(primary, PRIMARY),
+                                         index=conns.index)
+    columns["unverified_reason"] = pd.Series(pd.Categorical.from_codes(reason, REASONS),
+                                             index=conns.index)
+    columns["other_detail"] = _other_detail(conns, mask, notices)
+    return pd.DataFrame(columns).reset_index(drop=True)
 
 
 def _causes(mask: int) -> list[str]:
@@ -157,48 +170,50 @@ def _evidence(mask: int) -> list[str]:
     return sorted(f"{c}:{s}" for c in CAUSES for s in SOURCES if mask & bit(c, s))
 
 
-def _primary(mask: int) -> str:
-    return str(next(c for c in CAUSES if any(mask & bit(c, s) for s in SOURCES)))
+def _primary(mask: int) -> int:
+    """Position in PRIMARY of the first cause, in order of precedence, that ``mask`` has."""
+    return next(i for i, c in enumerate(CAUSES) if any(mask & bit(c, s) for s in SOURCES))
 
 
-def _lists(values: list[list[str]], codes: np.ndarray) -> pd.Series:
+def _lists(values: list[list[str]], codes: np.ndarray, index: pd.Index) -> pd.Series:
     table = pa.array(values or [[]], type=pa.list_(pa.string()))
-    return pd.Series(pd.arrays.ArrowExtensionArray(table.take(pa.array(codes))))
+    return pd.Series(pd.arrays.ArrowExtensionArray(table.take(pa.array(codes))), index=index)
 
 
 def _verdicts(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray, codes: np.ndarray,
               uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The primary cause, or valid, or unverified with its reason."""
-    primary = np.array([_primary(int(u)) if u else "" for u in uniques] or [""],
-                       dtype=object)[codes]
-    status = conns.get("validation_status", pd.Series(pd.NA, index=conns.index))
-    ok = _per_distinct(status, lambda s: int(is_ok(s))).astype(bool)
-    have_status = status.notna().to_numpy()
-    no_cert = (leaf["chain_length"].to_numpy() == 0) & leaf["subject"].isna().to_numpy()
-    unknown_cert = (leaf["cert_row"].to_numpy() < 0) & leaf["subject"].isna().to_numpy()
-    reason = np.select(
-        [mask != 0, ok, no_cert, unknown_cert & ~have_status],
-        ["", "", Unverified.NO_CERTIFICATE.value, Unverified.NOT_IN_X509.value],
-        default=Unverified.NO_VALIDATION.value).astype(object)
-    primary = np.where(mask != 0, primary, np.where(ok, Verdict.VALID.value,
-                                                    Verdict.UNVERIFIED.value))
-    reason[reason == ""] = None
-    return primary.astype(object), reason
+    """Codes into PRIMARY and REASONS (-1: no reason): a cause, valid, or unverified why."""
+    has_cause = mask != 0
+    by_mask = np.array([_primary(int(u)) if u else -1 for u in uniques] or [-1])[codes]
+    if "validation_status" in conns.columns:
+        ok = per_distinct(conns["validation_status"], lambda s: isinstance(s, str) and is_ok(s),
+                          bool)
+        have_status = conns["validation_status"].notna().to_numpy()
+    else:
+        ok = have_status = np.zeros(len(conns), dtype=bool)
+    no_subject = leaf["subject"].isna().to_numpy()
+    no_cert = (leaf["chain_length"].to_numpy() == 0) & no_subject
+    unknown = (leaf["cert_row"].to_numpy() < 0) & no_subject & ~have_status
+    primary = np.where(has_cause, by_mask, np.where(ok, len(CAUSES), len(CAUSES) + 1))
+    reason = np.select([has_cause | ok, no_cert, unknown], [-1, 0, 1], default=2)
+    return primary.astype(np.int8), reason.astype(np.int8)
 
 
 def _other_detail(conns: pd.DataFrame, mask: np.ndarray,
                   notices: pd.DataFrame) -> pd.Series:
     """The raw text behind ``other``: the status string, or the notice message."""
     other = (mask & sum(bit(Cause.OTHER, s) for s in SOURCES)) != 0
-    detail = pd.Series(None, index=conns.index, dtype=object)
-    if not other.any():
-        return detail.reset_index(drop=True)
-    if "validation_status" in conns.columns:
-        raw = conns["validation_status"].astype(object)
-        is_other = _per_distinct(raw, lambda s: int(cause_of(s) is Cause.OTHER)).astype(bool)
-        detail[is_other] = raw[is_other]
-    if len(notices) and "uid" in conns.columns:
-        texts = notices[notices["cause"] == Cause.OTHER].groupby("uid")["detail"].agg("; ".join)
-        from_notice = conns["uid"].astype(object).map(texts)
-        detail = detail.where(detail.notna(), from_notice)
-    return detail.reset_index(drop=True)
+    detail = np.full(len(conns), None, dtype=object)
+    rows = np.flatnonzero(other)
+    if len(rows):
+        status = conns["validation_status"] if "validation_status" in conns.columns else None
+        texts = {} if not len(notices) else notices[notices["cause"] == Cause.OTHER].groupby(
+            "uid")["detail"].agg("; ".join).to_dict()
+        for i in rows:
+            raw = status.iloc[i] if status is not None else None
+            if isinstance(raw, str) and cause_of(raw) is Cause.OTHER:
+                detail[i] = raw
+            elif "uid" in conns.columns:
+                detail[i] = texts.get(conns["uid"].iloc[i])
+    text = pa.array(detail, type=pa.large_string(), from_pandas=True)
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=conns.index)

@@ -20,14 +20,22 @@ def _bit(cause: Cause) -> int:
     return bit(cause, Evidence.POLICY)
 
 
-def policy_bits(conns: pd.DataFrame, leaf: pd.DataFrame, policy: Policy,
+def policy_bits(conns: pd.DataFrame, leaf: pd.DataFrame, certs: pd.DataFrame, policy: Policy,
                 now: datetime) -> np.ndarray:
-    """Policy causes for every connection, as evidence bits."""
-    out = np.zeros(len(conns), dtype=np.int64)
-    out |= _validity_bits(conns, leaf, policy, now)
-    out |= np.where(_self_signed(leaf), _bit(Cause.SELF_SIGNED), 0)
-    out |= _per_cert_bits(leaf, policy)
-    return out
+    """Policy causes for every connection, as evidence bits.
+
+    Key, signature and self-signed verdicts are computed once per certificate in
+    ``certs`` and looked up through each connection's ``cert_row``.
+    """
+    rows = leaf["cert_row"].to_numpy()
+    out = _validity_bits(conns, leaf, policy, now)
+    out |= np.append(_cert_bits(certs, policy), 0)[rows]
+    self_signed = np.append(_same(certs["subject"], certs["issuer"]), False)[rows]
+    loose = (rows < 0) & leaf["subject"].notna().to_numpy()  # known from ssl.log alone
+    if loose.any():
+        self_signed[loose] = _same(leaf["subject"][loose], leaf["issuer"][loose])
+    single = leaf["chain_length"].to_numpy() <= 1
+    return out | np.where(self_signed & single, _bit(Cause.SELF_SIGNED), 0)
 
 
 def _times(series: pd.Series) -> np.ndarray:
@@ -39,11 +47,11 @@ def _times(series: pd.Series) -> np.ndarray:
 def _validity_bits(conns: pd.DataFrame, leaf: pd.DataFrame, policy: Policy,
                    now: datetime) -> np.ndarray:
     """Expired or not yet valid at the connection's own time, give or take the tolerance."""
-    when = _times(conns["ts"]) if "ts" in conns.columns else np.full(len(conns), np.datetime64(
-        "NaT"), dtype="datetime64[us]")
-    when = np.where(np.isnat(when), np.datetime64(pd.Timestamp(now).tz_convert(None)
-                                                  if pd.Timestamp(now).tzinfo else now, "us"),
-                    when)
+    stamp = pd.Timestamp(now)
+    stamp = stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+    when = _times(conns["ts"]) if "ts" in conns.columns else np.full(
+        len(conns), np.datetime64("NaT"), dtype="datetime64[us]")
+    when = np.where(np.isnat(when), stamp.to_datetime64().astype("datetime64[us]"), when)
     slack = np.timedelta64(int(policy.clock_tolerance.total_seconds() * 1e6), "us")
     after, before = _times(leaf["not_valid_after"]), _times(leaf["not_valid_before"])
     with np.errstate(invalid="ignore"):
@@ -53,25 +61,10 @@ def _validity_bits(conns: pd.DataFrame, leaf: pd.DataFrame, policy: Policy,
         Cause.NOT_YET_VALID), 0)
 
 
-def _self_signed(leaf: pd.DataFrame) -> np.ndarray:
-    """Subject equals issuer on a chain of one certificate (or on Bro 2.2's single cert)."""
-    same = leaf["subject"].astype("string") == leaf["issuer"].astype("string")
-    return same.fillna(False).to_numpy(dtype=bool) & (leaf["chain_length"].to_numpy() <= 1)
-
-
-def _per_cert_bits(leaf: pd.DataFrame, policy: Policy) -> np.ndarray:
-    """Weak key, weak signature and too-long validity, computed once per distinct leaf.
-
-    Connections whose leaf is not in the certificate table get none of these: only
-    x509.log carries key and signature fields.
-    """
-    rows = leaf["cert_row"].to_numpy()
-    codes, uniques = pd.factorize(rows)
-    if not len(codes):
-        return np.zeros(0, dtype=np.int64)
-    firsts = pd.Series(np.arange(len(rows))).groupby(codes).first().to_numpy()
-    bits = np.where(uniques >= 0, _cert_bits(leaf.iloc[firsts], policy), 0)
-    return bits[codes]
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    equal = a.astype("string").reset_index(drop=True) == b.astype("string").reset_index(
+        drop=True)
+    return equal.fillna(False).to_numpy(dtype=bool)
 
 
 def _cert_bits(certs: pd.DataFrame, policy: Policy) -> np.ndarray:
