@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from . import hostname
 from .causes import Cause, Evidence, Unverified, Verdict, bit
 from .certs import attach, cert_table
-from .distinct import chunks_of, codes_of, per_distinct
+from .distinct import chunks_of, codes_of
 from .notices import notice_evidence
 from .policy import Policy
 from .recheck import policy_bits
@@ -44,13 +44,13 @@ def classify(logs: Any, policy: Policy | None = None, now: datetime | None = Non
     conns = _connections(_frame(logs, "ssl"), notices)
     certs = cert_table(_frame(logs, "x509"), cert_cache)
     leaf = attach(conns, certs)
-    mask = np.zeros(len(conns), dtype=np.int64)
-    mask |= _status_bits(conns)
+    status = Statuses(conns)
+    mask = status.bits()
     mask |= _sni_bits(conns)
     mask |= _notice_bits(conns, notices)
     mask |= policy_bits(conns, leaf, certs, policy, now)
     mask |= _hostname_bits(conns, leaf, certs)
-    return _assemble(conns, leaf, mask, notices)
+    return _assemble(conns, leaf, mask, notices, status)
 
 
 def _frame(logs: Any, kind: str) -> pd.DataFrame:
@@ -70,15 +70,28 @@ def _connections(ssl: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
         drop=True)
 
 
-def _status_bits(conns: pd.DataFrame) -> np.ndarray:
-    if "validation_status" not in conns.columns:
-        return np.zeros(len(conns), dtype=np.int64)
+class Statuses:
+    """The validation_status column, judged once per distinct string."""
 
-    def bits(status: object) -> int:
-        cause = cause_of(status if isinstance(status, str) else None)
-        return 0 if cause is None else bit(cause, Evidence.ZEEK_STATUS)
+    def __init__(self, conns: pd.DataFrame):
+        self.present = "validation_status" in conns.columns
+        column = conns["validation_status"] if self.present else pd.Series(
+            pd.NA, index=conns.index, dtype="string")
+        self.codes, uniques = codes_of(column)
+        texts = [u if isinstance(u, str) else None for u in uniques] + [None]
+        self.causes = [cause_of(t) for t in texts]
+        self.ok = np.array([t is not None and is_ok(t) for t in texts])[self.codes]
+        self.texts = texts
 
-    return per_distinct(conns["validation_status"], bits, np.int64)
+    def bits(self) -> np.ndarray:
+        """Each connection's ``zeek_status`` evidence bits."""
+        table = np.array([0 if c is None else bit(c, Evidence.ZEEK_STATUS)
+                          for c in self.causes], dtype=np.int64)
+        return table[self.codes]
+
+    def raw(self, row: int) -> str | None:
+        """The status string of one connection."""
+        return self.texts[self.codes[row]]
 
 
 def _sni_bits(conns: pd.DataFrame) -> np.ndarray:
@@ -138,7 +151,7 @@ REASONS = pd.Index([r.value for r in Unverified])
 
 
 def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
-              notices: pd.DataFrame) -> pd.DataFrame:
+              notices: pd.DataFrame, status: Statuses) -> pd.DataFrame:
     """The output frame: identity, certificate, raw status, causes and verdict."""
     columns: dict[str, object] = {}
     for name in ("uid", "ts", "id.orig_h", "id.resp_h", "id.resp_p", "server_name"):
@@ -153,12 +166,12 @@ def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
     codes, uniques = pd.factorize(mask)
     columns["causes"] = _lists([_causes(int(u)) for u in uniques], codes, conns.index)
     columns["evidence"] = _lists([_evidence(int(u)) for u in uniques], codes, conns.index)
-    primary, reason = _verdicts(conns, leaf, mask, codes, uniques)
+    primary, reason = _verdicts(leaf, mask, codes, uniques, status)
     columns["primary_cause"] = pd.Series(pd.Categorical.from_codes(primary, PRIMARY),
                                          index=conns.index)
     columns["unverified_reason"] = pd.Series(pd.Categorical.from_codes(reason, REASONS),
                                              index=conns.index)
-    columns["other_detail"] = _other_detail(conns, mask, notices)
+    columns["other_detail"] = _other_detail(conns, mask, notices, status)
     return pd.DataFrame(columns).reset_index(drop=True)
 
 
@@ -180,40 +193,32 @@ def _lists(values: list[list[str]], codes: np.ndarray, index: pd.Index) -> pd.Se
     return pd.Series(pd.arrays.ArrowExtensionArray(table.take(pa.array(codes))), index=index)
 
 
-def _verdicts(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray, codes: np.ndarray,
-              uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _verdicts(leaf: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, uniques: np.ndarray,
+              status: Statuses) -> tuple[np.ndarray, np.ndarray]:
     """Codes into PRIMARY and REASONS (-1: no reason): a cause, valid, or unverified why."""
     has_cause = mask != 0
     by_mask = np.array([_primary(int(u)) if u else -1 for u in uniques] or [-1])[codes]
-    if "validation_status" in conns.columns:
-        ok = per_distinct(conns["validation_status"], lambda s: isinstance(s, str) and is_ok(s),
-                          bool)
-        have_status = conns["validation_status"].notna().to_numpy()
-    else:
-        ok = have_status = np.zeros(len(conns), dtype=bool)
+    have_status = status.codes >= 0
     no_subject = leaf["subject"].isna().to_numpy()
     no_cert = (leaf["chain_length"].to_numpy() == 0) & no_subject
     unknown = (leaf["cert_row"].to_numpy() < 0) & no_subject & ~have_status
-    primary = np.where(has_cause, by_mask, np.where(ok, len(CAUSES), len(CAUSES) + 1))
-    reason = np.select([has_cause | ok, no_cert, unknown], [-1, 0, 1], default=2)
+    primary = np.where(has_cause, by_mask, np.where(status.ok, len(CAUSES), len(CAUSES) + 1))
+    reason = np.select([has_cause | status.ok, no_cert, unknown], [-1, 0, 1], default=2)
     return primary.astype(np.int8), reason.astype(np.int8)
 
 
-def _other_detail(conns: pd.DataFrame, mask: np.ndarray,
-                  notices: pd.DataFrame) -> pd.Series:
+def _other_detail(conns: pd.DataFrame, mask: np.ndarray, notices: pd.DataFrame,
+                  status: Statuses) -> pd.Series:
     """The raw text behind ``other``: the status string, or the notice message."""
     other = (mask & sum(bit(Cause.OTHER, s) for s in SOURCES)) != 0
     detail = np.full(len(conns), None, dtype=object)
-    rows = np.flatnonzero(other)
-    if len(rows):
-        status = conns["validation_status"] if "validation_status" in conns.columns else None
-        texts = {} if not len(notices) else notices[notices["cause"] == Cause.OTHER].groupby(
-            "uid")["detail"].agg("; ".join).to_dict()
-        for i in rows:
-            raw = status.iloc[i] if status is not None else None
-            if isinstance(raw, str) and cause_of(raw) is Cause.OTHER:
-                detail[i] = raw
-            elif "uid" in conns.columns:
-                detail[i] = texts.get(conns["uid"].iloc[i])
+    texts = {} if not len(notices) else notices[notices["cause"] == Cause.OTHER].groupby(
+        "uid")["detail"].agg("; ".join).to_dict()
+    for i in np.flatnonzero(other):
+        raw = status.raw(int(i))
+        if raw is not None and cause_of(raw) is Cause.OTHER:
+            detail[i] = raw
+        elif "uid" in conns.columns:
+            detail[i] = texts.get(conns["uid"].iloc[i])
     text = pa.array(detail, type=pa.large_string(), from_pandas=True)
     return pd.Series(pd.arrays.ArrowStringArray(text), index=conns.index)

@@ -6,15 +6,10 @@ name is judged once: these helpers hash in Arrow and hand back integer codes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
-T = TypeVar("T")
 
 
 def chunks_of(column: pd.Series) -> list[pa.Array]:
@@ -43,10 +38,3 @@ def unify(parts: list[np.ndarray], dicts: list[list[object]]) -> tuple[np.ndarra
         out.append(remap[codes.astype(np.int64)])  # -1 picks the appended -1
     merged = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
     return merged, list(uniques)
-
-
-def per_distinct(column: pd.Series, func: Callable[[object], T], dtype: type) -> np.ndarray:
-    """``func`` applied once per distinct value (and once to None for NA), spread to rows."""
-    codes, uniques = codes_of(column)
-    results: np.ndarray = np.array([func(u) for u in uniques] + [func(None)], dtype=dtype)
-    return results[codes]

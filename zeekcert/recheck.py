@@ -7,6 +7,7 @@ leaves, key length, signature hash and, optionally, validity period.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -69,11 +70,11 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 def _cert_bits(certs: pd.DataFrame, policy: Policy) -> np.ndarray:
     """Policy bits for each row of a frame of distinct certificates."""
-    need = np.array([policy.min_key_bits(_text(k)) or 0 for k in certs["key_type"]], float)
+    need = _by_value(certs["key_type"], lambda k: policy.min_key_bits(_text(k)) or 0, float)
     length = pd.to_numeric(certs["key_length"]).to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         weak_key = (need > 0) & (length < need)
-    weak_sig = np.array([policy.weak_signature(_text(a)) for a in certs["sig_alg"]], bool)
+    weak_sig = _by_value(certs["sig_alg"], lambda a: policy.weak_signature(_text(a)), bool)
     out = np.where(weak_key, _bit(Cause.WEAK_KEY), 0) | np.where(weak_sig, _bit(
         Cause.WEAK_SIGNATURE), 0)
     if policy.max_validity_days is not None:
@@ -81,6 +82,13 @@ def _cert_bits(certs: pd.DataFrame, policy: Policy) -> np.ndarray:
         too_long = span > np.timedelta64(policy.max_validity_days, "D")
         out |= np.where(too_long, _bit(Cause.OTHER), 0)
     return out.astype(np.int64)
+
+
+def _by_value(column: pd.Series, func: Callable[[object], object], dtype: type) -> np.ndarray:
+    """``func`` once per distinct value of a small column (key types, signature names)."""
+    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=False)
+    results: np.ndarray = np.array([func(u) for u in uniques] or [func(None)], dtype=dtype)
+    return results[codes]
 
 
 def _text(value: object) -> str | None:
