@@ -118,6 +118,9 @@ def test_fuids_join_finds_the_certificate() -> None:
     assert (len(with_chain), with_chain["subject"].isna().sum()) == (9974, 1)
     assert _counts(out["unverified_reason"]) == {
         "no_certificate": 25519, "certificate_not_in_x509": 1}
+    assert zeekcert.join_summary(out) == {"connections": 35493, "matched": 9973,
+                                          "ssl_log_fields": 0, "not_in_x509": 1,
+                                          "no_certificate": 25519}
 
 
 def test_fingerprint_join_and_reasons_on_zeek_6() -> None:
@@ -268,3 +271,13 @@ def test_zat_frames_classify_like_ours(tmp_path: Path) -> None:
     b = zeekcert.classify({"ssl": zat_like}, now=NOW)
     assert a["causes"].map(list).tolist() == b["causes"].map(list).tolist()
     assert b["ts"].iloc[0] == ssl["ts"].iloc[0]
+
+
+def test_bro_2_2_certificate_fields_come_from_ssl_log() -> None:
+    out = zeekcert.classify(zeekcert.load(REAL / "zat" / "bro-2.2-era-ssl-cert_hash"), now=NOW)
+    assert zeekcert.join_summary(out) == {"connections": 37, "matched": 0,
+                                          "ssl_log_fields": 36, "not_in_x509": 0,
+                                          "no_certificate": 1}
+    assert _counts(out["primary_cause"]) == {"valid": 36, "unverified": 1}
+    assert out["issuer"].iloc[0] == (
+        "CN=DigiCert High Assurance CA-3,OU=www.digicert.com,O=DigiCert Inc,C=US")

@@ -2,7 +2,7 @@
 
 from . import accessor as _accessor  # noqa: F401 - registers df.zeekcert
 from .causes import Cause, Evidence, Unverified, Verdict
-from .classify import classify
+from .classify import classify, join_summary
 from .errors import ZeekLogError
 from .loader import Batch, Logs, find_logs, iter_batches, load
 from .policy import Policy
@@ -14,6 +14,6 @@ from .zatcompat import from_zat
 __all__ = [
     "Batch", "Cause", "Evidence", "FileReport", "FileStatus", "LoadReport", "Logs", "Policy",
     "Unverified", "Verdict", "ZeekLogError", "classify", "find_logs", "from_zat",
-    "iter_batches", "load", "read_log", "read_table", "servers",
+    "iter_batches", "join_summary", "load", "read_log", "read_table", "servers",
 ]
 __version__ = "0.1.0"

@@ -222,3 +222,21 @@ def _other_detail(conns: pd.DataFrame, mask: np.ndarray, notices: pd.DataFrame,
             detail[i] = texts.get(conns["uid"].iloc[i])
     text = pa.array(detail, type=pa.large_string(), from_pandas=True)
     return pd.Series(pd.arrays.ArrowStringArray(text), index=conns.index)
+
+
+def join_summary(classified: pd.DataFrame) -> dict[str, int]:
+    """How many connections found their certificate, and why the others did not.
+
+    ``matched``: the leaf was in x509.log (or the cache); ``ssl_log_fields``: no chain, but
+    ssl.log itself named the certificate (Bro 2.2); ``not_in_x509``: a chain was logged but
+    its leaf is in no loaded x509 log; ``no_certificate``: none was seen (TLS 1.3, resumed).
+    """
+    chain = classified["chain_length"].to_numpy() > 0
+    known = classified["subject"].notna().to_numpy()
+    return {
+        "connections": len(classified),
+        "matched": int((chain & known).sum()),
+        "ssl_log_fields": int((~chain & known).sum()),
+        "not_in_x509": int((chain & ~known).sum()),
+        "no_certificate": int((~chain & ~known).sum()),
+    }

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Time zeekcert.classify against the load of the same files, in one run.
+
+Usage: python benchmarks/bench_classify.py [--rows 1000000] [--data bench-data/load]
+
+Each of --repeat fresh processes loads the generated ssl.log.gz and x509.log.gz (timed),
+then classifies them (timed). The best time of each phase counts, as timeit does: the
+machine is shared and noisy. The target is classify <= 0.5 x load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+_CODE = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+import zeekcert
+t0 = time.perf_counter()
+logs = zeekcert.load([{ssl!r}, {x509!r}])
+t1 = time.perf_counter()
+out = zeekcert.classify(logs)
+t2 = time.perf_counter()
+print(json.dumps({{"load": t1 - t0, "classify": t2 - t1, "rows": len(out),
+                  "failed": int((out["causes"].map(len) > 0).sum())}}))
+"""
+
+
+def run_once(ssl: Path, x509: Path) -> dict[str, float]:
+    """Load and classify in a fresh interpreter; return both times."""
+    code = _CODE.format(root=str(HERE.parent), ssl=str(ssl), x509=str(x509))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def ensure_data(folder: Path, rows: int) -> tuple[Path, Path]:
+    """Generate the gzip ssl.log and x509.log once; later runs reuse them."""
+    ssl, x509 = folder / "ssl.log.gz", folder / "x509.log.gz"
+    if not (ssl.exists() and x509.exists()):
+        sys.path.insert(0, str(HERE))
+        from make_ssl_log import generate
+
+        generate(folder, rows, seed=1, formats=("tsv",), gzip=True)
+    return ssl, x509
+
+
+def main() -> None:
+    """Run --repeat times and print the best load and classify times and their ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, default=HERE.parent / "bench-data" / "load")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    ssl, x509 = ensure_data(args.data, args.rows)
+    runs = [run_once(ssl, x509) for _ in range(args.repeat)]
+    load = min(r["load"] for r in runs)
+    classify = min(r["classify"] for r in runs)
+    print(f"connections: {runs[0]['rows']}, with a cause: {runs[0]['failed']}")
+    print(f"load ssl.log.gz + x509.log.gz: {load:6.2f} s (best of {args.repeat})")
+    print(f"classify:                      {classify:6.2f} s (best of {args.repeat})")
+    print(f"classify / load:               {classify / load:6.2f}x (target <= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
