@@ -25,6 +25,7 @@ from .notices import notice_evidence
 from .policy import Policy
 from .recheck import policy_bits
 from .status import cause_of, is_ok
+from .zatcompat import from_zat
 
 CAUSES = list(Cause)
 SOURCES = list(Evidence)
@@ -57,8 +58,8 @@ def _frame(logs: Any, kind: str) -> pd.DataFrame:
     frame = logs.get(kind) if isinstance(logs, dict) else getattr(logs, kind, None)
     if frame is None:
         return pd.DataFrame()
-    if "ts" not in frame.columns and frame.index.name == "ts":  # zat keeps ts as the index
-        frame = frame.reset_index()
+    if "ts" not in frame.columns and frame.index.name == "ts":  # a frame zat made
+        return from_zat(frame, kind)
     return frame.reset_index(drop=True)
 
 
