@@ -281,3 +281,10 @@ def test_bro_2_2_certificate_fields_come_from_ssl_log() -> None:
     assert _counts(out["primary_cause"]) == {"valid": 36, "unverified": 1}
     assert out["issuer"].iloc[0] == (
         "CN=DigiCert High Assurance CA-3,OU=www.digicert.com,O=DigiCert Inc,C=US")
+
+
+def test_accessor_only_delegates() -> None:
+    out = zeekcert.classify(zeekcert.load(WRCCDC / "wrccdc2018-zeek-6.2.0-tsv"), now=NOW)
+    pd.testing.assert_frame_equal(out.zeekcert.servers(), zeekcert.servers(out))
+    top = zeekcert.servers(out).iloc[0]
+    assert (top["primary_cause"], top["connections"], top["clients"]) == ("self_signed", 1133, 1)
