@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from make_ssl_log import ensure_generated  # noqa: E402 - a sibling script, not a package
 
 _CODE = """
 import json, sys, time
@@ -40,17 +42,6 @@ def run_once(ssl: Path, x509: Path) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def ensure_data(folder: Path, rows: int) -> tuple[Path, Path]:
-    """Generate the gzip ssl.log and x509.log once; later runs reuse them."""
-    ssl, x509 = folder / "ssl.log.gz", folder / "x509.log.gz"
-    if not (ssl.exists() and x509.exists()):
-        sys.path.insert(0, str(HERE))
-        from make_ssl_log import generate
-
-        generate(folder, rows, seed=1, formats=("tsv",), gzip=True)
-    return ssl, x509
-
-
 def main() -> None:
     """Run --repeat times and print the best load and classify times and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -58,8 +49,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=HERE.parent / "bench-data" / "load")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    args.data.mkdir(parents=True, exist_ok=True)
-    ssl, x509 = ensure_data(args.data, args.rows)
+    folder = ensure_generated(args.data, args.rows)
+    ssl, x509 = folder / "ssl.log.gz", folder / "x509.log.gz"
     runs = [run_once(ssl, x509) for _ in range(args.repeat)]
     load = min(r["load"] for r in runs)
     classify = min(r["classify"] for r in runs)

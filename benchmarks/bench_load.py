@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from make_ssl_log import ensure_generated  # noqa: E402 - a sibling script, not a package
 
 _PRELUDE = """
 import json, resource, sys, time
@@ -80,17 +82,6 @@ def gzip_floor(gz: Path) -> float:
     return time.perf_counter() - start
 
 
-def ensure_data(folder: Path, rows: int) -> tuple[Path, Path]:
-    """Generate the ssl.log and ssl.log.gz once; later runs reuse them."""
-    plain, gz = folder / "ssl.log", folder / "ssl.log.gz"
-    if not (plain.exists() and gz.exists()):
-        sys.path.insert(0, str(HERE))
-        from make_ssl_log import generate
-
-        generate(folder, rows, seed=1, formats=("tsv",), gzip=True)
-    return plain, gz
-
-
 def main() -> None:
     """Run every contender once and print times, ratios and peak memory."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -98,8 +89,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=HERE.parent / "bench-data" / "load")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    args.data.mkdir(parents=True, exist_ok=True)
-    plain, gz = ensure_data(args.data, args.rows)
+    folder = ensure_generated(args.data, args.rows)
+    plain, gz = folder / "ssl.log", folder / "ssl.log.gz"
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in CONTENDERS}
     floors = []
     for _ in range(args.repeat):  # interleaved, so a noisy moment hits every contender

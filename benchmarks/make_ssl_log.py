@@ -1136,3 +1136,12 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def ensure_generated(folder: Path, rows: int) -> Path:
+    """Generate ssl.log, x509.log and their .gz in ``folder`` unless they are there already."""
+    wanted = ("ssl.log", "ssl.log.gz", "x509.log", "x509.log.gz")
+    if not all((folder / name).exists() for name in wanted):
+        folder.mkdir(parents=True, exist_ok=True)
+        generate(folder, rows, seed=1, formats=("tsv",), gzip=True)
+    return folder
