@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -68,6 +70,19 @@ def _distinct(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _worst_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """By primary cause, then most connections, then address (IPv4 first) and port."""
     rank = frame["primary_cause"].map({c.value: i for i, c in enumerate(Cause)}).fillna(99)
-    order = np.lexsort((-frame["connections"].to_numpy(), rank.to_numpy()))
+    keys = [_address_key(h) for h in frame[KEY[0]]]
+    address = np.empty(len(keys), dtype=np.int64)
+    address[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    order = np.lexsort((frame[KEY[1]].to_numpy(dtype=float), address,
+                        -frame["connections"].to_numpy(), rank.to_numpy()))
     return frame.iloc[order].reset_index(drop=True)
+
+
+def _address_key(host: object) -> tuple[int, int, str]:
+    try:
+        ip = ipaddress.ip_address(str(host))
+    except ValueError:
+        return (9, 0, str(host))
+    return (ip.version, int(ip), "")
