@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 import zeekcert
+from zeekcert.accumulate import Accumulator, settle
 from zeekcert.allowlist import load_allowlist
-from zeekcert.inventory import inventory, merge_runs
+from zeekcert.inventory import inventory, to_frame
 from zeekcert.regularity import regularity
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -62,19 +63,19 @@ def classified() -> pd.DataFrame:
 
 def test_inventory_has_the_three_self_signed_servers(classified: pd.DataFrame) -> None:
     inv = inventory(classified, now=NOW)
-    assert inv[["id.resp_h", "id.resp_p"]].astype(str).values.tolist() == [
+    assert inv[["resp_h", "resp_p"]].astype(str).values.tolist() == [
         [EXT4, "443"], [EXT6, "443"], [DEV, "8443"]]
     ext4 = inv.iloc[0]
     assert (ext4["connections"], ext4["clients"], ext4["server_names"]) == (40, 1, [])
     assert ext4["top_clients"] == ["10.0.0.5 (40)"]
-    assert (ext4["subject"], ext4["current_fingerprint"]) == ("CN=localhost", FP[EXT4])
+    assert (ext4["subject"], ext4["fingerprint"]) == ("CN=localhost", FP[EXT4])
     assert ext4["other_causes"] == []
     assert not ext4["acknowledged"] and ext4["acknowledged_by"] is None
 
 
 def test_the_implant_polls_like_clockwork_and_the_person_does_not(
         classified: pd.DataFrame) -> None:
-    inv = inventory(classified, now=NOW).set_index("id.resp_h")
+    inv = inventory(classified, now=NOW).set_index("resp_h")
     assert inv.loc[EXT4, "clockwork"] and inv.loc[EXT6, "clockwork"]
     assert 140 <= inv.loc[EXT4, "median_interval_s"] <= 148
     assert inv.loc[EXT4, "beacon_client"] == "10.0.0.5"
@@ -115,12 +116,12 @@ reason = "expired on purpose"
 expires = 2026-10-31
 ''')
     entries = load_allowlist(path)
-    inv = inventory(classified, now=NOW, allowlist=entries).set_index("id.resp_h")
+    inv = inventory(classified, now=NOW, allowlist=entries).set_index("resp_h")
     assert inv.loc[DEV, "acknowledged"] and inv.loc[DEV, "acknowledged_by"] == (
         "#1 (dev team: installer certificate)")
     assert not inv.loc[EXT6, "acknowledged"]  # the entry expired the day before
     earlier = inventory(classified, now=datetime(2026, 10, 31, 23, tzinfo=UTC), allowlist=entries)
-    assert earlier.set_index("id.resp_h").loc[EXT6, "acknowledged"]
+    assert earlier.set_index("resp_h").loc[EXT6, "acknowledged"]
 
 
 def test_a_pinned_fingerprint_stops_matching_when_the_certificate_changes(
@@ -132,13 +133,13 @@ fingerprint = "{FP[EXT4]}"
 owner = "a"
 reason = "b"
 '''))
-    inv = inventory(classified, now=NOW, allowlist=entries).set_index("id.resp_h")
+    inv = inventory(classified, now=NOW, allowlist=entries).set_index("resp_h")
     assert inv.loc[EXT4, "acknowledged"] and not inv.loc[EXT6, "acknowledged"]
     changed = classified.copy()
     changed["fingerprint"] = changed["fingerprint"].astype(object)
     last_ext4 = changed.index[changed["id.resp_h"].astype(str) == EXT4][-1]
     changed.loc[last_ext4, "fingerprint"] = "ee" * 32  # the server shows a new certificate
-    after = inventory(changed, now=NOW, allowlist=entries).set_index("id.resp_h")
+    after = inventory(changed, now=NOW, allowlist=entries).set_index("resp_h")
     assert after.loc[EXT4, "fingerprints"] == sorted([FP[EXT4], "ee" * 32])
     assert not after.loc[EXT4, "acknowledged"]
 
@@ -156,18 +157,36 @@ def test_allowlist_mistakes_are_clear_errors(tmp_path: Path, text: str, message:
     assert info.value.path == str(tmp_path / "allow.toml")
 
 
+def _run(acc: Accumulator, batch: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    acc.start_run()
+    acc.add(batch)
+    settle(acc, now, timedelta(days=7))
+    return to_frame(acc, now).set_index("resp_h")
+
+
 def test_runs_merge_into_new_active_changed_and_gone(classified: pd.DataFrame) -> None:
-    first = merge_runs(None, inventory(classified, now=NOW), NOW)
+    acc = Accumulator()
+    first = _run(acc, classified, NOW)
     assert first["status"].tolist() == ["new", "new", "new"]
     day2 = classified[classified["id.resp_h"].astype(str) != DEV].copy()
+    day2["ts"] = day2["ts"] + pd.Timedelta(days=10)
     day2["fingerprint"] = day2["fingerprint"].astype(object)
     day2.loc[day2["id.resp_h"].astype(str) == EXT6, "fingerprint"] = "ff" * 32
-    later = NOW + timedelta(days=10)
-    second = merge_runs(first, inventory(day2, now=later), later).set_index("id.resp_h")
+    second = _run(acc, day2, NOW + timedelta(days=10))
     assert second.loc[EXT4, "status"] == "active"
     assert second.loc[EXT6, "status"] == "changed"
     assert second.loc[EXT6, "fingerprints"] == sorted([FP[EXT6], "ff" * 32])
     assert second.loc[DEV, "status"] == "gone"
     assert second.loc[EXT4, "total_connections"] == 80
-    assert second.loc[EXT4, "first_seen"] == first.set_index("id.resp_h").loc[EXT4,
-                                                                              "first_seen"]
+    assert (second.loc[EXT4, "connections"], second.loc[DEV, "connections"]) == (40, 0)
+    assert second.loc[EXT4, "first_seen"] == first.loc[EXT4, "first_seen"]
+
+
+def test_two_batches_equal_one(classified: pd.DataFrame) -> None:
+    half = len(classified) // 2
+    split, whole = Accumulator(), Accumulator()
+    split.add(classified.iloc[:half])
+    split.add(classified.iloc[half:])
+    whole.add(classified)
+    assert split.servers == whole.servers
+    assert split.pairs == whole.pairs

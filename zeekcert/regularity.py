@@ -25,22 +25,29 @@ def regularity(conns: pd.DataFrame) -> pd.DataFrame:
     seconds = frame.groupby(PAIR, sort=False)["ts"].diff().dt.total_seconds()
     frame["interval"] = seconds
     groups = frame.groupby(PAIR, sort=False)
-    out = pd.DataFrame({
-        "connections": groups.size(),
-        "median_interval_s": groups["interval"].median(),
-        "jitter": groups["interval"].agg(_jitter),
-    })
-    intervals = out["connections"] - 1
-    out["clockwork"] = ((intervals >= MIN_INTERVALS) & (out["jitter"] <= CLOCKWORK_JITTER)
-                        & (out["median_interval_s"] >= MIN_PERIOD_S))
+    sizes = groups.size()
+    stats = [interval_stats(g.dropna().tolist()) for _, g in groups["interval"]]
+    out = pd.DataFrame({"connections": sizes.to_numpy(),
+                        "median_interval_s": [m for m, _ in stats],
+                        "jitter": [j for _, j in stats]}, index=sizes.index)
+    out["clockwork"] = [is_clockwork(n - 1, m, j) for n, m, j in
+                        zip(out["connections"], out["median_interval_s"], out["jitter"],
+                            strict=True)]
     return out.reset_index()
 
 
-def _jitter(intervals: pd.Series) -> float:
-    values = intervals.dropna().to_numpy(dtype=float)
+def interval_stats(intervals: list[float]) -> tuple[float, float]:
+    """Median interval and jitter (MAD over median); NaN when there are too few intervals."""
+    values = np.asarray(intervals, dtype=float)
     if len(values) < 2:
-        return float("nan")
+        return float("nan"), float("nan")
     median = float(np.median(values))
     if median <= 0:
-        return float("nan")
-    return float(np.median(np.abs(values - median)) / median)
+        return median, float("nan")
+    return median, float(np.median(np.abs(values - median)) / median)
+
+
+def is_clockwork(intervals: int, median: float, jitter: float) -> bool:
+    """Enough intervals, little jitter, and a period of a second or more."""
+    return bool(intervals >= MIN_INTERVALS and jitter <= CLOCKWORK_JITTER
+                and median >= MIN_PERIOD_S)

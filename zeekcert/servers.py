@@ -59,7 +59,7 @@ def servers(classified: pd.DataFrame) -> pd.DataFrame:
     names = np.array([c.value for c in Cause])
     out["causes"] = [list(names[row]) for row in has[list(names)].to_numpy(dtype=bool)]
     out["primary_cause"] = [cs[0] if cs else None for cs in out["causes"]]
-    return _worst_first(out.reset_index())
+    return sort_worst_first(out.reset_index())
 
 
 def _distinct(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -69,13 +69,14 @@ def _distinct(frame: pd.DataFrame, column: str) -> pd.Series:
     return pairs.groupby(KEY, sort=False, dropna=False)[column].agg(list)
 
 
-def _worst_first(frame: pd.DataFrame) -> pd.DataFrame:
+def sort_worst_first(frame: pd.DataFrame, host: str = KEY[0], port: str = KEY[1],
+                     ) -> pd.DataFrame:
     """By primary cause, then most connections, then address (IPv4 first) and port."""
     rank = frame["primary_cause"].map({c.value: i for i, c in enumerate(Cause)}).fillna(99)
-    keys = [_address_key(h) for h in frame[KEY[0]]]
+    keys = [_address_key(h) for h in frame[host]]
     address = np.empty(len(keys), dtype=np.int64)
     address[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
-    order = np.lexsort((frame[KEY[1]].to_numpy(dtype=float), address,
+    order = np.lexsort((frame[port].to_numpy(dtype=float), address,
                         -frame["connections"].to_numpy(), rank.to_numpy()))
     return frame.iloc[order].reset_index(drop=True)
 

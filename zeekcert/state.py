@@ -1,0 +1,125 @@
+"""The nightly job's state: one SQLite database in WAL mode, changed in one transaction.
+
+Tables: ``meta`` (schema version), ``files`` (the ledger: each log file by content, and
+how many of its rows are done), ``certificates`` (fingerprint → fields, so a connection
+today finds the certificate x509.log logged yesterday), ``servers`` (the inventory, one
+JSON record per server), ``pairs`` (client–server timing for regularity) and ``runs``
+(what each run found). A run holds the write lock from start to commit: a second run
+fails at once, and a run killed at any moment leaves the state exactly as before it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import ZeekLogError
+
+SCHEMA_VERSION = 1
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, kind TEXT, path TEXT,"
+    " rows_done INTEGER NOT NULL, last_run INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS certificates (key TEXT PRIMARY KEY, record TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS servers (resp_h TEXT NOT NULL, resp_p INTEGER NOT NULL,"
+    " record TEXT NOT NULL, PRIMARY KEY (resp_h, resp_p))",
+    "CREATE TABLE IF NOT EXISTS pairs (orig_h TEXT NOT NULL, resp_h TEXT NOT NULL,"
+    " resp_p INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (orig_h, resp_h, resp_p))",
+    "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT NOT NULL,"
+    " finished TEXT NOT NULL, summary TEXT NOT NULL)",
+]
+# Migrations from version N to N+1, applied in order inside the run's transaction.
+_MIGRATIONS: dict[int, list[str]] = {}
+
+
+class StateLocked(ZeekLogError):
+    """Another run holds the state's write lock."""
+
+
+class State:
+    """An open state database; use ``with State.open(path) as state:`` for one run."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self.db = connection
+        self.path = path
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | Path) -> Iterator[State]:
+        """Open (creating if needed), take the write lock, and commit only on success."""
+        path = Path(path)
+        try:
+            db = sqlite3.connect(path, timeout=0, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StateLocked("another run holds the lock on this state", path) from exc
+            raise ZeekLogError(f"cannot open state: {exc}", path) from exc
+        state = cls(db, path)
+        try:
+            state._migrate()
+            yield state
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    def _migrate(self) -> None:
+        for statement in _SCHEMA:
+            self.db.execute(statement)
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row[0]) if row else SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise ZeekLogError(f"state schema {version} is newer than this zeekcert "
+                               f"({SCHEMA_VERSION})", self.path)
+        for step in range(version, SCHEMA_VERSION):
+            for statement in _MIGRATIONS.get(step, []):
+                self.db.execute(statement)
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),))
+
+    # The ledger of files.
+    def rows_done(self, file_id: str) -> int:
+        """How many rows of this file earlier runs took in (0 for a new file)."""
+        row = self.db.execute("SELECT rows_done FROM files WHERE id=?", (file_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def mark_file(self, file_id: str, kind: str | None, path: str, rows: int, run: int) -> None:
+        """Record that the first ``rows`` rows of this file are done."""
+        self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+                        (file_id, kind, path, rows, run))
+
+    # Records: certificates, servers and pairs, stored as JSON.
+    def records(self, table: str) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """Every record of ``certificates``, ``servers`` or ``pairs``, by key."""
+        keys = {"certificates": 1, "servers": 2, "pairs": 3}[table]
+        rows = self.db.execute(f"SELECT * FROM {table}").fetchall()
+        return {tuple(r[:keys]): json.loads(r[keys]) for r in rows}
+
+    def save(self, table: str, records: dict[tuple[Any, ...], dict[str, Any]]) -> None:
+        """Replace the records of ``table`` with ``records``."""
+        self.db.execute(f"DELETE FROM {table}")
+        width = {"certificates": 1, "servers": 2, "pairs": 3}[table] + 1
+        marks = ", ".join("?" * width)
+        self.db.executemany(f"INSERT INTO {table} VALUES ({marks})",
+                            [(*key, json.dumps(rec, default=str)) for key, rec in
+                             records.items()])
+
+    def add_run(self, started: str, finished: str, summary: dict[str, Any]) -> int:
+        """Append a run to the history and return its number."""
+        cursor = self.db.execute("INSERT INTO runs (started, finished, summary) VALUES (?, ?, ?)",
+                                 (started, finished, json.dumps(summary, default=str)))
+        return int(cursor.lastrowid or 0)
+
+    def next_run(self) -> int:
+        """The number the current run will get."""
+        row = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM runs").fetchone()
+        return int(row[0])
