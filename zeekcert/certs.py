@@ -60,7 +60,8 @@ def cert_table(x509: pd.DataFrame, cache: pd.DataFrame | None = None) -> pd.Data
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     """An x509.log frame (or a cert table) in the normalised columns plus key and seen."""
-    frame = frame.reset_index() if "ts" not in frame.columns and frame.index.name == "ts" else frame
+    if frame.index.name in ("ts", "key"):  # zat's ts index, or a cert table's key index
+        frame = frame.reset_index()
     if "key" in frame.columns:  # already a cert table
         out = frame.reset_index(drop=True)
         if "seen" not in out.columns:

@@ -1,4 +1,9 @@
-"""The command line: ``zeekcert report PATH`` (for now, a load summary of the tree)."""
+"""The command line: ``zeekcert report PATH`` (for now, a load summary) and ``inventory``.
+
+Exit codes: 0 ok; 1 new unacknowledged servers (``inventory --fail-on new``); 2 usage
+error; 3 some input could not be read, the rest was processed; 4 another run holds the
+state's lock.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,16 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from . import __version__
+from . import __version__, inventory_cli
 from .errors import ZeekLogError
 from .loader import Logs, load
 from .report import FileStatus
 from .sanitize import terminal_safe
 from .schema import KINDS
+from .state import StateLocked
 from .timeparse import parse_when
 
-EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_PARTIAL, EXIT_LOCKED = 0, 2, 3, 4
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--kinds", default=",".join(KINDS), help="log kinds to load")
     report.add_argument("--format", choices=("table", "json"), default="table")
     report.add_argument("--strict", action="store_true", help="fail on any skipped line")
+    inventory_cli.add_parser(sub)
     return parser
 
 
@@ -51,13 +58,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     out, err = out or sys.stdout, err or sys.stderr
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "inventory":
+            return inventory_cli.run(args, out, err)
         return _report(args, out)
-    except _UsageError as exc:
+    except (_UsageError, argparse.ArgumentTypeError) as exc:
         err.write(f"zeekcert: usage error: {terminal_safe(exc)}\n")
         return EXIT_USAGE
+    except StateLocked as exc:
+        err.write(f"zeekcert: {terminal_safe(exc)}; try again when it has finished\n")
+        return EXIT_LOCKED
     except ZeekLogError as exc:
         err.write(f"zeekcert: {terminal_safe(exc)}\n")
         return EXIT_PARTIAL
+    except BrokenPipeError:  # the reader went away (``| head``): not an error of ours
+        return EXIT_OK
     except KeyboardInterrupt:
         err.write("zeekcert: interrupted\n")
         return 130

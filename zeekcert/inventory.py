@@ -48,7 +48,8 @@ def to_frame(acc: Accumulator, now: datetime,
     for name in ("first_seen", "last_seen", "not_valid_before", "not_valid_after"):
         frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
     frame["primary_cause"] = [c[0] if c else None for c in frame["causes"]]
-    return sort_worst_first(frame, host="resp_h", port="resp_p").drop(columns="primary_cause")
+    ordered = sort_worst_first(frame, host="resp_h", port="resp_p", count="total_connections")
+    return ordered.drop(columns="primary_cause")
 
 
 def _row(key: tuple[Any, ...], record: dict[str, Any], acc: Accumulator, now: datetime,

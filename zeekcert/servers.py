@@ -70,14 +70,14 @@ def _distinct(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def sort_worst_first(frame: pd.DataFrame, host: str = KEY[0], port: str = KEY[1],
-                     ) -> pd.DataFrame:
+                     count: str = "connections") -> pd.DataFrame:
     """By primary cause, then most connections, then address (IPv4 first) and port."""
     rank = frame["primary_cause"].map({c.value: i for i, c in enumerate(Cause)}).fillna(99)
     keys = [_address_key(h) for h in frame[host]]
     address = np.empty(len(keys), dtype=np.int64)
     address[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
     order = np.lexsort((frame[port].to_numpy(dtype=float), address,
-                        -frame["connections"].to_numpy(), rank.to_numpy()))
+                        -frame[count].to_numpy(), rank.to_numpy()))
     return frame.iloc[order].reset_index(drop=True)
 
 

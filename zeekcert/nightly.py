@@ -1,0 +1,165 @@
+"""The nightly inventory job: take in what is new in a log tree, keep the inventory.
+
+Read the state, then every log file whose rows are not all taken in yet: x509 first
+(into the certificate cache), notices, then ssl, file by file in time order, each
+classified against the cache and folded into the inventory records. A file is known by
+its content (header and first record), not its name, so ``current/ssl.log`` moved into
+the archive and compressed is not counted twice, and a growing file gives only its new
+complete rows. Everything is committed in one transaction at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from .accumulate import Accumulator, settle
+from .allowlist import Acknowledgement
+from .blocks import Tail, line_blocks
+from .causes import Cause
+from .certs import CERT_FIELDS, cert_table
+from .classify import classify
+from .errors import ZeekLogError
+from .frames import to_pandas
+from .inventory import GONE_AFTER, to_frame
+from .loader import find_logs as _find
+from .loader import select_window
+from .names import kind_from_name
+from .policy import Policy
+from .reader import read_table
+from .report import FileReport, FileStatus, LoadReport
+from .source import open_stream
+from .state import State
+
+KINDS = ("x509", "notice", "ssl")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class NightlyResult:
+    """What one run produced: the inventory, the files it read, and a summary."""
+
+    inventory: pd.DataFrame
+    report: LoadReport
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def content_id(path: Path) -> str:
+    """A file's identity from its content: the header lines and the first record."""
+    stream = open_stream(path)
+    tail = Tail()
+    head = b""
+    for block in line_blocks(stream, tail, target=1 << 16):
+        head = block
+        break
+    head = head or tail.data
+    lines = head.split(b"\n")
+    cut = next((i for i, line in enumerate(lines) if line and not line.startswith(b"#")),
+               len(lines))
+    return hashlib.sha256(b"\n".join(lines[:cut + 1])).hexdigest()
+
+
+def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
+                allowlist: Sequence[Acknowledgement] = (), since: datetime | None = None,
+                until: datetime | None = None, cause: str = Cause.SELF_SIGNED.value,
+                gone_after: timedelta = GONE_AFTER, policy: Policy | None = None,
+                progress: Progress | None = None) -> NightlyResult:
+    """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``."""
+    paths = select_window(_find(logdir, KINDS), since, until)
+    with State.open(state_path) as state:
+        job = _Job(state, cause, policy or Policy(), now, progress, len(paths))
+        job.read(paths)
+        settle(job.acc, now, gone_after)
+        job.save(started=now)
+    return NightlyResult(to_frame(job.acc, now, allowlist), LoadReport(job.reports), job.summary)
+
+
+class _Job:
+    """One run's working set: the records, the certificate cache and the file reports."""
+
+    def __init__(self, state: State, cause: str, policy: Policy, now: datetime,
+                 progress: Progress | None, total: int):
+        self.state, self.policy, self.now = state, policy, now
+        self.run = state.next_run()
+        self.acc = Accumulator(cause=cause, servers=state.records("servers"),
+                               pairs=state.records("pairs"))
+        self.acc.servers = {(h, int(p)): r for (h, p), r in self.acc.servers.items()}
+        self.acc.pairs = {(o, h, int(p)): r for (o, h, p), r in self.acc.pairs.items()}
+        self.acc.start_run()
+        self.certs = _cache_frame(state.records("certificates"))
+        self.notices: list[pd.DataFrame] = []
+        self.reports: list[FileReport] = []
+        self.progress, self.total, self.done = progress, total, 0
+        self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
+
+    def read(self, paths: list[Path]) -> None:
+        """x509 and notices first, then ssl: a connection needs its certificate."""
+        rank = {k: i for i, k in enumerate(KINDS)}
+        for path in sorted(paths, key=lambda p: rank.get(kind_from_name(p) or "", len(KINDS))):
+            self._file(path)  # a stable sort: files of one kind stay in time order
+
+    def _file(self, path: Path) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total, str(path))
+        try:
+            file_id = content_id(path)
+        except ZeekLogError as exc:
+            self.reports.append(FileReport(str(path), status=FileStatus.UNREADABLE,
+                                           message=exc.message))
+            return
+        done = self.state.rows_done(file_id)
+        table, report = read_table(path)
+        self.reports.append(report)
+        if table.num_rows > done:
+            self._take(report.kind, to_pandas(table.slice(done)))
+            self.summary["files_read"] += 1
+            self.summary["rows"] += table.num_rows - done
+        self.state.mark_file(file_id, report.kind, str(path), max(done, table.num_rows),
+                             self.run)
+
+    def _take(self, kind: str | None, frame: pd.DataFrame) -> None:
+        if kind == "x509":
+            self.certs = cert_table(frame, self.certs)
+        elif kind == "notice":
+            self.notices.append(frame)
+        elif kind == "ssl":
+            notices = pd.concat(self.notices) if self.notices else None
+            out = classify({"ssl": frame, "notice": notices}, policy=self.policy, now=self.now,
+                           cert_cache=self.certs)
+            self.acc.add(out)
+
+    def save(self, started: datetime) -> None:
+        """Write records, cache and the run's history line (committed by the caller)."""
+        self.state.save("servers", self.acc.servers)
+        self.state.save("pairs", self.acc.pairs)
+        self.state.save("certificates", _cache_records(self.certs))
+        statuses = [r["status"] for r in self.acc.servers.values()]
+        self.summary |= {s: statuses.count(s) for s in ("new", "changed", "active", "gone")}
+        self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
+        self.state.add_run(started.isoformat(), pd.Timestamp.now(tz="UTC").isoformat(),
+                           self.summary)
+
+
+def _cache_frame(records: dict[tuple[Any, ...], dict[str, Any]]) -> pd.DataFrame:
+    """The certificate cache as a cert table (see ``certs.cert_table``)."""
+    rows = [{"key": key[0], **record} for key, record in records.items()]
+    frame = pd.DataFrame(rows, columns=["key", "seen", *CERT_FIELDS])
+    return cert_table(pd.DataFrame(), frame)
+
+
+def _cache_records(certs: pd.DataFrame) -> dict[tuple[Any, ...], dict[str, Any]]:
+    table = pa.Table.from_pandas(certs.reset_index(), preserve_index=False)
+    out = {}
+    for row in table.to_pylist():
+        key = row.pop("key")
+        out[(key,)] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                       for k, v in row.items()}
+    return out
