@@ -9,7 +9,6 @@ is a min, a max, a sum, a union or a (capped) list of intervals carried across t
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,14 +42,19 @@ class Accumulator:
             record["window_connections"] = 0
 
     def add(self, classified: pd.DataFrame) -> None:
-        """Take in one batch of classified connections, in any order of batches."""
+        """Take in one batch of classified connections, in any order of batches.
+
+        Aggregates are computed per batch with pandas; only the per-server and per-pair
+        results (hundreds, thousands) are folded into the records in Python.
+        """
         rows = self._selected(classified)
+        rows = rows[rows["ts"].notna()]
         if not len(rows):
             return
-        for key, group in rows.groupby(KEY, sort=False):
-            self._server(tuple(key), group)
-        for key, group in rows.groupby(["id.orig_h", *KEY], sort=False):
-            self._pair(tuple(key), group["ts"])
+        rows = rows.assign(_us=pd.to_datetime(rows["ts"], utc=True).astype(
+            "datetime64[us, UTC]").astype("int64"))
+        self._servers_from(rows)
+        self._pairs_from(rows)
 
     def _selected(self, classified: pd.DataFrame) -> pd.DataFrame:
         """Connections to servers that show the cause now, or that are already recorded."""
@@ -59,52 +63,81 @@ class Accumulator:
         frame = classified.assign(**{k: classified[k].astype(object) for k in
                                      ("id.resp_h", "id.orig_h")})
         frame["id.resp_p"] = frame["id.resp_p"].astype("int64")
-        keys = list(zip(frame["id.resp_h"], frame["id.resp_p"], strict=True))
-        wanted = {k for k, h in zip(keys, hit.to_numpy(), strict=True) if h} | set(self.servers)
-        mask = np.fromiter((k in wanted for k in keys), dtype=bool, count=len(keys))
-        return frame[mask]
+        keys = pd.MultiIndex.from_frame(frame[KEY])
+        wanted = set(keys[hit.to_numpy()]) | set(self.servers)
+        return frame[keys.isin(list(wanted))] if wanted else frame.iloc[:0]
 
-    def _server(self, key: Key, group: pd.DataFrame) -> None:
+    def _servers_from(self, rows: pd.DataFrame) -> None:
+        groups = rows.groupby(KEY, sort=False)
+        size = groups.size()
+        first = groups["_us"].min().reindex(size.index).to_numpy()
+        last = groups["_us"].max().reindex(size.index).to_numpy()
+        flags = cause_flags(rows).groupby([rows[k] for k in KEY], sort=False).any()
+        names = np.array([c.value for c in Cause])
+        matrix = flags.reindex(size.index)[list(names)].to_numpy(dtype=bool)
+        for i, key in enumerate(size.index):
+            self._server(key, int(first[i]), int(last[i]), int(size.iloc[i]),
+                         list(names[matrix[i]]))
+        clients = rows.groupby([*KEY, "id.orig_h"], sort=False).size().reset_index(name="n")
+        for host, port, client, n in clients.itertuples(index=False):
+            counts = self.servers[(host, port)]["clients"]
+            counts[str(client)] = counts.get(str(client), 0) + int(n)
+        self._add_distinct(rows, "server_name", "server_names")
+        self._add_distinct(rows[rows["subject"].notna()], "fingerprint", "fingerprints")
+        self._latest_certificates(rows)
+
+    def _server(self, key: Key, first: int, last: int, size: int, causes: list[str]) -> None:
         if key not in self.servers:
             self.fresh.add(key)
         record = self.servers.setdefault(key, _new_server())
         self.seen_now.add(key)
-        ts = pd.to_datetime(group["ts"], utc=True)
-        record["first_seen"] = _min(record["first_seen"], ts.min())
-        record["last_seen"] = _max(record["last_seen"], ts.max())
-        record["connections"] += len(group)
-        record["window_connections"] += len(group)
-        for client, n in group["id.orig_h"].value_counts().items():
-            record["clients"][str(client)] = record["clients"].get(str(client), 0) + int(n)
-        record["server_names"] = sorted(set(record["server_names"]) | _strings(
-            group["server_name"]))
-        record["fingerprints"] = sorted(set(record["fingerprints"]) | _strings(
-            group["fingerprint"][group["subject"].notna()]))
-        flags = cause_flags(group).any()
-        record["causes"] = [c.value for c in Cause if c.value in set(record["causes"]) or
-                            flags[c.value]]
-        self._latest_certificate(record, group)
+        record["first_seen"] = _min(record["first_seen"], _iso(first))
+        record["last_seen"] = _max(record["last_seen"], _iso(last))
+        record["connections"] += size
+        record["window_connections"] += size
+        record["causes"] = [c.value for c in Cause if c.value in set(record["causes"]) | set(
+            causes)]
 
-    def _latest_certificate(self, record: dict[str, Any], group: pd.DataFrame) -> None:
-        known = group[group["subject"].notna()]
-        if not len(known):
-            return
-        last = known.iloc[int(np.argmax(pd.to_datetime(known["ts"], utc=True).to_numpy()))]
-        when = pd.Timestamp(last["ts"]).isoformat()
-        if record["cert"] and record["cert"]["ts"] >= when:
-            return
-        record["cert"] = {c: _plain(last[c]) for c in CERT_COLUMNS} | {"ts": when}
+    def _add_distinct(self, rows: pd.DataFrame, column: str, field: str) -> None:
+        pairs = rows[[*KEY, column]].dropna().astype({column: str}).drop_duplicates()
+        found: dict[Key, set[str]] = {}
+        for host, port, value in pairs.itertuples(index=False):
+            found.setdefault((host, port), set()).add(value)
+        for key, values in found.items():
+            record = self.servers[key]
+            record[field] = sorted(set(record[field]) | values)
 
-    def _pair(self, key: Key, ts: pd.Series) -> None:
+    def _latest_certificates(self, rows: pd.DataFrame) -> None:
+        known = rows[rows["subject"].notna()].sort_values("_us", kind="stable")
+        latest = known.groupby(KEY, sort=False).tail(1)
+        for _, last in latest.iterrows():
+            record = self.servers[(last["id.resp_h"], last["id.resp_p"])]
+            when = _iso(int(last["_us"]))
+            if record["cert"] and record["cert"]["ts"] >= when:
+                continue
+            record["cert"] = {c: _plain(last[c]) for c in CERT_COLUMNS} | {"ts": when}
+
+    def _pairs_from(self, rows: pd.DataFrame) -> None:
+        """Intervals per (client, server), carried across batches by the last time seen."""
+        codes = rows.groupby(["id.orig_h", *KEY], sort=False).ngroup().to_numpy()
+        us = rows["_us"].to_numpy()
+        order = np.lexsort((us, codes))
+        codes, us = codes[order], us[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(codes) != 0])
+        ends = np.r_[starts[1:], len(codes)]
+        keys = rows[["id.orig_h", *KEY]].to_numpy()[order][starts]
+        for (client, host, port), start, end in zip(keys, starts, ends, strict=True):
+            self._pair((client, host, int(port)), us[start:end])
+
+    def _pair(self, key: Key, us: np.ndarray) -> None:
         record = self.pairs.setdefault(key, {"connections": 0, "intervals": [],
-                                             "last_ts": None})
-        times = sorted(pd.to_datetime(ts, utc=True).dropna())
-        if record["last_ts"] is not None:
-            times = [pd.Timestamp(record["last_ts"]), *times]
-        steps = [float((b - a).total_seconds()) for a, b in itertools.pairwise(times)]
-        record["intervals"] = (record["intervals"] + steps)[-MAX_INTERVALS:]
-        record["last_ts"] = times[-1].isoformat() if times else record["last_ts"]
-        record["connections"] += len(ts)
+                                             "last_us": None})
+        times = us if record["last_us"] is None else np.r_[record["last_us"], us]
+        steps = (np.diff(times) / 1e6).tolist()
+        if steps:
+            record["intervals"] = (record["intervals"] + steps)[-MAX_INTERVALS:]
+        record["last_us"] = int(times[-1])
+        record["connections"] += len(us)
 
 
 def _new_server() -> dict[str, Any]:
@@ -113,16 +146,17 @@ def _new_server() -> dict[str, Any]:
             "causes": [], "cert": {}, "status": "new", "known_fingerprints": []}
 
 
-def _min(old: str | None, new: pd.Timestamp) -> str:
-    return new.isoformat() if old is None or new < pd.Timestamp(old) else old
+def _iso(micros: int) -> str:
+    """UTC ISO 8601 with microseconds; fixed width, so these strings sort as times do."""
+    return pd.Timestamp(micros, unit="us", tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
-def _max(old: str | None, new: pd.Timestamp) -> str:
-    return new.isoformat() if old is None or new > pd.Timestamp(old) else old
+def _min(old: str | None, new: str) -> str:
+    return new if old is None or new < old else old
 
 
-def _strings(values: pd.Series) -> set[str]:
-    return {str(v) for v in values.dropna().unique()}
+def _max(old: str | None, new: str) -> str:
+    return new if old is None or new > old else old
 
 
 def _plain(value: object) -> object:

@@ -43,7 +43,11 @@ def inventory(classified: pd.DataFrame, now: datetime, cause: str = Cause.SELF_S
 def to_frame(acc: Accumulator, now: datetime,
              allowlist: Sequence[Acknowledgement] = ()) -> pd.DataFrame:
     """The inventory as a DataFrame, worst first, with acknowledgements as of ``now``."""
-    rows = [_row(key, record, acc, now, allowlist) for key, record in acc.servers.items()]
+    pairs: dict[tuple[Any, ...], list[tuple[str, dict[str, Any]]]] = {}
+    for (client, host, port), pair in acc.pairs.items():
+        pairs.setdefault((host, port), []).append((client, pair))
+    rows = [_row(key, record, acc.cause, pairs.get(key, []), now, allowlist)
+            for key, record in acc.servers.items()]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for name in ("first_seen", "last_seen", "not_valid_before", "not_valid_after"):
         frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
@@ -52,7 +56,8 @@ def to_frame(acc: Accumulator, now: datetime,
     return ordered.drop(columns="primary_cause")
 
 
-def _row(key: tuple[Any, ...], record: dict[str, Any], acc: Accumulator, now: datetime,
+def _row(key: tuple[Any, ...], record: dict[str, Any], cause: str,
+         pairs: list[tuple[str, dict[str, Any]]], now: datetime,
          allowlist: Sequence[Acknowledgement]) -> dict[str, Any]:
     host, port = key
     cert = record["cert"]
@@ -64,7 +69,7 @@ def _row(key: tuple[Any, ...], record: dict[str, Any], acc: Accumulator, now: da
         "acknowledged": entry is not None,
         "acknowledged_by": entry.describe() if entry else None,
         "causes": record["causes"],
-        "other_causes": [c for c in record["causes"] if c != acc.cause],
+        "other_causes": [c for c in record["causes"] if c != cause],
         "connections": record["window_connections"],
         "total_connections": record["connections"], "clients": len(clients),
         "top_clients": [f"{c} ({n})" for c, n in clients[:TOP_CLIENTS]],
@@ -73,16 +78,16 @@ def _row(key: tuple[Any, ...], record: dict[str, Any], acc: Accumulator, now: da
         **{name: cert.get(name) for name in ("fingerprint", "subject", "issuer",
                                              "not_valid_before", "not_valid_after",
                                              "key_type", "key_length", "sig_alg")},
-        **_beacon(key, acc),
+        **_beacon(pairs),
     }
 
 
-def _beacon(key: tuple[Any, ...], acc: Accumulator) -> dict[str, Any]:
+def _beacon(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """The most regular client of the server: its median interval, jitter and flag."""
     best: dict[str, Any] = {"beacon_client": None, "median_interval_s": None, "jitter": None,
                             "clockwork": False}
-    for (client, host, port), pair in acc.pairs.items():
-        if (host, port) != key or len(pair["intervals"]) < 2:
+    for client, pair in pairs:
+        if len(pair["intervals"]) < 2:
             continue
         median, jitter = interval_stats(pair["intervals"])
         if math.isnan(jitter):
