@@ -60,11 +60,14 @@ class Accumulator:
         """Connections to servers that show the cause now, or that are already recorded."""
         flags = cause_flags(classified)
         hit = flags.any(axis=1) if self.cause == "any" else flags[Cause(self.cause).value]
-        frame = classified.assign(**{k: classified[k].astype(object) for k in
-                                     ("id.resp_h", "id.orig_h")})
+        showing = classified.loc[hit.to_numpy(), KEY]
+        wanted = set(zip(showing[KEY[0]].astype(str), showing[KEY[1]].astype(int),
+                         strict=True)) | set(self.servers)
+        # Narrow by address first, on the (categorical) column as it is: cheap.
+        near = classified[classified[KEY[0]].isin({h for h, _ in wanted}).to_numpy()]
+        frame = near.assign(**{k: near[k].astype(object) for k in ("id.resp_h", "id.orig_h")})
         frame["id.resp_p"] = frame["id.resp_p"].astype("int64")
         keys = pd.MultiIndex.from_frame(frame[KEY])
-        wanted = set(keys[hit.to_numpy()]) | set(self.servers)
         return frame[keys.isin(list(wanted))] if wanted else frame.iloc[:0]
 
     def _servers_from(self, rows: pd.DataFrame) -> None:
@@ -108,9 +111,12 @@ class Accumulator:
             record[field] = sorted(set(record[field]) | values)
 
     def _latest_certificates(self, rows: pd.DataFrame) -> None:
-        known = rows[rows["subject"].notna()].sort_values("_us", kind="stable")
-        latest = known.groupby(KEY, sort=False).tail(1)
-        for _, last in latest.iterrows():
+        known = rows[rows["subject"].notna()]
+        if not len(known):
+            return
+        latest = known.loc[known.groupby(KEY, sort=False)["_us"].idxmax(),
+                           [*KEY, "_us", *CERT_COLUMNS]]
+        for last in latest.astype(object).to_dict("records"):
             record = self.servers[(last["id.resp_h"], last["id.resp_p"])]
             when = _iso(int(last["_us"]))
             if record["cert"] and record["cert"]["ts"] >= when:
@@ -125,9 +131,15 @@ class Accumulator:
         codes, us = codes[order], us[order]
         starts = np.flatnonzero(np.r_[True, np.diff(codes) != 0])
         ends = np.r_[starts[1:], len(codes)]
-        keys = rows[["id.orig_h", *KEY]].to_numpy()[order][starts]
-        for (client, host, port), start, end in zip(keys, starts, ends, strict=True):
-            self._pair((client, host, int(port)), us[start:end])
+        keys = rows[["id.orig_h", *KEY]].to_numpy()[order][starts].tolist()
+        firsts = us[starts].tolist()
+        for (client, host, port), start, end, first in zip(keys, starts.tolist(), ends.tolist(),
+                                                           firsts, strict=True):
+            key = (client, host, int(port))
+            if end - start == 1 and key not in self.pairs:  # the common case: cheap
+                self.pairs[key] = {"connections": 1, "intervals": [], "last_us": first}
+            else:
+                self._pair(key, us[start:end])
 
     def _pair(self, key: Key, us: np.ndarray) -> None:
         record = self.pairs.setdefault(key, {"connections": 0, "intervals": [],
