@@ -42,6 +42,8 @@ def cert_table(x509: pd.DataFrame, cache: pd.DataFrame | None = None) -> pd.Data
     ``cache`` may be an x509-style frame or a table this function returned earlier; the
     newest row of each certificate wins.
     """
+    if (x509 is None or not len(x509)) and _is_table(cache):
+        return cache  # type: ignore[return-value]  # nothing to add: reuse it as it is
     frames = [_normalise(f) for f in (cache, x509) if f is not None and len(f)]
     if not frames:
         frames = [pd.DataFrame({name: [] for name in ("key", "seen", *CERT_FIELDS)})]
@@ -56,6 +58,12 @@ def cert_table(x509: pd.DataFrame, cache: pd.DataFrame | None = None) -> pd.Data
     for name in ("subject", "issuer", "key_type", "sig_alg"):
         table[name] = table[name].astype("string[pyarrow]")
     return table
+
+
+def _is_table(frame: pd.DataFrame | None) -> bool:
+    """True for a frame this module's ``cert_table`` made."""
+    return frame is not None and frame.index.name == "key" and list(frame.columns) == list(
+        CERT_FIELDS)
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
