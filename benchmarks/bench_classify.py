@@ -10,7 +10,6 @@ machine is shared and noisy. The target is classify <= 0.5 x load.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from make_ssl_log import ensure_generated  # noqa: E402 - a sibling script, not a package
+from make_ssl_log import bench_arguments, ensure_generated  # noqa: E402 - a sibling script, not a package
 
 _CODE = """
 import json, sys, time
@@ -44,11 +43,7 @@ def run_once(ssl: Path, x509: Path) -> dict[str, float]:
 
 def main() -> None:
     """Run --repeat times and print the best load and classify times and their ratio."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--data", type=Path, default=HERE.parent / "bench-data" / "load")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__.splitlines()[0])
     folder = ensure_generated(args.data, args.rows)
     ssl, x509 = folder / "ssl.log.gz", folder / "x509.log.gz"
     runs = [run_once(ssl, x509) for _ in range(args.repeat)]

@@ -12,7 +12,6 @@ imported the same libraries. Report ratios, not absolute times.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from make_ssl_log import ensure_generated  # noqa: E402 - a sibling script, not a package
+from make_ssl_log import bench_arguments, ensure_generated  # noqa: E402 - a sibling script, not a package
 
 _PRELUDE = """
 import json, resource, sys, time
@@ -84,11 +83,7 @@ def gzip_floor(gz: Path) -> float:
 
 def main() -> None:
     """Run every contender once and print times, ratios and peak memory."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--data", type=Path, default=HERE.parent / "bench-data" / "load")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__.splitlines()[0])
     folder = ensure_generated(args.data, args.rows)
     plain, gz = folder / "ssl.log", folder / "ssl.log.gz"
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in CONTENDERS}

@@ -1145,3 +1145,13 @@ def ensure_generated(folder: Path, rows: int) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         generate(folder, rows, seed=1, formats=("tsv",), gzip=True)
     return folder
+
+
+def bench_arguments(description: str) -> argparse.Namespace:
+    """The ``--rows``, ``--data`` and ``--repeat`` options the 1M-row benchmarks share."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path,
+                        default=Path(__file__).resolve().parent.parent / "bench-data" / "load")
+    parser.add_argument("--repeat", type=int, default=3)
+    return parser.parse_args()
