@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrowpool import loading_pool
+from .copies import drop_copies
 from .frames import concat_tables, to_pandas
 from .names import kind_from_name, span_from_name
 from .reader import check, iter_tables
@@ -143,7 +144,7 @@ def load(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike = None,
 
 def _load(paths: list[Path], kinds: tuple[str, ...], columns: list[str] | None,
           start: TimeLike, end: TimeLike, strict: bool, workers: int | None) -> Logs:
-    results = _read_all(paths, columns, start, end, workers)
+    results = drop_copies(_read_all(paths, columns, start, end, workers))
     report = LoadReport([r for _, r in results])
     for file_report in report.files:
         check(file_report, strict)

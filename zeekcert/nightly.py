@@ -11,7 +11,7 @@ complete rows. Everything is committed in one transaction at the end.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +27,7 @@ from .blocks import Tail, line_blocks
 from .causes import Cause
 from .certs import CERT_FIELDS, cert_table
 from .classify import classify
+from .copies import identity
 from .errors import ZeekLogError
 from .frames import to_pandas
 from .inventory import GONE_AFTER, to_frame
@@ -97,6 +98,7 @@ class _Job:
         self.certs = _cache_frame(state.records("certificates"))
         self.notices: list[pd.DataFrame] = []
         self.reports: list[FileReport] = []
+        self.seen: dict[Hashable, str] = {}
         self.progress, self.total, self.done = progress, total, 0
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
 
@@ -124,12 +126,26 @@ class _Job:
         if file_id is None:
             return
         done = self.state.rows_done(file_id)
+        if table.num_rows > done and self._is_copy(table, report):
+            done = table.num_rows
         if table.num_rows > done:
             self._take(report.kind, to_pandas(table.slice(done)))
             self.summary["files_read"] += 1
             self.summary["rows"] += table.num_rows - done
         self.state.mark_file(file_id, report.kind, str(path), max(done, table.num_rows),
                              self.run)
+
+    def _is_copy(self, table: pa.Table, report: FileReport) -> bool:
+        """Whether this run already read the same records from another file (see copies)."""
+        key = identity(report.kind, table)
+        if key is None:
+            return False
+        if key in self.seen:
+            report.status = FileStatus.DUPLICATE
+            report.message = f"the same {table.num_rows} records as {self.seen[key]}; read once"
+            return True
+        self.seen[key] = report.path
+        return False
 
     def _take(self, kind: str | None, frame: pd.DataFrame) -> None:
         if kind == "x509":

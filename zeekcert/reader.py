@@ -14,7 +14,7 @@ from .errors import ZeekLogError
 from .frames import concat_tables, to_pandas
 from .jsonlog import JsonParser
 from .names import kind_from_name
-from .report import FileReport, FileStatus
+from .report import CLEAN, FileReport, FileStatus
 from .source import Stream, open_stream
 from .tsv import BTEST_LINE, TsvParser, empty_table, sniff_prefix
 
@@ -44,7 +44,7 @@ def read_table(path: str | Path, columns: list[str] | None = None,
 
 def check(report: FileReport, strict: bool) -> None:
     """With ``strict``, raise ZeekLogError for any file that was not read cleanly."""
-    if strict and report.status not in (FileStatus.OK, FileStatus.EMPTY):
+    if strict and report.status not in CLEAN:
         line = report.skipped_lines[0] if report.skipped_lines else None
         raise ZeekLogError(f"{report.status}: {report.message}", report.path, line)
 

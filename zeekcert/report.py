@@ -20,6 +20,7 @@ class FileStatus(StrEnum):
     RAGGED = "ragged"
     UNREADABLE = "unreadable"
     NOT_ZEEK = "not_zeek"
+    DUPLICATE = "duplicate"
 
     @property
     def description(self) -> str:
@@ -34,7 +35,12 @@ _DESCRIPTIONS = {
     FileStatus.RAGGED: "lines with the wrong number of fields, or not JSON, were skipped",
     FileStatus.UNREADABLE: "the file could not be opened or read",
     FileStatus.NOT_ZEEK: "the content is neither Zeek TSV nor Zeek JSON",
+    FileStatus.DUPLICATE: "the same records as a file read earlier; counted once",
 }
+
+
+# Statuses that are not problems: nothing was lost or misread.
+CLEAN = frozenset({FileStatus.OK, FileStatus.EMPTY, FileStatus.DUPLICATE})
 
 
 @dataclass
@@ -108,13 +114,14 @@ class LoadReport:
     @property
     def problems(self) -> list[FileReport]:
         """The files that were not read cleanly."""
-        return [f for f in self.files if f.status not in (FileStatus.OK, FileStatus.EMPTY)]
+        return [f for f in self.files if f.status not in CLEAN]
 
     def rows_by_kind(self) -> Counter[str]:
         """Rows read per log kind."""
         total: Counter[str] = Counter()
         for f in self.files:
-            total[f.kind or "?"] += f.rows
+            if f.status is not FileStatus.DUPLICATE:
+                total[f.kind or "?"] += f.rows
         return total
 
 
