@@ -78,7 +78,9 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     key = _column(frame, "fingerprint")
     if "id" in frame.columns:
         key = key.fillna(frame["id"].astype(object)) if key is not None else frame["id"]
-    out = pd.DataFrame({"key": key.astype(object) if key is not None else None})
+    if key is None:  # neither fingerprint nor id: no row can be joined
+        key = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    out = pd.DataFrame({"key": key.astype(object).to_numpy()})
     for name, source in CERT_FIELDS.items():
         out[name] = frame[source].to_numpy(dtype=object) if source in frame.columns else None
     out["seen"] = frame["ts"].to_numpy() if "ts" in frame.columns else pd.NaT

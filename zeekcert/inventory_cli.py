@@ -16,7 +16,7 @@ from .output import write_csv, write_json, write_parquet, write_table
 from .policy import Policy
 from .report import FileStatus
 from .sanitize import terminal_safe
-from .timeparse import parse_when
+from .timeparse import when_arg
 
 EXIT_OK, EXIT_NEW, EXIT_PARTIAL = 0, 1, 3
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     allowlist = load_allowlist(args.allowlist) if args.allowlist else []
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
     result = run_nightly(args.logdir, args.state, now, allowlist=allowlist,
-                         since=parse_when(args.since, now), until=parse_when(args.until, now),
+                         since=when_arg(args.since, now), until=when_arg(args.until, now),
                          cause=args.cause, gone_after=timedelta(days=args.gone_after),
                          policy=policy, progress=_progress(err))
     _write(result.inventory, args, out)

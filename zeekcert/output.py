@@ -44,7 +44,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def write_json(frame: pd.DataFrame, out: TextIO) -> None:
     """``{"schema_version": 1, "servers": [...]}``; documented in the README."""
     json.dump({"schema_version": SCHEMA_VERSION, "servers": records(frame)}, out, indent=2,
-              ensure_ascii=False)
+              ensure_ascii=True)  # C1 controls and bidi overrides as \u escapes
     out.write("\n")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -27,3 +28,11 @@ def parse_when(text: str | None, now: datetime | None = None) -> datetime | None
     except ValueError as exc:
         raise ValueError(f"not a time: {text!r} (use an ISO date, 'yesterday' or '7d')") from exc
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def when_arg(text: str | None, now: datetime) -> datetime | None:
+    """``parse_when`` for a command-line argument: a bad time is a usage error."""
+    try:
+        return parse_when(text, now)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc

@@ -1,0 +1,141 @@
+"""What a report says, as data: the summary by cause, the servers, the self-signed
+inventory, the data quality and a timeline. Every renderer (table, Markdown, JSON, CSV,
+HTML) draws on one ``Findings``, so the formats cannot disagree.
+
+The pipeline, top to bottom: classify the connections, roll them up per server, keep the
+failing ones, take the self-signed ones with their acknowledgement, then count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from .allowlist import Acknowledgement
+from .causes import Cause, Unverified, Verdict
+from .classify import classify, join_summary
+from .inventory import inventory
+from .policy import Policy
+from .quality import DataQuality, data_quality
+from .servers import cause_flags, servers
+
+BEACON_COLUMNS = ["acknowledged", "acknowledged_by", "beacon_client", "median_interval_s",
+                  "jitter", "clockwork"]
+
+
+@dataclass(frozen=True)
+class CauseCount:
+    """How many servers, connections and distinct clients one cause touches."""
+
+    servers: int
+    connections: int
+    clients: int
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Everything one report shows; ``servers`` and ``self_signed`` are worst first."""
+
+    window_start: pd.Timestamp | None
+    window_end: pd.Timestamp | None
+    connections: int
+    failed_connections: int
+    unverified: dict[str, int]
+    by_cause: dict[str, CauseCount]
+    servers: pd.DataFrame
+    self_signed: pd.DataFrame
+    quality: DataQuality
+    timeline: pd.DataFrame
+    allowlist_given: bool = False
+
+    @property
+    def unverified_connections(self) -> int:
+        """Connections whose certificate could not be judged at all."""
+        return sum(self.unverified.values())
+
+
+def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
+          allowlist: Sequence[Acknowledgement] | None = None,
+          since: datetime | None = None, until: datetime | None = None) -> Findings:
+    """Classify ``logs`` (what ``zeekcert.load`` returns) and gather the report's content."""
+    now = now or datetime.now(UTC)
+    classified = classify(logs, policy=policy, now=now)
+    failing = failing_servers(servers(classified))
+    start, end = _window(classified, since, until)
+    return Findings(
+        window_start=start, window_end=end, connections=len(classified),
+        failed_connections=int(cause_flags(classified).any(axis=1).sum()),
+        unverified=unverified_counts(classified), by_cause=count_by_cause(classified),
+        servers=failing, self_signed=self_signed(classified, failing, now, allowlist or ()),
+        quality=data_quality(logs, join_summary(classified)), timeline=timeline(classified),
+        allowlist_given=allowlist is not None,
+    )
+
+
+def failing_servers(table: pd.DataFrame) -> pd.DataFrame:
+    """The servers with at least one cause, renamed to the report's column names."""
+    failing = table.loc[(table["causes"].map(len) > 0).astype(bool)]
+    return failing.rename(columns={"id.resp_h": "resp_h", "id.resp_p": "resp_p"}).reset_index(
+        drop=True).astype({"resp_p": "int64"})
+
+
+def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
+                allowlist: Sequence[Acknowledgement]) -> pd.DataFrame:
+    """The failing servers that presented a self-signed certificate, with acknowledgement
+    and their most regular client (see ``regularity``)."""
+    rows = failing.loc[failing["causes"].map(lambda cs: Cause.SELF_SIGNED.value in cs)
+                       .astype(bool)]
+    inv = inventory(classified, now, allowlist=allowlist)[["resp_h", "resp_p", *BEACON_COLUMNS]]
+    inv = inv.astype({"resp_h": str, "resp_p": "int64"})
+    merged = rows.astype({"resp_h": str}).merge(inv, on=["resp_h", "resp_p"], how="left")
+    merged["acknowledged"] = merged["acknowledged"].fillna(False).astype(bool)
+    merged["clockwork"] = merged["clockwork"].fillna(False).astype(bool)
+    return merged.reset_index(drop=True)
+
+
+def unverified_counts(classified: pd.DataFrame) -> dict[str, int]:
+    """Connections that could not be judged, by reason (every reason, zeros included)."""
+    judged = classified["primary_cause"].astype(str) == Verdict.UNVERIFIED.value
+    reasons = classified.loc[judged, "unverified_reason"].astype(str).value_counts()
+    return {r.value: int(reasons.get(r.value, 0)) for r in Unverified}
+
+
+def count_by_cause(classified: pd.DataFrame) -> dict[str, CauseCount]:
+    """Servers, connections and clients per cause code, in order of precedence."""
+    flags = cause_flags(classified)
+    hosts = classified["id.resp_h"].astype(str) + "|" + classified["id.resp_p"].astype(str)
+    clients = classified["id.orig_h"].astype(str)
+    out = {}
+    for cause in Cause:
+        has = flags[cause.value].to_numpy()
+        out[cause.value] = CauseCount(servers=int(hosts[has].nunique()),
+                                      connections=int(has.sum()),
+                                      clients=int(clients[has].nunique()))
+    return out
+
+
+def timeline(classified: pd.DataFrame) -> pd.DataFrame:
+    """Failing connections per time bin (hours, or days past three days) by primary cause."""
+    failing = classified[classified["primary_cause"].astype(str).isin([c.value for c in Cause])]
+    if failing.empty or failing["ts"].isna().all():
+        return pd.DataFrame(columns=[c.value for c in Cause])
+    ts = failing["ts"]
+    freq = "h" if ts.max() - ts.min() <= pd.Timedelta(days=3) else "D"
+    bins = ts.dt.floor(freq)
+    table = pd.crosstab(bins, failing["primary_cause"].astype(str))
+    full = pd.date_range(bins.min(), bins.max(), freq=freq, name="bin")
+    columns = [c.value for c in Cause if c.value in table.columns]
+    return table.reindex(index=full, columns=columns, fill_value=0)
+
+
+def _window(classified: pd.DataFrame, since: datetime | None,
+            until: datetime | None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The window asked for; where not asked, the first and last connection seen."""
+    ts = classified["ts"].dropna() if "ts" in classified.columns else pd.Series([])
+    start = pd.Timestamp(since) if since else (ts.min() if len(ts) else None)
+    end = pd.Timestamp(until) if until else (ts.max() if len(ts) else None)
+    return start, end

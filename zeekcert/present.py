@@ -1,0 +1,75 @@
+"""The report as plain, versioned data: the JSON document every other format follows.
+
+``report_dict`` is the documented JSON (``schema_version`` 1, see the README). Values are
+kept as the logs had them; each renderer escapes for its own surface.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .findings import Findings
+from .output import records
+
+SCHEMA_VERSION = 1
+SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
+                 "failed_connections", "unverified_connections", "clients", "first_seen",
+                 "last_seen", "server_names", "fingerprints", "subject", "issuer",
+                 "not_valid_after"]
+SELF_SIGNED_FIELDS = [*SERVER_FIELDS, "acknowledged", "acknowledged_by", "beacon_client",
+                      "median_interval_s", "jitter", "clockwork"]
+
+
+def iso(value: pd.Timestamp | None) -> str | None:
+    """ISO 8601 UTC with a ``Z``; None stays None."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def server_records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:
+    """One plain dict per server row, with ``causes`` sorted and only ``fields``."""
+    rows = records(frame[[f for f in fields if f in frame.columns]])
+    for row in rows:
+        row["causes"] = sorted(row.get("causes") or [])
+        for name in ("median_interval_s", "jitter"):
+            if isinstance(row.get(name), float):
+                row[name] = round(row[name], 3)
+    return rows
+
+
+def summary_dict(findings: Findings) -> dict[str, Any]:
+    """The summary: totals, counts by cause, and why connections went unjudged."""
+    return {
+        "connections": findings.connections,
+        "failed_connections": findings.failed_connections,
+        "unverified_connections": findings.unverified_connections,
+        "unverified_by_reason": findings.unverified,
+        "by_cause": {code: vars(count) for code, count in findings.by_cause.items()},
+    }
+
+
+def report_dict(findings: Findings) -> dict[str, Any]:
+    """The whole report as the documented JSON object."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "window": {"start": iso(findings.window_start), "end": iso(findings.window_end)},
+        "summary": summary_dict(findings),
+        "servers": server_records(findings.servers, SERVER_FIELDS),
+        "self_signed": server_records(findings.self_signed, SELF_SIGNED_FIELDS),
+        "data_quality": findings.quality.as_dict(),
+    }
+
+
+def short_list(values: list[Any] | None, keep: int = 3) -> str:
+    """``a, b, c (+4 more)``: long lists shortened for tables."""
+    values = list(values or [])
+    text = ", ".join(str(v) for v in values[:keep])
+    return text + (f" (+{len(values) - keep} more)" if len(values) > keep else "")
+
+
+def short_time(value: str | None) -> str:
+    """``2026-11-25 00:02:24Z`` from an ISO string; empty for None."""
+    return "" if not value else value[:19].replace("T", " ") + "Z"

@@ -1,0 +1,116 @@
+"""How far a report can be trusted: what was read, what was lost, what was not logged.
+
+An empty report must never be read as "all clear" when the sensor did not log what the
+classifier needs: files that could not be read, lines skipped, certificates TLS 1.3 hid,
+a sensor without ``validate-certs`` (no ``validation_status``), or certificates that
+ssl.log references but no loaded x509.log holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .report import FileStatus, LoadReport
+
+MAX_PROBLEMS = 50  # files listed by name; the counts are always complete
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One file that was not read cleanly (or was a copy of another)."""
+
+    path: str
+    status: str
+    skipped: int
+    first_skipped_line: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """The data-quality section of a report."""
+
+    files: dict[str, int]
+    lines_skipped: int
+    rows: dict[str, int]
+    connections_without_certificate: int
+    validation_status_logged: bool
+    connections_with_validation_status: int
+    certificates_not_in_x509: int
+    connections_not_in_x509: int
+    problems: list[Problem] = field(default_factory=list)
+    problems_not_listed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {
+            "files": self.files, "lines_skipped": self.lines_skipped, "rows": self.rows,
+            "connections_without_certificate": self.connections_without_certificate,
+            "validation_status_logged": self.validation_status_logged,
+            "connections_with_validation_status": self.connections_with_validation_status,
+            "certificates_not_in_x509": self.certificates_not_in_x509,
+            "connections_not_in_x509": self.connections_not_in_x509,
+            "problems": [vars(p) for p in self.problems],
+            "problems_not_listed": self.problems_not_listed,
+        }
+
+
+def data_quality(logs: Any, joined: dict[str, int]) -> DataQuality:
+    """The data quality of ``logs`` (with its load report) and of the certificate join."""
+    report: LoadReport = getattr(logs, "report", None) or LoadReport()
+    ssl = _ssl(logs)
+    statuses = ssl["validation_status"] if "validation_status" in ssl.columns else None
+    with_status = 0 if statuses is None else int(statuses.notna().sum())
+    listed = [f for f in report.files if f.status not in (FileStatus.OK, FileStatus.EMPTY)]
+    return DataQuality(
+        files=file_counts(report), lines_skipped=sum(f.skipped for f in report.files),
+        rows=dict(sorted(report.rows_by_kind().items())),
+        connections_without_certificate=joined.get("no_certificate", 0),
+        validation_status_logged=with_status > 0,
+        connections_with_validation_status=with_status,
+        certificates_not_in_x509=_missing_certificates(ssl, logs),
+        connections_not_in_x509=joined.get("not_in_x509", 0),
+        problems=[_problem(f) for f in listed[:MAX_PROBLEMS]],
+        problems_not_listed=max(0, len(listed) - MAX_PROBLEMS),
+    )
+
+
+def file_counts(report: LoadReport) -> dict[str, int]:
+    """Files found, and files per status (every status, zeros included)."""
+    counts = report.counts()
+    return {"found": len(report.files), **{s.value: counts.get(s.value, 0) for s in FileStatus}}
+
+
+def _problem(f: Any) -> Problem:
+    first = f.skipped_lines[0] if f.skipped_lines else None
+    return Problem(str(f.path), str(f.status), int(f.skipped), first, str(f.message))
+
+
+def _ssl(logs: Any) -> pd.DataFrame:
+    frame = logs.get("ssl") if isinstance(logs, dict) else getattr(logs, "ssl", None)
+    return frame if frame is not None else pd.DataFrame()
+
+
+def _missing_certificates(ssl: pd.DataFrame, logs: Any) -> int:
+    """Distinct leaf certificates ssl.log names that no loaded x509.log row describes."""
+    x509 = logs.get("x509") if isinstance(logs, dict) else getattr(logs, "x509", None)
+    for chain, key in (("cert_chain_fps", "fingerprint"), ("cert_chain_fuids", "id")):
+        if chain not in ssl.columns:
+            continue
+        leaves = _leaves(ssl[chain])
+        known = set() if x509 is None or key not in x509.columns else set(
+            x509[key].dropna().astype(str))
+        return len(leaves - known)
+    return 0
+
+
+def _leaves(chains: pd.Series) -> set[str]:
+    """The distinct first entries of a list column, computed in Arrow."""
+    lists = pa.array(chains, from_pandas=True)
+    lists = lists.filter(pc.fill_null(pc.greater(pc.list_value_length(lists), 0), False))
+    return {str(v) for v in pc.unique(pc.list_element(lists, 0)).to_pylist()}
