@@ -15,14 +15,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .report import FileStatus, LoadReport
+from .report import CLEAN, FileStatus, LoadReport
 
-MAX_PROBLEMS = 50  # files listed by name; the counts are always complete
+MAX_PROBLEMS = 50  # files listed by name per list; the counts in ``files`` are complete
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One file that was not read cleanly (or was a copy of another)."""
+    """One file that was not read cleanly."""
 
     path: str
     status: str
@@ -45,6 +45,7 @@ class DataQuality:
     connections_not_in_x509: int
     problems: list[Problem] = field(default_factory=list)
     problems_not_listed: int = 0
+    duplicates: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -57,6 +58,7 @@ class DataQuality:
             "connections_not_in_x509": self.connections_not_in_x509,
             "problems": [vars(p) for p in self.problems],
             "problems_not_listed": self.problems_not_listed,
+            "duplicates": self.duplicates,
         }
 
 
@@ -66,7 +68,8 @@ def data_quality(logs: Any, joined: dict[str, int]) -> DataQuality:
     ssl = _ssl(logs)
     statuses = ssl["validation_status"] if "validation_status" in ssl.columns else None
     with_status = 0 if statuses is None else int(statuses.notna().sum())
-    listed = [f for f in report.files if f.status not in (FileStatus.OK, FileStatus.EMPTY)]
+    listed = [f for f in report.files if f.status not in CLEAN]
+    copies = [f.path for f in report.files if f.status is FileStatus.DUPLICATE]
     return DataQuality(
         files=file_counts(report), lines_skipped=sum(f.skipped for f in report.files),
         rows=dict(sorted(report.rows_by_kind().items())),
@@ -77,6 +80,7 @@ def data_quality(logs: Any, joined: dict[str, int]) -> DataQuality:
         connections_not_in_x509=joined.get("not_in_x509", 0),
         problems=[_problem(f) for f in listed[:MAX_PROBLEMS]],
         problems_not_listed=max(0, len(listed) - MAX_PROBLEMS),
+        duplicates=[str(p) for p in copies[:MAX_PROBLEMS]],
     )
 
 

@@ -30,7 +30,9 @@ SELF_SIGNED_COLUMNS = [("resp_h", "server"), ("resp_p", "port"), ("acknowledged"
                        ("first_seen", "first seen"), ("last_seen", "last seen"),
                        ("beacon", "polled"), ("server_names", "names"),
                        ("subject", "subject")]
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!(){}+-])")
+# Inline Markdown that could make log text a link, an image, code or emphasis; ``<`` and
+# ``&`` are handled by html.escape, and a leading block marker by ``_md_escape``.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 Cell = Callable[[object], str]
 
@@ -49,7 +51,12 @@ def text_cell(value: object) -> str:
 
 def markdown_cell(value: object) -> str:
     """A Markdown table cell: terminal-safe, HTML-escaped, Markdown punctuation escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text_cell(value), quote=False))
+    return _md_escape(text_cell(value))
+
+
+def _md_escape(text: str) -> str:
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return "\\" + escaped if escaped[:1] in ("-", "+", "#", ">", "=") else escaped
 
 
 def display(row: dict[str, Any], key: str) -> str:
@@ -93,7 +100,7 @@ def _write(findings: Findings, out: TextIO, cell: Cell, style: _Style) -> None:
     style.table(out, SERVER_COLUMNS, data["servers"], cell, "(none)")
     out.write(style.heading("Data quality"))
     for line in quality_lines(data["data_quality"]):
-        out.write(style.line(cell(line) if line.startswith("  ") else line))
+        out.write(style.line(style.quote(line) if line.startswith("  ") else line))
 
 
 def _summary(summary: dict[str, Any], out: TextIO, style: _Style) -> None:
@@ -136,6 +143,10 @@ def quality_lines(q: dict[str, Any]) -> list[str]:
         lines.append(f"  {p['status']}: {p['path']}: {p['message']}")
     if q["problems_not_listed"]:
         lines.append(f"  ... and {q['problems_not_listed']} more files with problems")
+    if q["duplicates"]:
+        lines.append(f"Copies of files already read, counted once: {q['files']['duplicate']}, "
+                     f"such as")
+        lines.append(f"  {q['duplicates'][0]}")
     return lines
 
 
@@ -153,6 +164,10 @@ class _Style:
 
     def cause(self, code: str) -> str:
         return code
+
+    def quote(self, text: str) -> str:
+        """A whole line that quotes a file name or message: escaped, never cut."""
+        return terminal_safe(text)
 
     def table(self, out: TextIO, columns: Sequence[tuple[str, str]],
               rows: Sequence[dict[str, Any]], cell: Cell, empty: str) -> None:
@@ -189,6 +204,9 @@ class _TextStyle(_Style):
 
 
 class _MarkdownStyle(_Style):
+    def quote(self, text: str) -> str:
+        return "- " + _md_escape(terminal_safe(text.strip()))
+
     def title(self, text: str) -> str:
         return f"# {text}\n\n"
 
@@ -207,3 +225,4 @@ class _MarkdownStyle(_Style):
         out.write("|" + "---|" * len(columns) + "\n")
         for row in rows:
             out.write("| " + " | ".join(cell(display(row, key)) for key, _ in columns) + " |\n")
+        out.write("\n")  # a table ends only at a blank line
