@@ -142,12 +142,16 @@ class Factory:
 
     def ca(self, label: str, subject: x509.Name, issuer: Issued | None = None,
            key: Key | None = None, not_before: dt.datetime = CA_FROM,
-           not_after: dt.datetime = CA_TO) -> Issued:
-        """A CA certificate: a self-signed root when ``issuer`` is None, else an intermediate."""
+           not_after: dt.datetime = CA_TO, key_usage: bool = True) -> Issued:
+        """A CA certificate: a self-signed root when ``issuer`` is None, else an intermediate.
+
+        ``key_usage=False`` leaves out the KeyUsage extension, as ``openssl req -x509`` with
+        the default configuration does (basicConstraints CA:TRUE only)."""
         key = key or rsa_key()
         builder = self._builder(subject, issuer, key, not_before, not_after)
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        builder = builder.add_extension(_key_usage(True), True)
+        if key_usage:
+            builder = builder.add_extension(_key_usage(True), True)
         signer = issuer.key if issuer else key
         return self._save(label, builder.sign(signer, hashes.SHA256()), key)
 
@@ -211,6 +215,13 @@ class Factory:
                                                serialization.PrivateFormat.PKCS8,
                                                serialization.NoEncryption()))
         return Issued(cert, key, cert_path, key_path)
+
+
+def load_certificate(path: Path) -> Issued:
+    """A certificate from a PEM file, without its private key (``key`` is None): enough for
+    ``fingerprint``, ``x509_row``, ``ssl_row`` and ``openssl_verify``."""
+    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    return Issued(cert, None, path, path)  # type: ignore[arg-type]
 
 
 # --- openssl verify -> Zeek validation_status --------------------------------------------

@@ -56,19 +56,29 @@ def _scalar(value: object, ztype: str, in_container: bool) -> str:
     return tsv_string(str(value), in_container)
 
 
-def write_tsv(path: str, fields: Sequence[str], types: Sequence[str],
-              rows: Sequence[Sequence[object]], log_path: str = "ssl", close: bool = True) -> None:
-    """Write a complete Zeek TSV log."""
+def render_tsv(fields: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[object]],
+               log_path: str = "ssl", opened: str = "2026-11-01-00-00-00",
+               closed: str | None = "2026-11-01-01-00-00") -> str:
+    """The text of a complete Zeek TSV log; ``opened``/``closed`` are the ``#open`` and
+    ``#close`` values (``closed=None``: a file still open, no ``#close`` line)."""
     lines = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)",
-             "#unset_field\t-", f"#path\t{log_path}", "#open\t2026-11-01-00-00-00",
+             "#unset_field\t-", f"#path\t{log_path}", f"#open\t{opened}",
              "#fields\t" + "\t".join(fields), "#types\t" + "\t".join(types)]
     for row in rows:
         line = "\t".join(tsv_value(v, t) for v, t in zip(row, types, strict=True))
         lines.append("\\x23" + line[1:] if line.startswith("#") else line)
-    if close:
-        lines.append("#close\t2026-11-01-01-00-00")
+    if closed is not None:
+        lines.append(f"#close\t{closed}")
+    return "\n".join(lines) + "\n"
+
+
+def write_tsv(path: str, fields: Sequence[str], types: Sequence[str],
+              rows: Sequence[Sequence[object]], log_path: str = "ssl", close: bool = True) -> None:
+    """Write a complete Zeek TSV log."""
+    text = render_tsv(fields, types, rows, log_path,
+                      closed="2026-11-01-01-00-00" if close else None)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("\n".join(lines) + "\n")
+        fh.write(text)
 
 
 def json_value(value: object, ztype: str) -> object:
@@ -83,11 +93,20 @@ def json_value(value: object, ztype: str) -> object:
     return value
 
 
+def render_json(fields: Sequence[str], types: Sequence[str],
+                rows: Sequence[Sequence[object]]) -> str:
+    """The text of a Zeek JSON log (``LogAscii::use_json=T``): one object per line, fields in
+    column order, unset fields omitted, times as epoch floats."""
+    lines = []
+    for row in rows:
+        obj = {f: json_value(v, t) for f, t, v in zip(fields, types, row, strict=True)
+               if v is not None}
+        lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return "".join(lines)
+
+
 def write_json(path: str, fields: Sequence[str], types: Sequence[str],
                rows: Sequence[Sequence[object]]) -> None:
     """Write Zeek JSON lines: unset fields are omitted."""
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            obj = {f: json_value(v, t) for f, t, v in zip(fields, types, row, strict=True)
-                   if v is not None}
-            fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+        fh.write(render_json(fields, types, rows))
