@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
+from datetime import UTC, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -12,11 +15,12 @@ from zeekcert.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
+NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 
 
 def _run(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = main(argv, out=out, err=err)
+    code = main(argv, out=out, err=err, now=NOW)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -27,12 +31,32 @@ def _golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("fmt", ["table", "json"])
+SVG = re.compile(r"<svg .*?</svg>", re.S)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html"])
 def test_report_on_sample_logs_matches_golden(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    code, out, err = _run(["report", "sample_logs", "--format", fmt])
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, out, err = _run(["report", "sample_logs", "--allowlist", "sample_logs/allowlist.toml",
+                           "--format", fmt])
     assert (code, err) == (0, "")
+    if fmt == "html":  # the chart's bytes belong to matplotlib's version; checked below
+        assert len(SVG.findall(out)) == 1
+        out = SVG.sub("<svg>chart</svg>", out)
     _golden(f"report_sample_logs.{fmt}", out)
+
+
+def test_html_chart_is_one_stacked_bar_series_per_failing_cause(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    out = _run(["report", "sample_logs", "--format", "html"])[1]
+    svg = SVG.findall(out)[0]
+    ElementTree.fromstring(svg)  # well-formed XML
+    legend = re.findall(r"<text [^>]*>([a-z_]+)</text>", svg)
+    assert legend[-8:] == ["self_signed", "untrusted_root", "incomplete_chain", "expired",
+                           "not_yet_valid", "hostname_mismatch", "weak_key",
+                           "weak_signature"]
 
 
 def test_usage_error_exits_2() -> None:
