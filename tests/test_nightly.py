@@ -67,6 +67,22 @@ def test_incremental_runs_equal_one_run(tree: Path, tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(_stable(one.inventory), _stable(two.inventory))
 
 
+def test_a_json_copy_of_a_day_is_read_once(tree: Path, tmp_path: Path) -> None:
+    """The same hours in TSV and in JSON (a JSON copy beside the archive) count once."""
+    json_tree = tmp_path / "json-tree"
+    generate(json_tree, 3000, seed=3, formats=("json",), hours=48)  # the tree's records
+    both = tmp_path / "both"
+    shutil.copytree(tree / "2026-11-01", both / "2026-11-01")
+    shutil.copytree(json_tree / "2026-11-01", both / "json" / "2026-11-01")
+    tsv_only = run_nightly(tree / "2026-11-01", tmp_path / "a.db", NOW)
+    with_copy = run_nightly(both, tmp_path / "b.db", NOW)
+    copies = len(list((both / "json").rglob("*.*")))
+    assert copies >= 24
+    assert [str(r.status) for r in with_copy.report.files].count("duplicate") == copies
+    assert with_copy.summary["rows"] == tsv_only.summary["rows"] > 1000
+    pd.testing.assert_frame_equal(_stable(tsv_only.inventory), _stable(with_copy.inventory))
+
+
 def test_rerun_changes_nothing(tree: Path, tmp_path: Path) -> None:
     state = tmp_path / "s.db"
     first = run_nightly(tree, state, NOW)

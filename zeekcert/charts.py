@@ -60,6 +60,11 @@ def _bars(ax: Any, timeline: pd.DataFrame) -> None:
         ax.bar(x, values, width=step * 0.9, bottom=bottom, align="edge",
                color=COLOURS.get(cause, "#999999"), label=cause)
         bottom = bottom + values
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax.set_ylabel("failing connections")
     ax.set_xlabel("time (UTC)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
