@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .allowlist import Acknowledgement
@@ -64,16 +65,27 @@ def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
     """Classify ``logs`` (what ``zeekcert.load`` returns) and gather the report's content."""
     now = now or datetime.now(UTC)
     classified = classify(logs, policy=policy, now=now)
-    failing = failing_servers(servers(classified))
+    failed = cause_flags(classified).any(axis=1).to_numpy()
+    failing = failing_servers(servers(_hosts_of(classified, failed)))
     start, end = _window(classified, since, until)
     return Findings(
         window_start=start, window_end=end, connections=len(classified),
-        failed_connections=int(cause_flags(classified).any(axis=1).sum()),
+        failed_connections=int(failed.sum()),
         unverified=unverified_counts(classified), by_cause=count_by_cause(classified),
         servers=failing, self_signed=self_signed(classified, failing, now, allowlist or ()),
         quality=data_quality(logs, join_summary(classified)), timeline=timeline(classified),
         allowlist_given=allowlist is not None,
     )
+
+
+def _hosts_of(classified: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """Every connection to an address that some of ``rows`` went to.
+
+    Rolling up only these servers, not every server in the logs, keeps a report on a big
+    site's day quick; a server's totals still count all its connections.
+    """
+    hosts = classified["id.resp_h"]
+    return classified[hosts.isin(hosts[rows].unique()).to_numpy()]
 
 
 def failing_servers(table: pd.DataFrame) -> pd.DataFrame:
@@ -89,7 +101,9 @@ def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
     and their most regular client (see ``regularity``)."""
     rows = failing.loc[failing["causes"].map(lambda cs: Cause.SELF_SIGNED.value in cs)
                        .astype(bool)]
-    inv = inventory(classified, now, allowlist=allowlist)[["resp_h", "resp_p", *BEACON_COLUMNS]]
+    mine = classified["id.resp_h"].isin(list(rows["resp_h"].astype(str))).to_numpy()
+    inv = inventory(classified[mine], now, allowlist=allowlist)
+    inv = inv[["resp_h", "resp_p", *BEACON_COLUMNS]]
     inv = inv.astype({"resp_h": str, "resp_p": "int64"})
     merged = rows.astype({"resp_h": str}).merge(inv, on=["resp_h", "resp_p"], how="left")
     merged["acknowledged"] = merged["acknowledged"].fillna(False).astype(bool)
@@ -99,28 +113,36 @@ def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
 
 def unverified_counts(classified: pd.DataFrame) -> dict[str, int]:
     """Connections that could not be judged, by reason (every reason, zeros included)."""
-    judged = classified["primary_cause"].astype(str) == Verdict.UNVERIFIED.value
-    reasons = classified.loc[judged, "unverified_reason"].astype(str).value_counts()
+    judged = (classified["primary_cause"] == Verdict.UNVERIFIED.value).to_numpy(dtype=bool)
+    reasons = classified.loc[judged, "unverified_reason"].value_counts()
     return {r.value: int(reasons.get(r.value, 0)) for r in Unverified}
 
 
 def count_by_cause(classified: pd.DataFrame) -> dict[str, CauseCount]:
     """Servers, connections and clients per cause code, in order of precedence."""
     flags = cause_flags(classified)
-    hosts = classified["id.resp_h"].astype(str) + "|" + classified["id.resp_p"].astype(str)
-    clients = classified["id.orig_h"].astype(str)
+    ports = classified["id.resp_p"].fillna(0).to_numpy(dtype=np.int64)
+    servers = _codes(classified["id.resp_h"]) * 65536 + ports
+    clients = _codes(classified["id.orig_h"])
     out = {}
     for cause in Cause:
         has = flags[cause.value].to_numpy()
-        out[cause.value] = CauseCount(servers=int(hosts[has].nunique()),
+        out[cause.value] = CauseCount(servers=len(np.unique(servers[has])),
                                       connections=int(has.sum()),
-                                      clients=int(clients[has].nunique()))
+                                      clients=len(np.unique(clients[has])))
     return out
+
+
+def _codes(column: pd.Series) -> np.ndarray:
+    """Integer codes of a column's values (categorical codes when it is one)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(dtype=np.int64)
+    return pd.factorize(column)[0].astype(np.int64)
 
 
 def timeline(classified: pd.DataFrame) -> pd.DataFrame:
     """Failing connections per time bin (hours, or days past three days) by primary cause."""
-    failing = classified[classified["primary_cause"].astype(str).isin([c.value for c in Cause])]
+    failing = classified[classified["primary_cause"].isin([c.value for c in Cause]).to_numpy()]
     if failing.empty or failing["ts"].isna().all():
         return pd.DataFrame(columns=[c.value for c in Cause])
     ts = failing["ts"]
