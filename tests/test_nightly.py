@@ -81,6 +81,26 @@ def test_a_json_copy_of_a_day_is_read_once(tree: Path, tmp_path: Path) -> None:
     assert [str(r.status) for r in with_copy.report.files].count("duplicate") == copies
     assert with_copy.summary["rows"] == tsv_only.summary["rows"] > 1000
     pd.testing.assert_frame_equal(_stable(tsv_only.inventory), _stable(with_copy.inventory))
+    # The copy arriving a run after its original is still read once.
+    state = tmp_path / "c.db"
+    run_nightly(tree / "2026-11-01", state, NOW)
+    later = run_nightly(both, state, NOW)
+    assert later.summary["rows"] == 0
+    assert [str(r.status) for r in later.report.files].count("duplicate") == copies
+    pd.testing.assert_frame_equal(_stable(tsv_only.inventory), _stable(later.inventory))
+
+
+def test_a_state_of_schema_1_is_migrated(tree: Path, tmp_path: Path) -> None:
+    state = tmp_path / "old.db"
+    run_nightly(tree / "2026-11-01", state, NOW)
+    with sqlite3.connect(state) as db:
+        db.execute("DROP TABLE records_seen")
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    again = run_nightly(tree / "2026-11-01", state, NOW)
+    assert again.summary["rows"] == 0
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT value FROM meta").fetchall() == [("2",)]
+        assert db.execute("SELECT COUNT(*) FROM records_seen").fetchone() == (0,)
 
 
 def test_rerun_changes_nothing(tree: Path, tmp_path: Path) -> None:

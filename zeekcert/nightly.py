@@ -11,7 +11,7 @@ complete rows. Everything is committed in one transaction at the end.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -98,7 +98,6 @@ class _Job:
         self.certs = _cache_frame(state.records("certificates"))
         self.notices: list[pd.DataFrame] = []
         self.reports: list[FileReport] = []
-        self.seen: dict[Hashable, str] = {}
         self.progress, self.total, self.done = progress, total, 0
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
 
@@ -136,15 +135,17 @@ class _Job:
                              self.run)
 
     def _is_copy(self, table: pa.Table, report: FileReport) -> bool:
-        """Whether this run already read the same records from another file (see copies)."""
+        """Whether this or an earlier run took in the same records from another file."""
         key = identity(report.kind, table)
         if key is None:
             return False
-        if key in self.seen:
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()
+        original = self.state.copy_of(digest)
+        if original is not None and original != report.path:
             report.status = FileStatus.DUPLICATE
-            report.message = f"the same {table.num_rows} records as {self.seen[key]}; read once"
+            report.message = f"the same {table.num_rows} records as {original}; read once"
             return True
-        self.seen[key] = report.path
+        self.state.remember(digest, report.path)
         return False
 
     def _take(self, kind: str | None, frame: pd.DataFrame) -> None:

@@ -1,11 +1,13 @@
 """The nightly job's state: one SQLite database in WAL mode, changed in one transaction.
 
 Tables: ``meta`` (schema version), ``files`` (the ledger: each log file by content, and
-how many of its rows are done), ``certificates`` (fingerprint → fields, so a connection
-today finds the certificate x509.log logged yesterday), ``servers`` (the inventory, one
-JSON record per server), ``pairs`` (client–server timing for regularity) and ``runs``
-(what each run found). A run holds the write lock from start to commit: a second run
-fails at once, and a run killed at any moment leaves the state exactly as before it.
+how many of its rows are done), ``records_seen`` (what each file's records are known by,
+so that a copy in another place or format is read once), ``certificates`` (fingerprint →
+fields, so a connection today finds the certificate x509.log logged yesterday),
+``servers`` (the inventory, one JSON record per server), ``pairs`` (client–server timing
+for regularity) and ``runs`` (what each run found). A run holds the write lock from start
+to commit: a second run fails at once, and a run killed at any moment leaves the state
+exactly as before it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 
 from .errors import ZeekLogError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_RECORDS_SEEN = ("CREATE TABLE IF NOT EXISTS records_seen (identity TEXT PRIMARY KEY,"
+                 " path TEXT NOT NULL)")
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, kind TEXT, path TEXT,"
@@ -31,9 +35,12 @@ _SCHEMA = [
     " resp_p INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (orig_h, resp_h, resp_p))",
     "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT NOT NULL,"
     " finished TEXT NOT NULL, summary TEXT NOT NULL)",
+    _RECORDS_SEEN,
 ]
 # Migrations from version N to N+1, applied in order inside the run's transaction.
-_MIGRATIONS: dict[int, list[str]] = {}
+# 1 -> 2: ``records_seen``, what each file's records are known by (see ``copies``), so a
+# copy that arrives in a later run than its original is still read once.
+_MIGRATIONS: dict[int, list[str]] = {1: [_RECORDS_SEEN]}
 
 
 class StateLocked(ZeekLogError):
@@ -96,6 +103,16 @@ class State:
         """Record that the first ``rows`` rows of this file are done."""
         self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                         (file_id, kind, path, rows, run))
+
+    def copy_of(self, identity: str) -> str | None:
+        """The path of an earlier file with these records, if a run took one in."""
+        row = self.db.execute("SELECT path FROM records_seen WHERE identity=?",
+                              (identity,)).fetchone()
+        return str(row[0]) if row else None
+
+    def remember(self, identity: str, path: str) -> None:
+        """Record that the file at ``path`` with these records was taken in."""
+        self.db.execute("INSERT OR IGNORE INTO records_seen VALUES (?, ?)", (identity, path))
 
     # Records: certificates, servers and pairs, stored as JSON.
     def records(self, table: str) -> dict[tuple[Any, ...], dict[str, Any]]:
