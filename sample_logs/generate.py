@@ -6,16 +6,19 @@ A threat simulation, deterministic: an internal host runs
 
 against two self-signed ``CN=localhost`` servers, one IPv4 and one IPv6, among ordinary
 traffic, one server for each other validation failure, TLS 1.3 connections that show no
-certificate, and a developers' Jenkins with a self-signed certificate. The certificates
-are the real ones in ``certs/`` (made by ``make_certs.py``), their validation status is
-what ``openssl verify`` said (``certs/verdicts.json``).
+certificate, a developers' Jenkins with a self-signed certificate that its upgrade on
+2026-11-26 replaces with a new one, and a network printer's self-signed web UI, visited
+for the last time on 2026-11-25 before it is decommissioned. The certificates are the
+real ones in ``certs/`` (made by ``make_certs.py``), their validation status is what
+``openssl verify`` said (``certs/verdicts.json``).
 
 The sensor is modelled as a standalone Zeek 8.x started at 2026-11-25 00:00 UTC in UTC,
 with the default ``local.zeek``: validate-certs (notices suppressed for
 ``Notice::default_suppression_interval`` = 1 h per server, certificate and error),
 log-hostcerts-only, x509 deduplication (``X509::relog_known_certificates_after`` = 1 day
 since the certificate was last logged). zeekctl rotates hourly into
-``YYYY-MM-DD/<log>.HH:00:00-HH:00:00.log.gz``.
+``YYYY-MM-DD/<log>.HH:00:00-HH:00:00.log.gz``. As in Zeek >= 4.1, a log file is opened at
+its first write (``#open`` is that time): an hour without records has no file.
 
     python sample_logs/generate.py [--out DIR]
 
@@ -74,6 +77,19 @@ def as_datetime(us: int) -> datetime:
 T0, T_END = micros(DAY0), micros(SNAPSHOT)
 
 
+def at(text: str) -> int:
+    """An ISO date-time, UTC, in µs."""
+    return micros(datetime.fromisoformat(text).replace(tzinfo=UTC))
+
+
+# 2026-11-26: Jenkins is upgraded. The service stops at 08:51:20; the installer makes a
+# new key and self-signed certificate (not_before 08:57:43, certs/jenkins-dev-2.pem);
+# Jenkins answers again from 08:58:05 and presents the new certificate from then on.
+JENKINS_DOWN = (at("2026-11-26T08:51:20"), at("2026-11-26T08:58:05"))
+# 2026-11-25: the floor-2 printer is switched off for good at 15:47 (decommissioned).
+PRINTER_OFF = at("2026-11-25T15:47:00")
+
+
 # --- the network ----------------------------------------------------------------------------
 
 
@@ -91,6 +107,19 @@ class Server:
     alpn: bool = True  # answers ALPN (h2 / http/1.1) in its TLS 1.2 ServerHello
     tickets: bool = True  # sends a NewSessionTicket in TLS 1.2
     curve: str = "x25519"
+    new_certs: tuple[tuple[int, str], ...] = ()  # (from when, chain): a new certificate
+    offline: tuple[tuple[int, int], ...] = ()  # [from, to): nothing answers, no ssl.log
+
+    def chain_at(self, ts: int) -> str | None:
+        """The chain the server sends at ``ts``."""
+        chain = self.chain
+        for since, label in self.new_certs:
+            if ts >= since:
+                chain = label
+        return chain
+
+    def answers(self, ts: int) -> bool:
+        return not any(start <= ts < end for start, end in self.offline)
 
 
 SERVERS = [
@@ -100,7 +129,11 @@ SERVERS = [
            rtt_ms=45, alpn=False, tickets=False),
     Server("jenkins-dev", "10.20.30.40", 8443, "jenkins-dev",
            "developers' Jenkins, acknowledged in allowlist.toml", rtt_ms=0.6, alpn=False,
-           tickets=False),
+           tickets=False, new_certs=((JENKINS_DOWN[1], "jenkins-dev-2"),),
+           offline=(JENKINS_DOWN,)),
+    Server("printer", "10.20.40.9", 443, "printer",
+           "HP LaserJet web UI (NPI0A1B2C), decommissioned 2026-11-25", rtt_ms=1.4,
+           alpn=False, tickets=False, curve="secp256r1", offline=((PRINTER_OFF, T_END),)),
     Server("expired", "198.51.100.60", 443, "expired", "legacy.example.net",
            rtt_ms=61, curve="secp256r1"),
     Server("not-yet-valid", "198.51.100.61", 443, "not-yet-valid", "staging.example.net",
@@ -165,6 +198,22 @@ class Flow:
     per_day: float  # mean connections (visits for burst > 1) per day
     pattern: str  # office, workday, always, or periodic:<seconds>
     burst: int = 1  # a visit opens up to this many connections
+
+
+# One-off visits: (client, server, SNI, second of the first ClientHello, connections).
+VISITS = [
+    # 2026-11-26, the Jenkins upgrade by 10.1.30.11: a last look before it, a check after.
+    ("10.1.30.11", "jenkins-dev", "jenkins-dev.corp.example", "2026-11-26T08:44:09", 2),
+    ("10.1.30.11", "jenkins-dev", "jenkins-dev.corp.example", "2026-11-26T09:01:37", 2),
+    ("10.1.30.12", "jenkins-dev", "jenkins-dev.corp.example", "2026-11-26T09:13:52", 1),
+    # 2026-11-25, the printer's last day: two users by its address (no SNI), then IT
+    # (10.1.50.7) saves its settings and wipes it before it is switched off.
+    ("10.1.10.14", "printer", None, "2026-11-25T08:37:15", 2),
+    ("10.1.10.20", "printer", None, "2026-11-25T11:19:48", 1),
+    ("10.1.10.14", "printer", None, "2026-11-25T13:52:31", 1),
+    ("10.1.50.7", "printer", None, "2026-11-25T15:21:04", 2),
+    ("10.1.50.7", "printer", None, "2026-11-25T15:38:40", 1),
+]
 
 
 def flows() -> list[Flow]:
@@ -287,6 +336,16 @@ def beacon() -> Iterator[Attempt]:
         t = wget_exit + 144 * US + int(rng.uniform(0.001, 0.004) * US)
 
 
+def visits() -> Iterator[Attempt]:
+    """The one-off visits in ``VISITS``: browsers, full TLS 1.2 handshakes."""
+    rng = random.Random(f"{SEED}:visits")
+    for client, key, sni, when, connections in VISITS:
+        t = at(when) + rng.randrange(US)
+        for _ in range(connections):
+            yield Attempt(t, client, BY_KEY[key], sni, "full")
+            t += rng.randint(5_000, 80_000)
+
+
 def rtt(rng: random.Random, server: Server) -> int:
     return int(server.rtt_ms * rng.uniform(0.95, 1.25) * 1000)
 
@@ -386,7 +445,8 @@ class Sensor:
             self.notice(conn, chain, written)
 
     def server_chain(self, a: Attempt) -> Chain | None:
-        return self.chains[a.server.chain] if a.server.chain else None
+        label = a.server.chain_at(a.ts)
+        return self.chains[label] if label else None
 
     def details(self, a: Attempt) -> dict[str, object]:
         """The columns that depend on the kind of handshake."""
@@ -396,7 +456,8 @@ class Sensor:
             return {"cipher": rng.choice(CIPHERS_13), "curve": "x25519",
                     "resumed": a.kind == "tls13-resumed", "next_protocol": None,
                     "ssl_history": "CsiI", "client_cert_chain_fps": None}
-        key = self.chains[server.chain].key_type if server.chain else "rsa"
+        label = server.chain_at(a.ts)
+        key = self.chains[label].key_type if label else "rsa"
         out: dict[str, object] = {
             "cipher": CIPHERS_12[key][rng.random() < 0.3], "curve": server.curve,
             "next_protocol": None, "resumed": False}
@@ -440,10 +501,11 @@ def simulate(chains: dict[str, Chain]) -> list[Record]:
     attempts = list(beacon())
     for index, flow in enumerate(flows()):
         attempts.extend(attempts_of(flow, index))
+    attempts.extend(visits())
     attempts.sort(key=lambda a: (a.ts, a.client, a.server.key))
     sensor = Sensor(chains)
     for attempt in attempts:
-        if T0 <= attempt.ts < T_END:
+        if T0 <= attempt.ts < T_END and attempt.server.answers(attempt.ts):
             sensor.see(attempt)
     return [r for r in sensor.records if r.written < T_END]
 
@@ -470,15 +532,19 @@ def gz(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def rows_of(records: list[Record], kind: str, start: int, end: int) -> list[list[object]]:
-    fields = LAYOUT[kind][0]
-    chosen = sorted((r for r in records if r.kind == kind and start <= r.written < end),
-                    key=lambda r: (r.written, str(r.row["ts"]), str(r.row.get("uid"))))
-    return [[r.row[f] for f in fields] for r in chosen]
+def written_in(records: list[Record], kind: str, start: int, end: int) -> list[Record]:
+    """The records of one log written in ``[start, end)``, in the order Zeek wrote them."""
+    return sorted((r for r in records if r.kind == kind and start <= r.written < end),
+                  key=lambda r: (r.written, str(r.row["ts"]), str(r.row.get("uid"))))
 
 
 def files(records: list[Record]) -> dict[str, bytes]:
-    """Relative path -> bytes, for the whole tree."""
+    """Relative path -> bytes, for the whole tree.
+
+    Zeek (>= 4.1) opens a log file at its first write, so ``#open`` is the time of the
+    first record and an hour without records has no file at all, in the archive, in
+    ``current/`` and in the JSON copy alike; zeekctl still names an archived file after
+    the hour it covers."""
     out: dict[str, bytes] = {}
     for day in range(ARCHIVED_DAYS):
         for hour in range(24):
@@ -486,9 +552,13 @@ def files(records: list[Record]) -> dict[str, bytes]:
             date = as_datetime(start).strftime("%Y-%m-%d")
             span = f"{hour:02d}:00:00-{(hour + 1) % 24:02d}:00:00"
             for kind, (fields, types) in LAYOUT.items():
-                rows = rows_of(records, kind, start, start + HOUR)
+                chosen = written_in(records, kind, start, start + HOUR)
+                if not chosen:
+                    continue
+                rows = [[r.row[f] for f in fields] for r in chosen]
                 name = f"{kind}.{span}.log.gz"
-                text = zw.render_tsv(fields, types, rows, kind, opened=stamp(start),
+                text = zw.render_tsv(fields, types, rows, kind,
+                                     opened=stamp(chosen[0].written),
                                      closed=stamp(start + HOUR))
                 out[f"{date}/{name}"] = gz(text.encode())
                 if as_datetime(start).date() == JSON_DAY.date():
@@ -496,8 +566,12 @@ def files(records: list[Record]) -> dict[str, bytes]:
                                                                    rows).encode())
     start = T0 + ARCHIVED_DAYS * 24 * HOUR
     for kind, (fields, types) in LAYOUT.items():
-        rows = rows_of(records, kind, start, T_END)
-        text = zw.render_tsv(fields, types, rows, kind, opened=stamp(start), closed=None)
+        chosen = written_in(records, kind, start, T_END)
+        if not chosen:
+            continue
+        rows = [[r.row[f] for f in fields] for r in chosen]
+        text = zw.render_tsv(fields, types, rows, kind, opened=stamp(chosen[0].written),
+                             closed=None)
         out[f"current/{kind}.log"] = text.encode()
     return out
 

@@ -1,19 +1,22 @@
 """The bundled threat-simulation sample: reproducible, true to openssl, and classified right.
 
-``sample_logs/generate.py`` must rebuild the committed tree exactly; every certificate's
-recorded verdict must be what ``openssl verify`` says on this machine; the beacon must
-tick every ~144.5 s; the JSON day must load to the same frame as the TSV day; and every
-server must get the cause it was built to show.
+``sample_logs/generate.py`` must rebuild the committed tree exactly; no file may be
+header-only (Zeek opens a log at its first write); every certificate's recorded verdict
+must be what ``openssl verify`` says on this machine; the beacon must tick every ~144.5 s;
+the JSON day must load to the same frame as the TSV day; every server must get the cause
+it was built to show; the Jenkins server must change its certificate at its upgrade and
+stay acknowledged; and the printer must be gone after 2026-11-25.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 import zlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import certfactory as cf
@@ -22,6 +25,7 @@ import pytest
 
 import zeekcert
 from zeekcert.allowlist import acknowledged_by, load_allowlist
+from zeekcert.nightly import run_nightly
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_logs"
 CERTS = SAMPLE / "certs"
@@ -31,11 +35,14 @@ NOT_GENERATED = {"README.md", "generate.py", "make_certs.py", "allowlist.toml", 
 INSIDE_WINDOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 EXT4, EXT6, DEV = ("203.0.113.44", 443), ("2001:db8:44::44", 443), ("10.20.30.40", 8443)
+PRINTER = ("10.20.40.9", 443)
+DEV_SUBJECT = "CN=jenkins-dev.corp.example,O=Example Corp,C=US"
 # server -> (certificate chain in verdicts.json, validation_status, primary cause)
 SERVERS = {
     EXT4: ("ext4", "self signed certificate", "self_signed"),
     EXT6: ("ext6", "self signed certificate", "self_signed"),
     DEV: ("jenkins-dev", "self signed certificate", "self_signed"),
+    PRINTER: ("printer", "self signed certificate", "self_signed"),
     ("198.51.100.60", 443): ("expired", "certificate has expired", "expired"),
     ("198.51.100.61", 443): ("not-yet-valid", "certificate is not yet valid", "not_yet_valid"),
     ("192.0.2.30", 443): ("missing-intermediate", "unable to get local issuer certificate",
@@ -57,6 +64,10 @@ SERVERS = {
     ("192.0.2.13", 443): ("news", "ok", None),
     ("2001:db8:c4a7::10", 443): (None, None, None),  # TLS 1.3 only: no certificate seen
 }
+# Chains a server sends after a change: the Jenkins server from its upgrade on.
+LATER_CHAINS = {"jenkins-dev-2": "self signed certificate"}
+OPEN = re.compile(r"^#open\t(\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)$", re.M)
+CLOSE = re.compile(r"^#close\t(\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)$", re.M)
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -69,6 +80,21 @@ def ssl() -> pd.DataFrame:
     return zeekcert.load(TSV_TREE, kinds=["ssl"]).ssl
 
 
+def _records(name: str, data: bytes) -> tuple[str, list[str]]:
+    """A generated file's text and its record lines."""
+    text = (gzip.decompress(data) if name.endswith(".gz") else data).decode()
+    return text, [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _stamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d-%H-%M-%S").replace(tzinfo=UTC)
+
+
+def _rows_of(frame: pd.DataFrame, server: tuple[str, int]) -> pd.DataFrame:
+    return frame[(frame["id.resp_h"].astype(str) == server[0])
+                 & (frame["id.resp_p"] == server[1])].sort_values("ts")
+
+
 @pytest.fixture(scope="module")
 def verdicts() -> dict[str, dict[str, object]]:
     return json.loads((CERTS / "verdicts.json").read_text())["chains"]
@@ -79,7 +105,9 @@ def test_generate_reproduces_the_committed_tree(tmp_path: Path) -> None:
                    check=True, capture_output=True, timeout=60)
     committed, fresh = _tree(SAMPLE), _tree(tmp_path)
     assert sorted(fresh) == sorted(committed)
-    assert len(committed) == 2 * 24 * 3 + 24 * 3 + 3
+    # ssl and notice every hour (the beacon), x509 only in 15 hours; the JSON copy has the
+    # same files as its day; current/ all three logs.
+    assert len(committed) == (2 * 24 + 2 * 24 + 15) + (24 + 24 + 6) + 3 == 168
     for name, data in committed.items():
         if not name.endswith(".gz"):
             assert fresh[name] == data, name
@@ -96,19 +124,47 @@ def test_generate_reproduces_the_committed_tree(tmp_path: Path) -> None:
 def test_layout_and_headers() -> None:
     day = sorted(p.name for p in (SAMPLE / "2026-11-25").iterdir())
     assert day[:2] == ["notice.00:00:00-01:00:00.log.gz", "notice.01:00:00-02:00:00.log.gz"]
-    assert day[-1] == "x509.23:00:00-00:00:00.log.gz" and len(day) == 72
+    assert day[-1] == "x509.10:00:00-11:00:00.log.gz" and len(day) == 24 + 24 + 6
+    assert "x509.01:00:00-02:00:00.log.gz" in day and "x509.02:00:00-03:00:00.log.gz" not in day
+    assert sorted(p.name for p in (SAMPLE / "json" / "2026-11-25").iterdir()) == day
+    assert len(list((SAMPLE / "2026-11-26").glob("x509.*"))) == 9
     last = gzip.decompress((SAMPLE / "2026-11-26" / "ssl.23:00:00-00:00:00.log.gz")
                            .read_bytes()).decode().splitlines()
-    assert last[5] == "#open\t2026-11-26-23-00-00" and last[-1] == "#close\t2026-11-27-00-00-00"
+    assert last[5] == "#open\t2026-11-26-23-01-18" and last[-1] == "#close\t2026-11-27-00-00-00"
     current = (SAMPLE / "current" / "ssl.log").read_text().splitlines()
-    assert current[5] == "#open\t2026-11-27-00-00-00"
+    assert current[5] == "#open\t2026-11-27-00-01-33"
     assert not current[-1].startswith("#close")
+    assert sorted(p.name for p in (SAMPLE / "current").iterdir()) == [
+        "notice.log", "ssl.log", "x509.log"]
+
+
+def test_no_file_is_header_only_and_opens_at_its_first_write() -> None:
+    """Zeek >= 4.1 opens a log at its first write: no file for an hour without records,
+    ``#open`` the moment of the first record, ``#close`` the rotation on the hour."""
+    for name, data in _tree(SAMPLE).items():
+        text, records = _records(name, data)
+        assert records, f"{name} has no records"
+        if name.startswith("json/"):
+            continue
+        first_ts = float(records[0].split("\t", 1)[0])
+        opened = _stamp(OPEN.findall(text)[0])
+        # Written at most ~5 s after its ts (curl's aborted connections, tcp_close_delay).
+        assert int(first_ts) <= opened.timestamp() <= first_ts + 6, name
+        closed = CLOSE.findall(text)
+        if name.startswith("current/"):
+            assert closed == [] and opened >= datetime(2026, 11, 27, tzinfo=UTC), name
+            continue
+        hour = int(name.split(".")[1][:2])
+        start = datetime.fromisoformat(name.split("/")[0]).replace(hour=hour, tzinfo=UTC)
+        assert start <= opened < start + timedelta(hours=1), name
+        assert closed == [(start + timedelta(hours=1)).strftime("%Y-%m-%d-%H-%M-%S")], name
 
 
 def test_recorded_verdicts_are_what_openssl_says(tmp_path: Path,
                                                  verdicts: dict[str, dict[str, object]],
                                                  ) -> None:
     expected = {chain: status for chain, status, _ in SERVERS.values() if chain}
+    expected |= LATER_CHAINS
     assert {c: v["validation_status"] for c, v in verdicts.items()} == expected
     for chain, recorded in verdicts.items():
         sent = [CERTS / str(name) for name in recorded["sent"]]  # type: ignore[attr-defined]
@@ -169,21 +225,104 @@ def test_every_server_gets_its_cause() -> None:
     got = {k: (None if pd.isna(p) else p, c) for k, (p, c) in got.items()}
     assert got == {server: (cause, [cause] if cause else [])
                    for server, (_, _, cause) in SERVERS.items()}
-    # Worst first: the beacon's two servers, then the dev server with far fewer connections.
-    top = [(str(h), int(p)) for h, p in servers[["id.resp_h", "id.resp_p"]].head(3).to_numpy()]
-    assert top == [EXT4, EXT6, DEV]
+    # Worst first: the beacon's two servers, then the dev server and the printer with far
+    # fewer connections.
+    top = [(str(h), int(p)) for h, p in servers[["id.resp_h", "id.resp_p"]].head(4).to_numpy()]
+    assert top == [EXT4, EXT6, DEV, PRINTER]
     counts = servers.set_index(servers["id.resp_h"].astype(str))["connections"]
-    assert counts["10.20.30.40"] < 30 < 1000 < counts["203.0.113.44"]
+    assert counts["10.20.40.9"] < counts["10.20.30.40"] < 30 < 1000 < counts["203.0.113.44"]
+
+
+def test_dev_server_changes_its_certificate_at_the_upgrade(ssl: pd.DataFrame) -> None:
+    old = cf.load_certificate(CERTS / "jenkins-dev.pem")
+    new = cf.load_certificate(CERTS / "jenkins-dev-2.pem")
+    # The installer's new certificate: same subject, new key, serial and validity.
+    assert new.cert.subject == old.cert.subject and new.cert.issuer == new.cert.subject
+    assert new.cert.subject.rfc4514_string() == DEV_SUBJECT
+    assert new.cert.public_key() != old.cert.public_key()
+    assert new.cert.serial_number != old.cert.serial_number
+    assert new.fingerprint != old.fingerprint
+    assert new.cert.not_valid_before_utc == datetime(2026, 11, 26, 8, 57, 43, tzinfo=UTC)
+    rows = _rows_of(ssl, DEV)
+    fps = rows["cert_chain_fps"].map(lambda v: v[0])
+    assert set(fps) == {old.fingerprint, new.fingerprint}
+    last_old = rows["ts"][fps == old.fingerprint].max()
+    first_new = rows["ts"][fps == new.fingerprint].min()
+    assert (fps == old.fingerprint).sum() == 8 and (fps == new.fingerprint).sum() == 9
+    assert last_old < first_new  # one switch, no going back
+    switch = (pd.Timestamp("2026-11-26 08:30", tz="UTC"),
+              pd.Timestamp("2026-11-26 09:30", tz="UTC"))
+    made = pd.Timestamp(new.cert.not_valid_before_utc)
+    assert switch[0] < last_old < made < first_new < switch[1]
+    # x509.log has the new certificate at its first connection, and validate-certs raises
+    # a notice for it at once: suppression is per certificate, the old one's does not count.
+    logs = zeekcert.load(TSV_TREE, kinds=["x509", "notice"])
+    x509 = logs.x509[logs.x509["fingerprint"] == new.fingerprint]
+    assert len(x509) == 1 and abs(x509["ts"].iloc[0] - first_new) < pd.Timedelta(seconds=1)
+    assert x509["certificate.subject"].iloc[0] == DEV_SUBJECT
+    notices = _rows_of(logs.notice, DEV)
+    assert notices["sub"].eq(DEV_SUBJECT).all()
+    near = notices["ts"][notices["ts"].between(*switch)]
+    assert len(near) == 2 and near.iloc[0] < first_new <= near.iloc[1]
+    assert near.iloc[1] - near.iloc[0] < pd.Timedelta(hours=1)
+    assert (near.iloc[1] - first_new) < pd.Timedelta(seconds=1)
+
+
+def test_printer_is_gone_after_2026_11_25(ssl: pd.DataFrame) -> None:
+    printer = cf.load_certificate(CERTS / "printer.pem")
+    assert printer.cert.subject.rfc4514_string() == "CN=NPI0A1B2C,O=HP"
+    assert printer.cert.issuer == printer.cert.subject
+    rows = _rows_of(ssl, PRINTER)
+    assert len(rows) == 7 and len(rows) < len(_rows_of(ssl, DEV))
+    assert set(rows["ts"].dt.date) == {date(2026, 11, 25)}
+    assert rows["ts"].max() < pd.Timestamp("2026-11-25 16:00", tz="UTC")
+    assert sorted(rows["id.orig_h"].astype(str).unique()) == ["10.1.10.14", "10.1.10.20",
+                                                              "10.1.50.7"]
+    assert rows["server_name"].isna().all()  # browsed to by address: no SNI
+    assert rows["cert_chain_fps"].map(lambda v: list(v) == [printer.fingerprint]).all()
+
+
+def test_nightly_inventory_sees_the_change_and_the_printer_go(tmp_path: Path) -> None:
+    """Night by night: the dev server is ``changed`` and still acknowledged (no pin); a
+    week after its last connection the printer is ``gone``."""
+    allowlist = load_allowlist(SAMPLE / "allowlist.toml")
+    state = tmp_path / "state.db"
+
+    def night(folder: str, now: datetime) -> dict[tuple[str, int], tuple[str, bool, int]]:
+        inv = run_nightly(SAMPLE / folder, state, now, allowlist=allowlist).inventory
+        return {(str(r.resp_h), int(r.resp_p)): (r.status, bool(r.acknowledged),
+                                                 len(r.fingerprints))
+                for r in inv.itertuples()}
+
+    first = night("2026-11-25", datetime(2026, 11, 26, 0, 30, tzinfo=UTC))
+    assert first == {EXT4: ("new", False, 1), EXT6: ("new", False, 1),
+                     DEV: ("new", True, 1), PRINTER: ("new", False, 1)}
+    second = night("2026-11-26", datetime(2026, 11, 27, 0, 30, tzinfo=UTC))
+    assert second[DEV] == ("changed", True, 2)
+    assert second[EXT4] == second[EXT6] == ("active", False, 1)
+    week = night("2026-11-26", datetime(2026, 12, 2, 18, 0, tzinfo=UTC))
+    assert week[PRINTER] == ("gone", False, 1)
+    assert week[DEV][1] and week[EXT4][0] != "gone"
 
 
 def test_allowlist_acknowledges_only_the_dev_server() -> None:
     entries = load_allowlist(SAMPLE / "allowlist.toml")
-    dev_fp = cf.load_certificate(CERTS / "jenkins-dev.pem").fingerprint
+    old_fp = cf.load_certificate(CERTS / "jenkins-dev.pem").fingerprint
+    new_fp = cf.load_certificate(CERTS / "jenkins-dev-2.pem").fingerprint
     ext4_fp = cf.load_certificate(CERTS / "ext4.pem").fingerprint
+    printer_fp = cf.load_certificate(CERTS / "printer.pem").fingerprint
     today = date(2026, 11, 26)
-    dev = acknowledged_by(entries, today, "10.20.30.40", 8443, [dev_fp],
-                          "CN=jenkins-dev.corp.example,O=Example Corp,C=US")
-    assert dev is not None and dev.owner == "dev tools team"
+    assert len(entries) == 1
+    # No pin: a pin would end the acknowledgement at the upgrade's new certificate.
+    assert entries[0].fingerprint is None and entries[0].expires == date(2027, 6, 30)
+    for fps in ([old_fp], [new_fp], [old_fp, new_fp]):
+        dev = acknowledged_by(entries, today, "10.20.30.40", 8443, fps, DEV_SUBJECT)
+        assert dev is not None and dev.owner == "dev tools team"
     assert acknowledged_by(entries, today, "203.0.113.44", 443, [ext4_fp], "CN=localhost") is None
-    assert acknowledged_by(entries, today, "10.20.30.40", 8443, [ext4_fp],
-                           "CN=jenkins-dev.corp.example,O=Example Corp,C=US") is None
+    assert acknowledged_by(entries, today, "10.20.40.9", 443, [printer_fp],
+                           "CN=NPI0A1B2C,O=HP") is None
+    # Something else on the dev server's address and port is not acknowledged.
+    assert acknowledged_by(entries, today, "10.20.30.40", 8443, [ext4_fp], "CN=localhost") is None
+    assert acknowledged_by(entries, today, "10.20.30.41", 8443, [new_fp], DEV_SUBJECT) is None
+    assert acknowledged_by(entries, date(2027, 7, 1), "10.20.30.40", 8443, [new_fp],
+                           DEV_SUBJECT) is None
