@@ -108,8 +108,11 @@ def test_rerun_changes_nothing(tree: Path, tmp_path: Path) -> None:
     first = run_nightly(tree, state, NOW)
     again = run_nightly(tree, state, NOW)
     assert again.summary["rows"] == 0 and again.summary["files_read"] == 0
-    pd.testing.assert_frame_equal(first.inventory.drop(columns="connections"),
-                                  again.inventory.drop(columns="connections"))
+    # Only the run-relative columns move: nothing was seen in this run, so all are quiet.
+    assert set(again.inventory["status"]) == {"quiet"} and again.inventory["connections"].eq(
+        0).all()
+    pd.testing.assert_frame_equal(first.inventory.drop(columns=["connections", "status"]),
+                                  again.inventory.drop(columns=["connections", "status"]))
 
 
 def test_current_moved_into_the_archive_is_not_counted_twice(tree: Path, tmp_path: Path) -> None:
@@ -192,6 +195,9 @@ def test_cli_json_schema_and_fail_on_new(tree: Path, tmp_path: Path) -> None:
                  "not_valid_after", "acknowledged", "status"):
         assert name in server, name
     assert server["first_seen"].endswith("Z") and server["status"] == "new"
+    again = main(["inventory", str(tree), "--state", str(tmp_path / "s.db"), "--format", "json",
+                  "--fail-on", "new"], out=io.StringIO(), err=io.StringIO())
+    assert again == 0  # a server is new in one run only
 
 
 def _rows(folder: Path, pattern: str) -> list[list[str]]:

@@ -300,6 +300,7 @@ def test_nightly_inventory_sees_the_change_and_the_printer_go(tmp_path: Path) ->
     second = night("2026-11-26", datetime(2026, 11, 27, 0, 30, tzinfo=UTC))
     assert second[DEV] == ("changed", True, 2)
     assert second[EXT4] == second[EXT6] == ("active", False, 1)
+    assert second[PRINTER] == ("quiet", False, 1)  # not seen on day 2, not yet gone
     week = night("2026-11-26", datetime(2026, 12, 2, 18, 0, tzinfo=UTC))
     assert week[PRINTER] == ("gone", False, 1)
     assert week[DEV][1] and week[EXT4][0] != "gone"

@@ -183,10 +183,12 @@ def _plain(value: object) -> object:
 
 
 def settle(acc: Accumulator, now: datetime, gone_after: timedelta) -> None:
-    """Set each server's status for this run: new, changed, active or gone.
+    """Set each server's status for this run: new, changed, active, quiet or gone.
 
     ``new``: first recorded in this run. ``changed``: a known server showed a fingerprint
-    it had not shown before this run. ``gone``: not seen for ``gone_after``.
+    it had not shown before this run. ``active``: a known server seen again. ``quiet``: a
+    known server not seen in this run, but within ``gone_after``. ``gone``: not seen for
+    ``gone_after``. So a server is ``new`` in one run only, and ``--fail-on new`` fires once.
     """
     limit = pd.Timestamp(now) - gone_after
     for key, record in acc.servers.items():
@@ -197,4 +199,6 @@ def settle(acc: Accumulator, now: datetime, gone_after: timedelta) -> None:
             record["status"] = "changed" if set(record["fingerprints"]) - before else "active"
         elif record["last_seen"] and pd.Timestamp(record["last_seen"]) < limit:
             record["status"] = "gone"
+        else:
+            record["status"] = "quiet"
         record["known_fingerprints"] = list(record["fingerprints"])

@@ -165,7 +165,8 @@ class _Job:
         self.state.save("pairs", self.acc.pairs)
         self.state.save("certificates", _cache_records(self.certs))
         statuses = [r["status"] for r in self.acc.servers.values()]
-        self.summary |= {s: statuses.count(s) for s in ("new", "changed", "active", "gone")}
+        self.summary |= {s: statuses.count(s)
+                         for s in ("new", "changed", "active", "quiet", "gone")}
         self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
         self.state.add_run(started.isoformat(), pd.Timestamp.now(tz="UTC").isoformat(),
                            self.summary)
