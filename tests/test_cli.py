@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from datetime import UTC, datetime
@@ -90,3 +91,16 @@ def test_strict_turns_a_ragged_file_into_exit_3(tmp_path: Path) -> None:
     path.write_text("#separator \\x09\n#fields\tts\tuid\n#types\ttime\tstring\n1.0\tC1\nbroken\n")
     code, out, err = _run(["report", str(path), "--strict"])
     assert code == 3 and err == f"zeekcert: {path}:5: ragged: line 5: 1 fields, expected 2\n"
+
+
+def test_readme_json_example_has_the_golden_report_s_fields() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("### The report's JSON")[1]
+    example = json.loads(re.search(r"```json\n(.*?)```", readme, re.S).group(1))
+    golden = json.loads((GOLDEN / "report_sample_logs.json").read_text(encoding="utf-8"))
+    assert list(example) == list(golden)
+    assert set(example["summary"]) == set(golden["summary"])
+    assert set(example["data_quality"]) == set(golden["data_quality"])
+    assert list(example["servers"][0]) == list(golden["servers"][0])
+    assert set(golden["self_signed"][0]) - set(golden["servers"][0]) == {
+        k for k in example["self_signed"][0] if k != "..."}
+    assert example["summary"]["connections"] == golden["summary"]["connections"] == 10442
