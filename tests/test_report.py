@@ -257,3 +257,24 @@ def test_output_into_a_missing_folder_is_a_clear_error(hostile: Path, tmp_path: 
 def test_no_ssl_log_is_exit_3(tmp_path: Path) -> None:
     code, _, err = _run(["report", str(tmp_path)])
     assert code == 3 and err == f"zeekcert: no ssl log found in {tmp_path}\n"
+
+
+def test_window_from_iso_and_relative_times_on_the_sample(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    code, out, _ = _run(["report", "sample_logs", "--since", "2026-11-26", "--until",
+                         "2026-11-27T00:00Z", "--format", "json"])
+    data = json.loads(out)
+    assert code == 0
+    assert data["window"] == {"start": "2026-11-26T00:00:00.000000Z",
+                              "end": "2026-11-27T00:00:00.000000Z"}
+    ext4 = data["servers"][0]
+    assert (ext4["resp_h"], ext4["first_seen"][:10], ext4["last_seen"][:10]) == (
+        "203.0.113.44", "2026-11-26", "2026-11-26")
+    assert 590 <= ext4["connections"] <= 600  # one poll every ~144.6 s for a day
+    # NOW is 2026-11-27 12:00; "12h" reaches back to midnight, where current/ begins.
+    recent = json.loads(_run(["report", "sample_logs", "--since", "12h", "--format",
+                              "json"])[1])
+    assert recent["window"]["start"] == "2026-11-27T00:00:00.000000Z"
+    assert recent["servers"][0]["first_seen"].startswith("2026-11-27T00:0")
+    assert {s["resp_h"] for s in recent["self_signed"]} == {"203.0.113.44", "2001:db8:44::44"}
