@@ -1,0 +1,83 @@
+"""Property tests for every surface's sanitiser: Markdown, HTML, CSV and --targets."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import ipaddress
+import re
+from html.parser import HTMLParser
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zeekcert.output import neutralise
+from zeekcert.render_html import escape
+from zeekcert.render_text import MAX_CELL, markdown_cell, text_cell
+from zeekcert.targets import target
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_MARKUP = ["<", ">", "[", "]", "`", "|", "*", "_", "&", "=", "-", "+", "@", "\t", "\r", "\x1b",
+           "\u202e", "\x9b", "script", "http://", "(", ")", "#", "!", "~", "\\"]
+hostile = st.lists(st.one_of(st.sampled_from(_MARKUP), st.text(max_size=4)), max_size=12).map(
+    "".join)
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.data: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.data.append(data)
+
+
+@given(hostile)
+def test_html_escape_makes_text_that_parses_back_to_the_shown_string(value: str) -> None:
+    parser = _Text()
+    parser.feed(f"<td>{escape(value)}</td>")
+    parser.close()
+    assert parser.tags == ["td"]
+    shown = "".join(parser.data)
+    assert not _UNSAFE.search(shown)
+    assert html.escape(shown, quote=True) == escape(value)
+
+
+@given(hostile)
+def test_markdown_cell_has_no_live_markup_and_one_line(value: str) -> None:
+    cell = markdown_cell(value)
+    assert "\n" not in cell and not _UNSAFE.search(cell)
+    assert "<" not in cell and ">" not in cell
+    unescaped = re.sub(r"\\.", "", cell)  # what remains after backslash escapes
+    for char in "[]|`*_~":
+        assert char not in unescaped
+
+
+@given(hostile)
+def test_text_cell_is_terminal_safe_and_bounded(value: str) -> None:
+    cell = text_cell(value)
+    assert not _UNSAFE.search(cell) and len(cell) <= MAX_CELL
+
+
+@given(hostile)
+def test_csv_cells_never_start_a_formula(value: str) -> None:
+    out = io.StringIO()
+    csv.writer(out).writerow([neutralise(value)])
+    cell = next(csv.reader(io.StringIO(out.getvalue())))[0]
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert cell in (value, "'" + value)
+
+
+@given(st.one_of(hostile, st.ip_addresses().map(str)), st.one_of(st.integers(), hostile))
+def test_targets_are_only_valid_address_and_port(host: str, port: object) -> None:
+    line = target(host, port)
+    if line is None:
+        return
+    address, _, number = line.rpartition(":")
+    assert str(ipaddress.ip_address(address.strip("[]"))) == address.strip("[]")
+    assert 0 < int(number) < 65536 and line.isascii() and " " not in line
