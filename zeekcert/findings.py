@@ -108,6 +108,8 @@ def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
     merged = rows.astype({"resp_h": str}).merge(inv, on=["resp_h", "resp_p"], how="left")
     merged["acknowledged"] = merged["acknowledged"].fillna(False).astype(bool)
     merged["clockwork"] = merged["clockwork"].fillna(False).astype(bool)
+    for name in ("acknowledged_by", "beacon_client"):  # None, never NaN, for "none"
+        merged[name] = merged[name].astype(object).where(merged[name].notna(), None)
     return merged.reset_index(drop=True)
 
 
