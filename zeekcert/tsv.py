@@ -139,7 +139,10 @@ class TsvParser:
         text = dict.fromkeys(names, pa.string())
         attempts = ((lambda: data, native), (lambda: data, text),
                     (lambda: _mark_bad_utf8(data), text))
-        for attempt, (content, types) in enumerate(attempts):
+        # Bytes that are not UTF-8 go straight to the last attempt: pyarrow cannot hand a
+        # row of them to the invalid-row handler, and would print the failure on stderr.
+        start = 0 if _is_utf8(data) else 2
+        for attempt, (content, types) in enumerate(attempts[start:], start):
             bad: list[str] = []
             try:
                 table = _read_csv(content(), h, types, self._wanted(), bad)
@@ -227,6 +230,16 @@ def _next_meta(block: bytes, pos: int, prefix: bytes) -> int:
 
 def _count_fields(text: str, separator: str) -> int:
     return text.count(separator) + 1
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():  # the common case, and a fast one
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _mark_bad_utf8(data: bytes) -> bytes:
