@@ -41,9 +41,9 @@ def classify(logs: Any, policy: Policy | None = None, now: datetime | None = Non
     """
     policy = policy or Policy()
     now = now or datetime.now(UTC)
-    notices = notice_evidence(_frame(logs, "notice"))
-    conns = _connections(_frame(logs, "ssl"), notices)
-    certs = cert_table(_frame(logs, "x509"), cert_cache)
+    notices = notice_evidence(frame_of(logs, "notice"))
+    conns = _connections(frame_of(logs, "ssl"), notices)
+    certs = cert_table(frame_of(logs, "x509"), cert_cache)
     leaf = attach(conns, certs)
     status = Statuses(conns)
     mask = status.bits()
@@ -54,7 +54,8 @@ def classify(logs: Any, policy: Policy | None = None, now: datetime | None = Non
     return _assemble(conns, leaf, mask, notices, status)
 
 
-def _frame(logs: Any, kind: str) -> pd.DataFrame:
+def frame_of(logs: Any, kind: str) -> pd.DataFrame:
+    """The ``kind`` frame of ``logs`` (Logs, a dict, or zat's frames); empty if absent."""
     frame = logs.get(kind) if isinstance(logs, dict) else getattr(logs, kind, None)
     if frame is None:
         return pd.DataFrame()

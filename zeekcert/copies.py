@@ -29,6 +29,12 @@ def identity(kind: str | None, table: pa.Table) -> Hashable | None:
     return (kind, table.num_rows, *(tuple(map(str, row.values())) for row in ends))
 
 
+def mark_copy(report: FileReport, rows: int, original: str) -> None:
+    """Give ``report`` the status of a copy of the file at ``original``."""
+    report.status = FileStatus.DUPLICATE
+    report.message = f"the same {rows} records as {original}; read once"
+
+
 def drop_copies(results: Sequence[tuple[pa.Table, FileReport]]
                 ) -> list[tuple[pa.Table, FileReport]]:
     """Return ``results`` with every later copy of an earlier file emptied and marked."""
@@ -39,8 +45,7 @@ def drop_copies(results: Sequence[tuple[pa.Table, FileReport]]
         if key is None or report.status is not FileStatus.OK:
             out.append((table, report))
         elif key in first:
-            report.status = FileStatus.DUPLICATE
-            report.message = f"the same {table.num_rows} records as {first[key]}; read once"
+            mark_copy(report, table.num_rows, first[key])
             out.append((table.slice(0, 0), report))
         else:
             first[key] = report.path

@@ -27,7 +27,7 @@ from .blocks import Tail, line_blocks
 from .causes import Cause
 from .certs import CERT_FIELDS, cert_table
 from .classify import classify
-from .copies import identity
+from .copies import identity, mark_copy
 from .errors import ZeekLogError
 from .frames import to_pandas
 from .inventory import GONE_AFTER, to_frame
@@ -142,8 +142,7 @@ class _Job:
         digest = hashlib.sha256(repr(key).encode()).hexdigest()
         original = self.state.copy_of(digest)
         if original is not None and original != report.path:
-            report.status = FileStatus.DUPLICATE
-            report.message = f"the same {table.num_rows} records as {original}; read once"
+            mark_copy(report, table.num_rows, original)
             return True
         self.state.remember(digest, report.path)
         return False

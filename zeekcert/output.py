@@ -22,6 +22,13 @@ TABLE_COLUMNS = ["status", "resp_h", "resp_p", "causes", "total_connections", "c
                  "first_seen", "last_seen", "server_names", "subject", "acknowledged"]
 
 
+def iso(value: Any) -> str | None:
+    """A time as ISO 8601 UTC with microseconds and ``Z``; None for a missing time."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready: lists stay lists, times become ISO 8601 UTC, NA becomes null."""
     if isinstance(value, list | tuple):
@@ -29,8 +36,7 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "tolist") and not isinstance(value, str):
         return _plain(value.tolist())
     if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.tz_convert("UTC").strftime(
-            "%Y-%m-%dT%H:%M:%S.%fZ")
+        return iso(value)
     if value is None or (not isinstance(value, list | str) and pd.isna(value)):
         return None
     return value

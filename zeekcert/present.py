@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .findings import Findings
-from .output import records
+from .output import iso, records
 
 SCHEMA_VERSION = 1
 SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
@@ -20,13 +20,6 @@ SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
                  "not_valid_after"]
 SELF_SIGNED_FIELDS = [*SERVER_FIELDS, "acknowledged", "acknowledged_by", "beacon_client",
                       "median_interval_s", "jitter", "clockwork"]
-
-
-def iso(value: pd.Timestamp | None) -> str | None:
-    """ISO 8601 UTC with a ``Z``; None stays None."""
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def server_records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:

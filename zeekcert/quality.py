@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .classify import frame_of
 from .report import CLEAN, FileStatus, LoadReport
 
 MAX_PROBLEMS = 50  # files listed by name per list; the counts in ``files`` are complete
@@ -65,7 +66,7 @@ class DataQuality:
 def data_quality(logs: Any, joined: dict[str, int]) -> DataQuality:
     """The data quality of ``logs`` (with its load report) and of the certificate join."""
     report: LoadReport = getattr(logs, "report", None) or LoadReport()
-    ssl = _ssl(logs)
+    ssl = frame_of(logs, "ssl")
     statuses = ssl["validation_status"] if "validation_status" in ssl.columns else None
     with_status = 0 if statuses is None else int(statuses.notna().sum())
     listed = [f for f in report.files if f.status not in CLEAN]
@@ -76,7 +77,7 @@ def data_quality(logs: Any, joined: dict[str, int]) -> DataQuality:
         connections_without_certificate=joined.get("no_certificate", 0),
         validation_status_logged=with_status > 0,
         connections_with_validation_status=with_status,
-        certificates_not_in_x509=_missing_certificates(ssl, logs),
+        certificates_not_in_x509=_missing_certificates(ssl, frame_of(logs, "x509")),
         connections_not_in_x509=joined.get("not_in_x509", 0),
         problems=[_problem(f) for f in listed[:MAX_PROBLEMS]],
         problems_not_listed=max(0, len(listed) - MAX_PROBLEMS),
@@ -95,20 +96,13 @@ def _problem(f: Any) -> Problem:
     return Problem(str(f.path), str(f.status), int(f.skipped), first, str(f.message))
 
 
-def _ssl(logs: Any) -> pd.DataFrame:
-    frame = logs.get("ssl") if isinstance(logs, dict) else getattr(logs, "ssl", None)
-    return frame if frame is not None else pd.DataFrame()
-
-
-def _missing_certificates(ssl: pd.DataFrame, logs: Any) -> int:
+def _missing_certificates(ssl: pd.DataFrame, x509: pd.DataFrame) -> int:
     """Distinct leaf certificates ssl.log names that no loaded x509.log row describes."""
-    x509 = logs.get("x509") if isinstance(logs, dict) else getattr(logs, "x509", None)
     for chain, key in (("cert_chain_fps", "fingerprint"), ("cert_chain_fuids", "id")):
         if chain not in ssl.columns:
             continue
         leaves = _leaves(ssl[chain])
-        known = set() if x509 is None or key not in x509.columns else set(
-            x509[key].dropna().astype(str))
+        known = set(x509[key].dropna().astype(str)) if key in x509.columns else set()
         return len(leaves - known)
     return 0
 
