@@ -108,7 +108,7 @@ def _summary(summary: dict[str, Any], out: TextIO, style: _Style) -> None:
                          f"{summary['failed_connections']}, not judged: "
                          f"{summary['unverified_connections']}"))
     out.write(style.heading("Summary by cause"))
-    rows = [{"cause": style.cause(code), "servers": c["servers"],
+    rows = [{"cause": code, "servers": c["servers"],
              "connections": c["connections"], "clients": c["clients"],
              "meaning": Cause(code).description}
             for code, c in summary["by_cause"].items() if c["connections"]]
@@ -162,9 +162,6 @@ class _Style:
     def line(self, text: str) -> str:
         return text + "\n"
 
-    def cause(self, code: str) -> str:
-        return code
-
     def quote(self, text: str) -> str:
         """A whole line that quotes a file name or message: escaped, never cut."""
         return terminal_safe(text)
@@ -186,9 +183,6 @@ class _TextStyle(_Style):
 
     def heading(self, text: str) -> str:
         return "\n" + self._sgr(text.upper(), "1") + "\n"
-
-    def cause(self, code: str) -> str:
-        return code  # colour codes would break the column widths
 
     def table(self, out: TextIO, columns: Sequence[tuple[str, str]],
               rows: Sequence[dict[str, Any]], cell: Cell, empty: str) -> None:
