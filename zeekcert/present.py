@@ -1,17 +1,19 @@
 """The report as plain, versioned data: the JSON document every other format follows.
 
-``report_dict`` is the documented JSON (``schema_version`` 1, see the README). Values are
-kept as the logs had them; each renderer escapes for its own surface.
+``report_dict`` is the documented JSON (``schema_version`` 1, see the README), written
+by ``write_report_json``; ``write_report_csv`` writes its servers. Values are kept as the
+logs had them; each renderer escapes for its own surface.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, TextIO
 
 import pandas as pd
 
 from .findings import Findings
-from .output import iso, records
+from .output import iso, records, write_csv
 
 SCHEMA_VERSION = 1
 SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
@@ -66,3 +68,20 @@ def short_list(values: list[Any] | None, keep: int = 3) -> str:
 def short_time(value: str | None) -> str:
     """``2026-11-25 00:02:24Z`` from an ISO string; empty for None."""
     return "" if not value else value[:19].replace("T", " ") + "Z"
+
+
+def write_report_json(findings: Findings, out: TextIO) -> None:
+    """The documented JSON object (see ``present.report_dict``)."""
+    # ASCII only: C1 controls and bidi overrides become \u escapes, even on a terminal.
+    json.dump(report_dict(findings), out, indent=2, ensure_ascii=True)
+    out.write("\n")
+
+
+def write_report_csv(findings: Findings, out: TextIO) -> None:
+    """One row per failing server, self-signed fields included; formula cells neutralised."""
+    rows = server_records(findings.servers, SERVER_FIELDS)
+    extra = {(r["resp_h"], r["resp_p"]): r for r in
+             server_records(findings.self_signed, SELF_SIGNED_FIELDS)}
+    merged = [extra.get((r["resp_h"], r["resp_p"]), r) for r in rows]
+    frame = pd.DataFrame(merged, columns=SELF_SIGNED_FIELDS)
+    write_csv(frame, out)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -11,14 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import pandas as pd
-
 from .allowlist import load_allowlist
 from .findings import Findings, build
 from .loader import load
-from .output import write_csv
 from .policy import Policy
-from .present import SELF_SIGNED_FIELDS, SERVER_FIELDS, report_dict, server_records
+from .present import write_report_csv, write_report_json
 from .render_html import write_html
 from .render_text import write_markdown, write_table
 from .report import FileStatus
@@ -103,24 +99,7 @@ def _exit_code(findings: Findings, fail_on: str | None, files: list[Any]) -> int
     return EXIT_PARTIAL if any(f.status is FileStatus.UNREADABLE for f in files) else EXIT_OK
 
 
-def write_json(findings: Findings, out: TextIO) -> None:
-    """The documented JSON object (see ``present.report_dict``)."""
-    # ASCII only: C1 controls and bidi overrides become \u escapes, even on a terminal.
-    json.dump(report_dict(findings), out, indent=2, ensure_ascii=True)
-    out.write("\n")
-
-
-def write_report_csv(findings: Findings, out: TextIO) -> None:
-    """One row per failing server, self-signed fields included; formula cells neutralised."""
-    rows = server_records(findings.servers, SERVER_FIELDS)
-    extra = {(r["resp_h"], r["resp_p"]): r for r in
-             server_records(findings.self_signed, SELF_SIGNED_FIELDS)}
-    merged = [extra.get((r["resp_h"], r["resp_p"]), r) for r in rows]
-    frame = pd.DataFrame(merged, columns=SELF_SIGNED_FIELDS)
-    write_csv(frame, out)
-
-
 _WRITERS: dict[str, Callable[[Findings, TextIO], None]] = {
     "table": write_table, "markdown": write_markdown, "html": write_html,
-    "json": write_json, "csv": write_report_csv,
+    "json": write_report_json, "csv": write_report_csv,
 }
