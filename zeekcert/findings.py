@@ -65,13 +65,14 @@ def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
     """Classify ``logs`` (what ``zeekcert.load`` returns) and gather the report's content."""
     now = now or datetime.now(UTC)
     classified = classify(logs, policy=policy, now=now)
-    failed = cause_flags(classified).any(axis=1).to_numpy()
+    flags = cause_flags(classified)
+    failed = flags.any(axis=1).to_numpy()
     failing = failing_servers(servers(_hosts_of(classified, failed)))
     start, end = _window(classified, since, until)
     return Findings(
         window_start=start, window_end=end, connections=len(classified),
         failed_connections=int(failed.sum()),
-        unverified=unverified_counts(classified), by_cause=count_by_cause(classified),
+        unverified=unverified_counts(classified), by_cause=count_by_cause(classified, flags),
         servers=failing, self_signed=self_signed(classified, failing, now, allowlist or ()),
         quality=data_quality(logs, join_summary(classified)), timeline=timeline(classified),
         allowlist_given=allowlist is not None,
@@ -120,9 +121,13 @@ def unverified_counts(classified: pd.DataFrame) -> dict[str, int]:
     return {r.value: int(reasons.get(r.value, 0)) for r in Unverified}
 
 
-def count_by_cause(classified: pd.DataFrame) -> dict[str, CauseCount]:
-    """Servers, connections and clients per cause code, in order of precedence."""
-    flags = cause_flags(classified)
+def count_by_cause(classified: pd.DataFrame,
+                   flags: pd.DataFrame | None = None) -> dict[str, CauseCount]:
+    """Servers, connections and clients per cause code, in order of precedence.
+
+    ``flags`` is ``cause_flags(classified)``, when the caller has it already.
+    """
+    flags = cause_flags(classified) if flags is None else flags
     ports = classified["id.resp_p"].fillna(0).to_numpy(dtype=np.int64)
     servers = _codes(classified["id.resp_h"]) * 65536 + ports
     clients = _codes(classified["id.orig_h"])
