@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from .causes import Cause, Unverified
 from .findings import Findings
 from .output import iso, records, write_csv
 
@@ -56,6 +57,21 @@ def report_dict(findings: Findings) -> dict[str, Any]:
         "self_signed": server_records(findings.self_signed, SELF_SIGNED_FIELDS),
         "data_quality": findings.quality.as_dict(),
     }
+
+
+SUMMARY_COLUMNS = ["cause", "servers", "connections", "clients", "meaning"]
+
+
+def cause_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summary's table: one row per cause that any connection has, with its meaning."""
+    return [{"cause": code, **count, "meaning": Cause(code).description}
+            for code, count in summary["by_cause"].items() if count["connections"]]
+
+
+def unjudged(summary: dict[str, Any]) -> list[tuple[int, str]]:
+    """(connections, why) for each reason some connections could not be judged."""
+    return [(n, Unverified(reason).description)
+            for reason, n in summary["unverified_by_reason"].items() if n]
 
 
 def short_list(values: list[Any] | None, keep: int = 3) -> str:

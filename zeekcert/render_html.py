@@ -11,10 +11,9 @@ import html
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .causes import Cause, Unverified
 from .charts import COLOURS, timeline_svg
 from .findings import Findings
-from .present import report_dict, short_time
+from .present import SUMMARY_COLUMNS, cause_rows, report_dict, short_time, unjudged
 from .render_text import SELF_SIGNED_COLUMNS, SERVER_COLUMNS, display, quality_lines
 from .sanitize import terminal_safe
 
@@ -59,18 +58,15 @@ def write_html(findings: Findings, out: TextIO) -> None:
 
 
 def _summary(summary: dict[str, Any]) -> str:
-    rows = [{"cause": _key(code) + escape(code), "servers": c["servers"],
-             "connections": c["connections"], "clients": c["clients"],
-             "meaning": escape(Cause(code).description)}
-            for code, c in summary["by_cause"].items() if c["connections"]]
+    rows = [{**row, "cause": _key(row["cause"]) + escape(row["cause"]),
+             "meaning": escape(row["meaning"])} for row in cause_rows(summary)]
     head = (f"<h2 id=\"summary\">Summary</h2><p>{summary['connections']} TLS connections, "
             f"{summary['failed_connections']} failing validation, "
             f"<b>{summary['unverified_connections']} not judged</b>.</p>")
-    unjudged = "".join(f"<li>{n}: {escape(Unverified(r).description)}</li>"
-                       for r, n in summary["unverified_by_reason"].items() if n)
+    items = "".join(f"<li>{n}: {escape(why)}</li>" for n, why in unjudged(summary))
     note = (f"<p class=\"note\">Connections whose certificate could not be judged:</p>"
-            f"<ul>{unjudged}</ul>") if unjudged else ""
-    columns = [(k, k) for k in ("cause", "servers", "connections", "clients", "meaning")]
+            f"<ul>{items}</ul>") if items else ""
+    columns = [(k, k) for k in SUMMARY_COLUMNS]
     return head + _table(columns, rows, raw=True, empty="No connection failed validation.") \
         + note
 

@@ -14,9 +14,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from .causes import Cause, Unverified
 from .findings import Findings
-from .present import report_dict, short_list, short_time
+from .present import SUMMARY_COLUMNS, cause_rows, report_dict, short_list, short_time, unjudged
 from .sanitize import terminal_safe
 
 MAX_CELL = 60
@@ -108,17 +107,12 @@ def _summary(summary: dict[str, Any], out: TextIO, style: _Style) -> None:
                          f"{summary['failed_connections']}, not judged: "
                          f"{summary['unverified_connections']}"))
     out.write(style.heading("Summary by cause"))
-    rows = [{"cause": code, "servers": c["servers"],
-             "connections": c["connections"], "clients": c["clients"],
-             "meaning": Cause(code).description}
-            for code, c in summary["by_cause"].items() if c["connections"]]
-    columns = [(k, k) for k in ("cause", "servers", "connections", "clients", "meaning")]
-    style.table(out, columns, rows, str, "(no connection failed validation)")
-    unjudged = [f"{n} {Unverified(reason).description}"
-                for reason, n in summary["unverified_by_reason"].items() if n]
-    if unjudged:
+    columns = [(k, k) for k in SUMMARY_COLUMNS]
+    style.table(out, columns, cause_rows(summary), str, "(no connection failed validation)")
+    reasons = [f"{n} {why}" for n, why in unjudged(summary)]
+    if reasons:
         out.write(style.line(f"Not judged: {summary['unverified_connections']} connections "
-                             f"({'; '.join(unjudged)}). They may hide failures: an empty "
+                             f"({'; '.join(reasons)}). They may hide failures: an empty "
                              "summary is not an all clear."))
 
 
