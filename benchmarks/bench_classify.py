@@ -30,11 +30,9 @@ t1 = time.perf_counter()
 out = zeekcert.classify(logs)
 t2 = time.perf_counter()
 import io
-from zeekcert.render_html import write_html
-from zeekcert.render_text import write_table
-from zeekcert.present import write_report_json
+from zeekcert.report import write_html, write_json, write_table
 findings = zeekcert.build_report(logs)
-for write in (write_report_json, write_table, write_html):
+for write in (write_json, write_table, write_html):
     write(findings, io.StringIO())
 t3 = time.perf_counter()
 print(json.dumps({{"load": t1 - t0, "classify": t2 - t1, "report": t3 - t2, "rows": len(out),

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 import zeekcert
-from zeekcert.arrowpool import loading_pool
+from zeekcert.reading.arrow import loading_pool
 
 
 def test_pool_is_scoped_and_nested() -> None:

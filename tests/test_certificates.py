@@ -6,7 +6,7 @@ folder, notice.log) and loaded back with ``zeekcert.load``.
 Every connection happens at ``CONN_TIME``; ``classify`` is given a different ``now``, so
 a verdict taken at "now" instead of at ``ts`` would show. Expected causes and evidence are
 written out per case; the chain errors are also checked against ``openssl verify``'s error
-codes, mapped here independently of ``zeekcert.status``.
+codes, mapped here independently of ``zeekcert.classification.validation_status``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 from cryptography import x509
 
 import zeekcert
-from zeekcert import hostname
+from zeekcert.classification import hostname
 
 # No skip: the openssl command line (for SHA-1/MD5 signatures and `openssl verify`) is
 # part of the test environment, like the cryptography package in the test extra.

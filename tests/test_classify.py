@@ -11,8 +11,8 @@ from corpus_expectations import corpus_root, read_manifest
 
 import zeekcert
 from zeekcert import Cause, Policy
-from zeekcert.notices import notice_cause
-from zeekcert.status import cause_of
+from zeekcert.classification.notices import notice_cause
+from zeekcert.classification.validation_status import cause_of
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 WRCCDC = REAL / "zed-sample-data"

@@ -10,10 +10,7 @@ import pandas as pd
 import pytest
 
 import zeekcert
-from zeekcert.accumulate import Accumulator, settle
-from zeekcert.allowlist import load_allowlist
-from zeekcert.inventory import inventory, to_frame
-from zeekcert.regularity import regularity
+from zeekcert.inventory import Accumulator, inventory, load_allowlist, regularity, settle, to_frame
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 NOW = datetime(2026, 11, 2, tzinfo=UTC)

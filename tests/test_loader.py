@@ -9,8 +9,8 @@ import pandas as pd
 from zeekwriter import write_json, write_tsv
 
 import zeekcert
-from zeekcert.loader import find_logs, iter_batches, load, select_window
-from zeekcert.names import kind_from_name, span_from_name
+from zeekcert.reading import find_logs, iter_batches, load, select_window
+from zeekcert.reading.discovery import kind_from_name, span_from_name
 
 NEW = (["ts", "uid", "id.resp_h", "cert_chain_fps", "validation_status"],
        ["time", "string", "addr", "vector[string]", "string"])

@@ -19,8 +19,7 @@ import pandas as pd
 import pytest
 
 from zeekcert.cli import main
-from zeekcert.nightly import run_nightly
-from zeekcert.state import State
+from zeekcert.inventory import State, run_nightly
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -15,7 +15,7 @@ from zeekwriter import write_json, write_tsv
 
 import zeekcert
 from zeekcert import ZeekLogError
-from zeekcert.reader import read_table
+from zeekcert.reading import read_table
 from zeekcert.sanitize import terminal_safe
 
 FIELDS = ["ts", "uid", "server_name", "san.dns", "n", "flag", "resp"]

@@ -14,7 +14,7 @@ from zeekwriter import write_json, write_tsv
 
 import zeekcert
 from zeekcert import FileStatus, ZeekLogError
-from zeekcert.reader import read_table
+from zeekcert.reading import read_table
 
 FIELDS = ["ts", "uid", "id.resp_h", "id.resp_p", "server_name", "resumed",
           "cert_chain_fps", "validation_status"]
@@ -239,8 +239,8 @@ def test_small_blocks_give_the_same_rows_and_line_numbers(
     lines.insert(200, b"ragged\tline")
     path.write_bytes(gzip.compress(b"\n".join(lines)))
     whole, expected = read_table(path)
-    monkeypatch.setattr("zeekcert.blocks.BLOCK_BYTES", block_bytes)
-    monkeypatch.setattr("zeekcert.source.READ_SIZE", 64)
+    monkeypatch.setattr("zeekcert.reading.stream.BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr("zeekcert.reading.stream.READ_SIZE", 64)
     table, report = read_table(path)
     assert table.equals(whole)
     assert (report.rows, report.skipped_lines, report.status) == (300, [201], "ragged")

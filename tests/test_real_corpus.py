@@ -28,8 +28,7 @@ from corpus_expectations import (
 from pandas.testing import assert_frame_equal
 
 from zeekcert import read_log
-from zeekcert.loader import load
-from zeekcert.reader import read_table
+from zeekcert.reading import load, read_table
 
 ROOT = corpus_root()
 ENTRIES = [e for e in read_manifest(ROOT) if (ROOT / e.path).is_file()]

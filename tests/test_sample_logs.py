@@ -24,8 +24,7 @@ import pandas as pd
 import pytest
 
 import zeekcert
-from zeekcert.allowlist import acknowledged_by, load_allowlist
-from zeekcert.nightly import run_nightly
+from zeekcert.inventory import acknowledged_by, load_allowlist, run_nightly
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_logs"
 CERTS = SAMPLE / "certs"

@@ -18,7 +18,7 @@ import pytest
 from timelimit import time_limit
 
 import zeekcert
-from zeekcert.zatcompat import from_zat, guess_kind
+from zeekcert.reading.zat import from_zat, guess_kind
 
 zat_l2df = pytest.importorskip("zat.log_to_dataframe")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .servers import cause_flags, servers
-from .zatcompat import from_zat
+from .classification import cause_flags, servers
+from .reading import from_zat
 
 
 @pd.api.extensions.register_dataframe_accessor("zeekcert")

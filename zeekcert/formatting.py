@@ -1,25 +1,17 @@
-"""Write an inventory as a terminal table, JSON, CSV or Parquet, safely.
+"""What every writer shares: JSON-ready values, one ISO 8601 time form, CSV of records.
 
-Every string in the inventory may come from a hostile server (SNI, subject, issuer), so
-the table escapes control and bidi characters, and CSV neutralises cells that a
-spreadsheet would run as a formula.
+Values stay as the logs had them; each writer escapes for its own surface (see
+``sanitize``).
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import json
-from typing import Any, BinaryIO, TextIO
+from typing import Any, TextIO
 
 import pandas as pd
 
-from .sanitize import terminal_safe
-
-SCHEMA_VERSION = 1
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-TABLE_COLUMNS = ["status", "resp_h", "resp_p", "causes", "total_connections", "clients",
-                 "first_seen", "last_seen", "server_names", "subject", "acknowledged"]
 
 
 def iso(value: Any) -> str | None:
@@ -47,48 +39,23 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def write_json(frame: pd.DataFrame, out: TextIO) -> None:
-    """``{"schema_version": 1, "servers": [...]}``; documented in the README."""
-    json.dump({"schema_version": SCHEMA_VERSION, "servers": records(frame)}, out, indent=2,
-              ensure_ascii=True)  # C1 controls and bidi overrides as \u escapes
-    out.write("\n")
-
-
 def neutralise(cell: str) -> str:
     """Prefix a quote to a cell a spreadsheet would read as a formula."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
-    """One row per server; lists joined with ``;``; formula-like cells neutralised."""
+    """One row per frame row; lists joined with ``;``; formula-like cells neutralised."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(frame.columns)
     for row in records(frame):
-        writer.writerow([neutralise(_cell(v)) for v in row.values()])
+        writer.writerow([neutralise(cell_text(v)) for v in row.values()])
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A plain value as one line of text: lists joined with ``;``, None empty."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(_cell(v) for v in value)
+        return ";".join(cell_text(v) for v in value)
     return str(value)
-
-
-def write_table(frame: pd.DataFrame, out: TextIO) -> None:
-    """A fixed-width text table of the main columns, every value escaped for the terminal."""
-    rows = records(frame[[c for c in TABLE_COLUMNS if c in frame.columns]])
-    cells = [[terminal_safe(_cell(v))[:60] for v in row.values()] for row in rows]
-    header = [c for c in TABLE_COLUMNS if c in frame.columns]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
-    for line in [header, *cells]:
-        out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n")
-    if not cells:
-        out.write("(no servers)\n")
-
-
-def write_parquet(frame: pd.DataFrame, out: BinaryIO) -> None:
-    """Parquet, with list columns kept as lists."""
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    out.write(buffer.getvalue())

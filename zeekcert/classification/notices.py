@@ -11,8 +11,8 @@ import re
 
 import pandas as pd
 
-from .causes import Cause
-from .status import cause_of
+from ..causes import Cause
+from .validation_status import cause_of
 
 _FAILED_WITH = re.compile(r"failed with \((?P<status>.*)\)\s*$")
 _FIXED: dict[str, Cause | None] = {

@@ -13,8 +13,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from .causes import Cause, Evidence, bit
-from .policy import Policy
+from ..causes import Cause, Evidence, bit
+from ..policy import Policy
 
 
 def _bit(cause: Cause) -> int:

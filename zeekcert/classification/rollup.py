@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .causes import Cause
+from ..causes import Cause
 
-KEY = ["id.resp_h", "id.resp_p"]
+SERVER_KEY = ["id.resp_h", "id.resp_p"]
 
 
 def cause_flags(classified: pd.DataFrame) -> pd.DataFrame:
@@ -35,15 +35,15 @@ def servers(classified: pd.DataFrame) -> pd.DataFrame:
     judged. Servers are sorted worst first: by primary cause, then by connections.
     """
     frame = classified.copy()
-    frame[KEY[0]] = frame[KEY[0]].astype(object)
+    frame[SERVER_KEY[0]] = frame[SERVER_KEY[0]].astype(object)
     flags = cause_flags(frame)
-    groups = frame.groupby(KEY, sort=False, dropna=False)
+    groups = frame.groupby(SERVER_KEY, sort=False, dropna=False)
     out = pd.DataFrame({
         "connections": groups.size(),
-        "failed_connections": flags.any(axis=1).groupby([frame[k] for k in KEY],
+        "failed_connections": flags.any(axis=1).groupby([frame[k] for k in SERVER_KEY],
                                                          dropna=False).sum(),
         "unverified_connections": (frame["primary_cause"] == "unverified").groupby(
-            [frame[k] for k in KEY], dropna=False).sum(),
+            [frame[k] for k in SERVER_KEY], dropna=False).sum(),
         "clients": groups["id.orig_h"].nunique(),
         "first_seen": groups["ts"].min(),
         "last_seen": groups["ts"].max(),
@@ -55,7 +55,7 @@ def servers(classified: pd.DataFrame) -> pd.DataFrame:
     out["fingerprints"] = _distinct(frame, "fingerprint").reindex(out.index)
     out[["server_names", "fingerprints"]] = out[["server_names", "fingerprints"]].map(
         lambda v: v if isinstance(v, list) else [])
-    has = flags.groupby([frame[k] for k in KEY], dropna=False).any().reindex(out.index)
+    has = flags.groupby([frame[k] for k in SERVER_KEY], dropna=False).any().reindex(out.index)
     names = np.array([c.value for c in Cause])
     out["causes"] = [list(names[row]) for row in has[list(names)].to_numpy(dtype=bool)]
     out["primary_cause"] = [cs[0] if cs else None for cs in out["causes"]]
@@ -64,12 +64,12 @@ def servers(classified: pd.DataFrame) -> pd.DataFrame:
 
 def _distinct(frame: pd.DataFrame, column: str) -> pd.Series:
     """The sorted distinct values of ``column`` per server, deduplicated before grouping."""
-    pairs = frame[[*KEY, column]].dropna(subset=[column]).astype({column: str})
+    pairs = frame[[*SERVER_KEY, column]].dropna(subset=[column]).astype({column: str})
     pairs = pairs.drop_duplicates().sort_values(column)
-    return pairs.groupby(KEY, sort=False, dropna=False)[column].agg(list)
+    return pairs.groupby(SERVER_KEY, sort=False, dropna=False)[column].agg(list)
 
 
-def sort_worst_first(frame: pd.DataFrame, host: str = KEY[0], port: str = KEY[1],
+def sort_worst_first(frame: pd.DataFrame, host: str = SERVER_KEY[0], port: str = SERVER_KEY[1],
                      count: str = "connections") -> pd.DataFrame:
     """By primary cause, then most connections, then address (IPv4 first) and port."""
     rank = frame["primary_cause"].map({c.value: i for i, c in enumerate(Cause)}).fillna(99)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .causes import Cause
+from ..causes import Cause
 
 OK = "ok"
 

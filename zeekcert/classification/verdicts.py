@@ -17,15 +17,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..causes import Cause, Evidence, Unverified, Verdict, bit
+from ..policy import Policy
+from ..reading import frame_of
 from . import hostname
-from .causes import Cause, Evidence, Unverified, Verdict, bit
 from .certs import attach, cert_table
 from .distinct import chunks_of, codes_of
 from .notices import notice_evidence
-from .policy import Policy
 from .recheck import policy_bits
-from .status import cause_of, is_ok
-from .zatcompat import from_zat
+from .validation_status import cause_of, is_ok
 
 CAUSES = list(Cause)
 SOURCES = list(Evidence)
@@ -52,16 +52,6 @@ def classify(logs: Any, policy: Policy | None = None, now: datetime | None = Non
     mask |= policy_bits(conns, leaf, certs, policy, now)
     mask |= _hostname_bits(conns, leaf, certs)
     return _assemble(conns, leaf, mask, notices, status)
-
-
-def frame_of(logs: Any, kind: str) -> pd.DataFrame:
-    """The ``kind`` frame of ``logs`` (Logs, a dict, or zat's frames); empty if absent."""
-    frame = logs.get(kind) if isinstance(logs, dict) else getattr(logs, kind, None)
-    if frame is None:
-        return pd.DataFrame()
-    if "ts" not in frame.columns and frame.index.name == "ts":  # a frame zat made
-        return from_zat(frame, kind)
-    return frame.reset_index(drop=True)
 
 
 def _connections(ssl: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:

@@ -14,10 +14,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
 
-from . import __version__, inventory_cli, report_cli
-from .errors import ZeekLogError
-from .sanitize import terminal_safe
-from .state import StateLocked
+from .. import __version__
+from ..errors import ZeekLogError
+from ..inventory import StateLocked
+from ..sanitize import terminal_safe
+from . import inventory as inventory_cli
+from . import report as report_cli
+
+__all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_USAGE, EXIT_PARTIAL, EXIT_LOCKED = 0, 2, 3, 4
 

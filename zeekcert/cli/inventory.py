@@ -9,14 +9,20 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from .allowlist import load_allowlist
-from .causes import Cause
-from .nightly import Progress, run_nightly
-from .output import write_csv, write_json, write_parquet, write_table
-from .policy import Policy
-from .report import FileStatus
-from .sanitize import terminal_safe
-from .timeparse import when_arg
+from ..causes import Cause
+from ..inventory import (
+    Progress,
+    load_allowlist,
+    run_nightly,
+    write_csv,
+    write_json,
+    write_parquet,
+    write_table,
+)
+from ..policy import Policy
+from ..reading import FileStatus
+from ..sanitize import terminal_safe
+from .time_phrases import when_arg
 
 EXIT_OK, EXIT_NEW, EXIT_PARTIAL = 0, 1, 3
 

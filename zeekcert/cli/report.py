@@ -10,17 +10,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from .allowlist import load_allowlist
-from .findings import Findings, build
-from .loader import load
-from .policy import Policy
-from .present import write_report_csv, write_report_json
-from .render_html import write_html
-from .render_text import write_markdown, write_table
-from .report import FileStatus
-from .sanitize import terminal_safe
-from .targets import target_lines, write_targets
-from .timeparse import when_arg
+from ..inventory import load_allowlist
+from ..policy import Policy
+from ..reading import FileStatus, load
+from ..report import (
+    Findings,
+    build_report,
+    target_lines,
+    write_csv,
+    write_html,
+    write_json,
+    write_markdown,
+    write_table,
+    write_targets,
+)
+from ..sanitize import terminal_safe
+from .time_phrases import when_arg
 
 EXIT_OK, EXIT_FOUND, EXIT_PARTIAL = 0, 1, 3
 FORMATS = ("table", "json", "csv", "markdown", "html")
@@ -55,7 +60,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
     logs = load(args.path, kinds=["ssl", "x509", "notice"], start=since, end=until,
                 strict=args.strict)
-    findings = build(logs, policy=policy, now=now, allowlist=allowlist, since=since,
+    findings = build_report(logs, policy=policy, now=now, allowlist=allowlist, since=since,
                      until=until)
     _emit(findings, _format(args), args.output, out)
     if args.targets:
@@ -101,5 +106,5 @@ def _exit_code(findings: Findings, fail_on: str | None, files: list[Any]) -> int
 
 _WRITERS: dict[str, Callable[[Findings, TextIO], None]] = {
     "table": write_table, "markdown": write_markdown, "html": write_html,
-    "json": write_report_json, "csv": write_report_csv,
+    "json": write_json, "csv": write_csv,
 }

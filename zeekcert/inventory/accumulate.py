@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .causes import Cause
-from .servers import KEY, cause_flags
+from ..causes import Cause
+from ..classification import SERVER_KEY, cause_flags
 
 MAX_INTERVALS = 2000  # per pair: enough for a median over two weeks of 10-minute polls
 CERT_COLUMNS = ["fingerprint", "subject", "issuer", "not_valid_before", "not_valid_after",
@@ -60,28 +60,28 @@ class Accumulator:
         """Connections to servers that show the cause now, or that are already recorded."""
         flags = cause_flags(classified)
         hit = flags.any(axis=1) if self.cause == "any" else flags[Cause(self.cause).value]
-        showing = classified.loc[hit.to_numpy(), KEY]
-        wanted = set(zip(showing[KEY[0]].astype(str), showing[KEY[1]].astype(int),
+        showing = classified.loc[hit.to_numpy(), SERVER_KEY]
+        wanted = set(zip(showing[SERVER_KEY[0]].astype(str), showing[SERVER_KEY[1]].astype(int),
                          strict=True)) | set(self.servers)
         # Narrow by address first, on the (categorical) column as it is: cheap.
-        near = classified[classified[KEY[0]].isin({h for h, _ in wanted}).to_numpy()]
+        near = classified[classified[SERVER_KEY[0]].isin({h for h, _ in wanted}).to_numpy()]
         frame = near.assign(**{k: near[k].astype(object) for k in ("id.resp_h", "id.orig_h")})
         frame["id.resp_p"] = frame["id.resp_p"].astype("int64")
-        keys = pd.MultiIndex.from_frame(frame[KEY])
+        keys = pd.MultiIndex.from_frame(frame[SERVER_KEY])
         return frame[keys.isin(list(wanted))] if wanted else frame.iloc[:0]
 
     def _servers_from(self, rows: pd.DataFrame) -> None:
-        groups = rows.groupby(KEY, sort=False)
+        groups = rows.groupby(SERVER_KEY, sort=False)
         size = groups.size()
         first = groups["_us"].min().reindex(size.index).to_numpy()
         last = groups["_us"].max().reindex(size.index).to_numpy()
-        flags = cause_flags(rows).groupby([rows[k] for k in KEY], sort=False).any()
+        flags = cause_flags(rows).groupby([rows[k] for k in SERVER_KEY], sort=False).any()
         names = np.array([c.value for c in Cause])
         matrix = flags.reindex(size.index)[list(names)].to_numpy(dtype=bool)
         for i, key in enumerate(size.index):
             self._server(key, int(first[i]), int(last[i]), int(size.iloc[i]),
                          list(names[matrix[i]]))
-        clients = rows.groupby([*KEY, "id.orig_h"], sort=False).size().reset_index(name="n")
+        clients = rows.groupby([*SERVER_KEY, "id.orig_h"], sort=False).size().reset_index(name="n")
         for host, port, client, n in clients.itertuples(index=False):
             counts = self.servers[(host, port)]["clients"]
             counts[str(client)] = counts.get(str(client), 0) + int(n)
@@ -102,7 +102,7 @@ class Accumulator:
             causes)]
 
     def _add_distinct(self, rows: pd.DataFrame, column: str, field: str) -> None:
-        pairs = rows[[*KEY, column]].dropna().astype({column: str}).drop_duplicates()
+        pairs = rows[[*SERVER_KEY, column]].dropna().astype({column: str}).drop_duplicates()
         found: dict[Key, set[str]] = {}
         for host, port, value in pairs.itertuples(index=False):
             found.setdefault((host, port), set()).add(value)
@@ -114,8 +114,8 @@ class Accumulator:
         known = rows[rows["subject"].notna()]
         if not len(known):
             return
-        latest = known.loc[known.groupby(KEY, sort=False)["_us"].idxmax(),
-                           [*KEY, "_us", *CERT_COLUMNS]]
+        latest = known.loc[known.groupby(SERVER_KEY, sort=False)["_us"].idxmax(),
+                           [*SERVER_KEY, "_us", *CERT_COLUMNS]]
         for last in latest.astype(object).to_dict("records"):
             record = self.servers[(last["id.resp_h"], last["id.resp_p"])]
             when = _iso(int(last["_us"]))
@@ -125,13 +125,13 @@ class Accumulator:
 
     def _pairs_from(self, rows: pd.DataFrame) -> None:
         """Intervals per (client, server), carried across batches by the last time seen."""
-        codes = rows.groupby(["id.orig_h", *KEY], sort=False).ngroup().to_numpy()
+        codes = rows.groupby(["id.orig_h", *SERVER_KEY], sort=False).ngroup().to_numpy()
         us = rows["_us"].to_numpy()
         order = np.lexsort((us, codes))
         codes, us = codes[order], us[order]
         starts = np.flatnonzero(np.r_[True, np.diff(codes) != 0])
         ends = np.r_[starts[1:], len(codes)]
-        keys = rows[["id.orig_h", *KEY]].to_numpy()[order][starts].tolist()
+        keys = rows[["id.orig_h", *SERVER_KEY]].to_numpy()[order][starts].tolist()
         firsts = us[starts].tolist()
         for (client, host, port), start, end, first in zip(keys, starts.tolist(), ends.tolist(),
                                                            firsts, strict=True):

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ZeekLogError
+from ..errors import ZeekLogError
 
 _KEYS = {"resp_h", "resp_p", "fingerprint", "subject", "owner", "reason", "expires"}
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

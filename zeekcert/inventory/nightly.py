@@ -21,24 +21,27 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from ..causes import Cause
+from ..classification import CERT_FIELDS, cert_table, classify
+from ..errors import ZeekLogError
+from ..policy import Policy
+from ..reading import (
+    FileReport,
+    FileStatus,
+    LoadReport,
+    content_id,
+    find_logs,
+    identity,
+    kind_from_name,
+    mark_copy,
+    read_table,
+    select_window,
+    to_pandas,
+)
 from .accumulate import Accumulator, settle
 from .allowlist import Acknowledgement
-from .blocks import Tail, line_blocks
-from .causes import Cause
-from .certs import CERT_FIELDS, cert_table
-from .classify import classify
-from .copies import identity, mark_copy
-from .errors import ZeekLogError
-from .frames import to_pandas
-from .inventory import GONE_AFTER, to_frame
-from .loader import find_logs as _find
-from .loader import select_window
-from .names import kind_from_name
-from .policy import Policy
-from .reader import read_table
-from .report import FileReport, FileStatus, LoadReport
-from .source import open_stream
 from .state import State
+from .table import GONE_AFTER, to_frame
 
 KINDS = ("x509", "notice", "ssl")
 Progress = Callable[[int, int, str], None]
@@ -53,28 +56,13 @@ class NightlyResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def content_id(path: Path) -> str:
-    """A file's identity from its content: the header lines and the first record."""
-    stream = open_stream(path)
-    tail = Tail()
-    head = b""
-    for block in line_blocks(stream, tail, target=1 << 16):
-        head = block
-        break
-    head = head or tail.data
-    lines = head.split(b"\n")
-    cut = next((i for i, line in enumerate(lines) if line and not line.startswith(b"#")),
-               len(lines))
-    return hashlib.sha256(b"\n".join(lines[:cut + 1])).hexdigest()
-
-
 def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
                 allowlist: Sequence[Acknowledgement] = (), since: datetime | None = None,
                 until: datetime | None = None, cause: str = Cause.SELF_SIGNED.value,
                 gone_after: timedelta = GONE_AFTER, policy: Policy | None = None,
                 progress: Progress | None = None) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``."""
-    paths = select_window(_find(logdir, KINDS), since, until)
+    paths = select_window(find_logs(logdir, KINDS), since, until)
     with State.open(state_path) as state:
         job = _Job(state, cause, policy or Policy(), now, progress, len(paths))
         job.read(paths)

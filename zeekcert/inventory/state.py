@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import ZeekLogError
+from ..errors import ZeekLogError
 
 SCHEMA_VERSION = 2
 _RECORDS_SEEN = ("CREATE TABLE IF NOT EXISTS records_seen (identity TEXT PRIMARY KEY,"

@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
+from ..causes import Cause
+from ..classification import sort_worst_first
 from .accumulate import Accumulator, settle
 from .allowlist import Acknowledgement, acknowledged_by
-from .causes import Cause
-from .regularity import interval_stats, is_clockwork
-from .servers import sort_worst_first
+from .beacons import interval_stats, is_clockwork
 
 TOP_CLIENTS = 3
 GONE_AFTER = timedelta(days=7)

@@ -1,6 +1,19 @@
-"""Arrow tables to pandas DataFrames with the dtypes analysts expect, and table unions."""
+"""Arrow plumbing: tables to pandas with the dtypes analysts expect, unions, the load's pool.
+
+While zeekcert loads, Arrow allocates from jemalloc where pyarrow has it. Loading
+allocates and frees hundreds of MiB of short-lived buffers; with pyarrow's default
+mimalloc pool the kernel spent up to a second more zeroing fresh pages on a
+1,000,000-row ssl.log than with jemalloc, which reuses them (benchmarks/bench_load.py).
+The switch is scoped: the previous default pool is restored afterwards, and a user who
+chose a pool with ARROW_DEFAULT_MEMORY_POOL keeps it.
+"""
 
 from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 import pyarrow as pa
@@ -66,3 +79,38 @@ def _as_text(table: pa.Table, names: set[str]) -> pa.Table:
         if f.name in names and not pa.types.is_string(f.type):
             table = table.set_column(i, f.name, pc.cast(table.column(i), pa.string()))
     return table
+
+_LOCK = threading.Lock()
+_DEPTH = 0
+_SAVED: list[pa.MemoryPool] = []
+
+
+def _jemalloc() -> pa.MemoryPool | None:
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return None
+    try:
+        return pa.jemalloc_memory_pool()
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        return None
+
+
+@contextmanager
+def loading_pool() -> Iterator[None]:
+    """Make jemalloc Arrow's default pool for the duration; nested and threaded uses share it."""
+    global _DEPTH
+    pool = _jemalloc()
+    if pool is None:
+        yield
+        return
+    with _LOCK:
+        if _DEPTH == 0:
+            _SAVED.append(pa.default_memory_pool())
+            pa.set_memory_pool(pool)
+        _DEPTH += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _DEPTH -= 1
+            if _DEPTH == 0:
+                pa.set_memory_pool(_SAVED.pop())

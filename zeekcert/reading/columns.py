@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .escapes import unescape_json_array, unescape_tsv_array
+from .unescape import unescape_json_array, unescape_tsv_array
 
 TIME = pa.timestamp("us", tz="UTC")
 INTERVAL = pa.duration("us")

@@ -14,7 +14,7 @@ from collections.abc import Hashable, Sequence
 
 import pyarrow as pa
 
-from .report import FileReport, FileStatus
+from .file_report import FileReport, FileStatus
 
 _IDENTIFYING = ("ts", "uid", "fingerprint", "id.orig_h", "id.orig_p", "id.resp_h",
                 "id.resp_p", "note", "host")

@@ -1,15 +1,27 @@
-"""What a log file's name says: its kind and, for archives, the hours it covers.
+"""Which files: find the logs in a tree, and read what their names say.
 
-The content always wins; names are used only to pick files, to prune by time before
-opening them, and to name the kind of a file whose content does not.
+A name gives a file's kind and, for archives, the hours it covers. The content always
+wins; names are used only to pick files, to prune by time before opening them, and to
+name the kind of a file whose content does not.
 """
 
 from __future__ import annotations
 
+import glob
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import pandas as pd
+
+from .schema import KINDS
+
+Source = str | Path | Iterable[str | Path]
+TimeLike = str | datetime | pd.Timestamp | None
+_GLOB_CHARS = set("*?[")
 
 # <prefix?><kind><anything>.<log|json|ndjson>[.<compression>], e.g. ssl.23:00:00-00:00:00.log.gz
 _NAME = re.compile(
@@ -69,3 +81,58 @@ def _stamp(text: str) -> datetime:
 def _clock(text: str) -> timedelta:
     hours, minutes, seconds = (int(p) for p in text.split(":"))
     return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def find_logs(source: Source, kinds: Iterable[str] = KINDS) -> list[Path]:
+    """Return the log files of the given kinds under ``source``, oldest archive first.
+
+    ``source`` may be a file (always taken), a directory (searched recursively by name),
+    a glob pattern, or a list of these.
+    """
+    wanted = set(kinds)
+    found: list[Path] = []
+    for item in _items(source):
+        if any(c in item for c in _GLOB_CHARS):
+            found += [Path(p) for p in sorted(glob.glob(item, recursive=True)) if Path(p).is_file()]
+        elif Path(item).is_dir():
+            found += _walk(Path(item), wanted)
+        else:
+            found.append(Path(item))
+    return sorted(dict.fromkeys(found), key=_order)
+
+
+def _items(source: Source) -> list[str]:
+    if isinstance(source, (str, Path)):
+        return [str(source)]
+    return [str(s) for s in source]
+
+
+def _walk(root: Path, wanted: set[str]) -> list[Path]:
+    out = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and kind_from_name(name) in wanted:
+                out.append(Path(folder) / name)
+    return out
+
+
+def _order(path: Path) -> tuple[str, str]:
+    span = span_from_name(path)
+    # Archives sort by the time their name gives; ``current/`` and unnamed files come last.
+    return (span.start.isoformat() if span.start else "~", str(path))
+
+
+def utc(value: TimeLike) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def select_window(paths: list[Path], start: TimeLike, end: TimeLike) -> list[Path]:
+    """Drop the files whose archive name proves they lie outside the window."""
+    lo, hi = utc(start), utc(end)
+    naive_lo = None if lo is None else lo.tz_localize(None).to_pydatetime()
+    naive_hi = None if hi is None else hi.tz_localize(None).to_pydatetime()
+    return [p for p in paths if span_from_name(p).may_overlap(naive_lo, naive_hi)]

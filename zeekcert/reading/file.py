@@ -8,14 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from .arrowpool import loading_pool
-from .blocks import Tail, line_blocks
-from .errors import ZeekLogError
-from .frames import concat_tables, to_pandas
-from .jsonlog import JsonParser
-from .names import kind_from_name
-from .report import CLEAN, FileReport, FileStatus
-from .source import Stream, open_stream
+from ..errors import ZeekLogError
+from .arrow import concat_tables, loading_pool, to_pandas
+from .discovery import kind_from_name
+from .file_report import CLEAN, FileReport, FileStatus
+from .json_lines import JsonParser
+from .stream import Stream, Tail, line_blocks, open_stream
 from .tsv import BTEST_LINE, TsvParser, empty_table, sniff_prefix
 
 _ZEEKISH = {"ts", "uid", "id.orig_h", "fingerprint", "host", "_path"}

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from . import columns as col
-from .report import FileReport
+from .file_report import FileReport
 from .schema import KINDS, generation_of, layout, zeek_type
 
 # Fields added by the JSON Streaming package and Corelight, typed for every kind.

@@ -1,9 +1,18 @@
-"""Open a file and yield its decompressed bytes, recognising the compression by its magic bytes."""
+"""Bytes: open a file, decompress it by its magic bytes, cut it into blocks of whole lines.
+
+Reading, decompressing and cutting run in a helper thread (the codecs and file reads
+release the GIL), so one core prepares the next block while the other parses this one.
+Nothing here knows what a Zeek field is. ``content_id`` names a file by its first lines.
+"""
 
 from __future__ import annotations
 
 import bz2
+import contextlib
+import hashlib
 import lzma
+import queue
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,11 +22,14 @@ from typing import Any, BinaryIO, cast
 import pyarrow as pa
 from isal import isal_zlib  # ISA-L inflates gzip 2-3 times faster than zlib, same API
 
-from .errors import ZeekLogError
+from ..errors import ZeekLogError
 
 # isal's stubs do not say its error is an exception class; it is.
 _CORRUPT = (zlib.error, cast(type[Exception], isal_zlib.error), OSError, EOFError, lzma.LZMAError)
 READ_SIZE = 1 << 20  # compressed bytes per read; each yields a few MiB of text
+BLOCK_BYTES = 32 << 20  # parse in blocks of about this many bytes of text
+_AHEAD = 1  # blocks prepared ahead of the parser: each is BLOCK_BYTES of memory
+_DONE = object()
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
@@ -123,3 +135,86 @@ _DECODERS: dict[str, Callable[[Stream, BinaryIO], Iterator[bytes]]] = {
     "xz": _xz,
     "zstd": _zstd,
 }
+
+
+
+@dataclass
+class Tail:
+    """What was left after the last newline: a partial line, if any."""
+
+    data: bytes = b""
+
+
+def prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Run ``chunks`` in a helper thread, yielding its items in order; errors are re-raised here."""
+    box: queue.Queue[object] = queue.Queue(_AHEAD)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                box.put(chunk)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            box.put(exc)
+        box.put(_DONE)
+
+    thread = threading.Thread(target=work, daemon=True, name="zeekcert-inflate")
+    thread.start()
+    try:
+        while (item := box.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                box.get(timeout=0.05)
+
+
+def line_blocks(stream: Stream, tail: Tail, target: int | None = None) -> Iterator[bytes]:
+    """Yield blocks that end with a newline; a final unterminated line is left in ``tail``.
+
+    The blocks are made in a helper thread; ``tail`` is set once they are all yielded.
+    """
+    return prefetch(_cut(stream, tail, target or BLOCK_BYTES))
+
+
+def _cut(stream: Stream, tail: Tail, target: int) -> Iterator[bytes]:
+    """Join chunks into blocks, cut after the last newline of the chunk that completes one.
+
+    Each block is joined once from views of the chunks: the text is copied only once.
+    """
+    pending: list[bytes | memoryview] = []
+    size = 0
+    for chunk in stream.chunks():
+        size += len(chunk)
+        cut = chunk.rfind(b"\n") + 1 if size >= target else 0
+        if not cut:
+            pending.append(chunk)
+            continue
+        pending.append(memoryview(chunk)[:cut])
+        yield b"".join(pending)
+        pending, size = [chunk[cut:]], len(chunk) - cut
+    data = b"".join(pending)
+    cut = data.rfind(b"\n") + 1
+    if cut:
+        yield data[:cut]
+    tail.data = data[cut:]
+
+
+def content_id(path: str | Path) -> str:
+    """A file's identity from its content: the header lines and the first record."""
+    stream = open_stream(path)
+    tail = Tail()
+    head = b""
+    for block in line_blocks(stream, tail, target=1 << 16):
+        head = block
+        break
+    head = head or tail.data
+    lines = head.split(b"\n")
+    cut = next((i for i, line in enumerate(lines) if line and not line.startswith(b"#")),
+               len(lines))
+    return hashlib.sha256(b"\n".join(lines[:cut + 1])).hexdigest()

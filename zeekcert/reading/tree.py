@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrowpool import loading_pool
+from .arrow import concat_tables, loading_pool, to_pandas
 from .copies import drop_copies
-from .frames import concat_tables, to_pandas
-from .names import kind_from_name, span_from_name
-from .reader import check, iter_tables
-from .report import FileReport, LoadReport
+from .discovery import Source, TimeLike, find_logs, select_window, utc
+from .file import check, iter_tables
+from .file_report import FileReport, LoadReport
 from .schema import KINDS
 from .tsv import empty_table
-
-Source = str | Path | Iterable[str | Path]
-TimeLike = str | datetime | pd.Timestamp | None
-_GLOB_CHARS = set("*?[")
+from .zat import from_zat
 
 
 @dataclass
@@ -52,61 +47,6 @@ class Batch:
     report: FileReport
 
 
-def find_logs(source: Source, kinds: Iterable[str] = KINDS) -> list[Path]:
-    """Return the log files of the given kinds under ``source``, oldest archive first.
-
-    ``source`` may be a file (always taken), a directory (searched recursively by name),
-    a glob pattern, or a list of these.
-    """
-    wanted = set(kinds)
-    found: list[Path] = []
-    for item in _items(source):
-        if any(c in item for c in _GLOB_CHARS):
-            found += [Path(p) for p in sorted(glob.glob(item, recursive=True)) if Path(p).is_file()]
-        elif Path(item).is_dir():
-            found += _walk(Path(item), wanted)
-        else:
-            found.append(Path(item))
-    return sorted(dict.fromkeys(found), key=_order)
-
-
-def _items(source: Source) -> list[str]:
-    if isinstance(source, (str, Path)):
-        return [str(source)]
-    return [str(s) for s in source]
-
-
-def _walk(root: Path, wanted: set[str]) -> list[Path]:
-    out = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and kind_from_name(name) in wanted:
-                out.append(Path(folder) / name)
-    return out
-
-
-def _order(path: Path) -> tuple[str, str]:
-    span = span_from_name(path)
-    # Archives sort by the time their name gives; ``current/`` and unnamed files come last.
-    return (span.start.isoformat() if span.start else "~", str(path))
-
-
-def _utc(value: TimeLike) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def select_window(paths: list[Path], start: TimeLike, end: TimeLike) -> list[Path]:
-    """Drop the files whose archive name proves they lie outside the window."""
-    lo, hi = _utc(start), _utc(end)
-    naive_lo = None if lo is None else lo.tz_localize(None).to_pydatetime()
-    naive_hi = None if hi is None else hi.tz_localize(None).to_pydatetime()
-    return [p for p in paths if span_from_name(p).may_overlap(naive_lo, naive_hi)]
-
-
 def _clip(table: pa.Table, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pa.Table:
     if (start is None and end is None) or "ts" not in table.column_names:
         return table
@@ -122,7 +62,7 @@ def _clip(table: pa.Table, start: pd.Timestamp | None, end: pd.Timestamp | None)
 def _read_one(path: Path, columns: list[str] | None, start: TimeLike,
               end: TimeLike) -> tuple[pa.Table, FileReport]:
     report = FileReport(str(path))
-    lo, hi = _utc(start), _utc(end)
+    lo, hi = utc(start), utc(end)
     tables = [_clip(t, lo, hi) for t in iter_tables(path, report, columns=columns)]
     return concat_tables(tables), report
 
@@ -182,7 +122,7 @@ def iter_batches(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike =
     batch's ``report`` is complete once the file's last batch has been yielded.
     """
     kinds = tuple(kinds)
-    lo, hi = _utc(start), _utc(end)
+    lo, hi = utc(start), utc(end)
     for path in select_window(find_logs(source, kinds), start, end):
         report = FileReport(str(path))
         tables = iter_tables(path, report, columns=columns)
@@ -194,3 +134,13 @@ def iter_batches(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike =
             if report.kind in kinds and table.num_rows:
                 yield Batch(report.kind, to_pandas(_clip(table, lo, hi)), report)
         check(report, strict)
+
+
+def frame_of(logs: Any, kind: str) -> pd.DataFrame:
+    """The ``kind`` frame of ``logs`` (Logs, a dict, or zat's frames); empty if absent."""
+    frame = logs.get(kind) if isinstance(logs, dict) else getattr(logs, kind, None)
+    if frame is None:
+        return pd.DataFrame()
+    if "ts" not in frame.columns and frame.index.name == "ts":  # a frame zat made
+        return from_zat(frame, kind)
+    return frame.reset_index(drop=True)

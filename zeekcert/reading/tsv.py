@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from . import columns as col
-from .report import FileReport
+from .file_report import FileReport
 from .schema import KINDS, layout, zeek_type
 
 _ESCAPED = re.compile(r"\\x([0-9a-fA-F]{2})")

@@ -16,8 +16,8 @@ import pyarrow as pa
 from pandas.api.extensions import ExtensionDtype
 from pandas.api.types import is_object_dtype
 
+from .arrow import to_pandas
 from .columns import Markers, from_tsv
-from .frames import to_pandas
 from .schema import zeek_type
 
 _NUMERIC: dict[str, ExtensionDtype] = {

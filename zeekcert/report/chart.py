@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .causes import Cause
+from ..causes import Cause
 
 # One colour per cause, from the colour-blind-safe Okabe-Ito palette, in cause order.
 PALETTE = ["#D55E00", "#E69F00", "#F0E442", "#000000", "#CC79A7", "#0072B2", "#56B4E9",

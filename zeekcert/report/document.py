@@ -1,7 +1,7 @@
 """The report as plain, versioned data: the JSON document every other format follows.
 
 ``report_dict`` is the documented JSON (``schema_version`` 1, see the README), written
-by ``write_report_json``; ``write_report_csv`` writes its servers. Values are kept as the
+by ``write_json``; ``write_csv`` writes its servers. Values are kept as the
 logs had them; each renderer escapes for its own surface.
 """
 
@@ -12,9 +12,10 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from .causes import Cause, Unverified
+from .. import formatting
+from ..causes import Cause, Unverified
+from ..formatting import iso, records
 from .findings import Findings
-from .output import iso, records, write_csv
 
 SCHEMA_VERSION = 1
 SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
@@ -86,18 +87,18 @@ def short_time(value: str | None) -> str:
     return "" if not value else value[:19].replace("T", " ") + "Z"
 
 
-def write_report_json(findings: Findings, out: TextIO) -> None:
-    """The documented JSON object (see ``present.report_dict``)."""
+def write_json(findings: Findings, out: TextIO) -> None:
+    """The documented JSON object (see ``report_dict``)."""
     # ASCII only: C1 controls and bidi overrides become \u escapes, even on a terminal.
     json.dump(report_dict(findings), out, indent=2, ensure_ascii=True)
     out.write("\n")
 
 
-def write_report_csv(findings: Findings, out: TextIO) -> None:
+def write_csv(findings: Findings, out: TextIO) -> None:
     """One row per failing server, self-signed fields included; formula cells neutralised."""
     rows = server_records(findings.servers, SERVER_FIELDS)
     extra = {(r["resp_h"], r["resp_p"]): r for r in
              server_records(findings.self_signed, SELF_SIGNED_FIELDS)}
     merged = [extra.get((r["resp_h"], r["resp_p"]), r) for r in rows]
     frame = pd.DataFrame(merged, columns=SELF_SIGNED_FIELDS)
-    write_csv(frame, out)
+    formatting.write_csv(frame, out)

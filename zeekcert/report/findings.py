@@ -16,13 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .allowlist import Acknowledgement
-from .causes import Cause, Unverified, Verdict
-from .classify import classify, join_summary
-from .inventory import inventory
-from .policy import Policy
+from ..causes import Cause, Unverified, Verdict
+from ..classification import cause_flags, classify, join_summary, servers
+from ..inventory import Acknowledgement, inventory
+from ..policy import Policy
 from .quality import DataQuality, data_quality
-from .servers import cause_flags, servers
 
 BEACON_COLUMNS = ["acknowledged", "acknowledged_by", "beacon_client", "median_interval_s",
                   "jitter", "clockwork"]

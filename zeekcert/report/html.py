@@ -11,11 +11,11 @@ import html
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .charts import COLOURS, timeline_svg
+from ..sanitize import terminal_safe
+from .chart import COLOURS, timeline_svg
+from .document import SUMMARY_COLUMNS, cause_rows, report_dict, short_time, unjudged
 from .findings import Findings
-from .present import SUMMARY_COLUMNS, cause_rows, report_dict, short_time, unjudged
-from .render_text import SELF_SIGNED_COLUMNS, SERVER_COLUMNS, display, quality_lines
-from .sanitize import terminal_safe
+from .text import SELF_SIGNED_COLUMNS, SERVER_COLUMNS, display, quality_lines
 
 TOP_SERVERS = 100
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

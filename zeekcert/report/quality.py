@@ -15,8 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .classify import frame_of
-from .report import CLEAN, FileStatus, LoadReport
+from ..reading import CLEAN, FileStatus, LoadReport, frame_of
 
 MAX_PROBLEMS = 50  # files listed by name per list; the counts in ``files`` are complete
 

@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from ..sanitize import terminal_safe
+from .document import SUMMARY_COLUMNS, cause_rows, report_dict, short_list, short_time, unjudged
 from .findings import Findings
-from .present import SUMMARY_COLUMNS, cause_rows, report_dict, short_list, short_time, unjudged
-from .sanitize import terminal_safe
 
 MAX_CELL = 60
 SERVER_COLUMNS = [("resp_h", "server"), ("resp_p", "port"), ("causes", "causes"),

@@ -1,0 +1,18 @@
+"""One verdict per TLS connection, from every source of evidence.
+
+The pipeline (``verdicts``): take the connections; attach each one's leaf certificate
+(``certs``); collect causes from ``validation_status`` (``validation_status``),
+``sni_matches_cert``, notices (``notices``) and our own re-check against the local
+policy (``recheck``, ``hostname``); then settle causes, primary cause and evidence.
+``rollup`` turns classified connections into one row per server. This layer reads
+frames, never files, and keeps nothing between runs.
+"""
+
+from .certs import CERT_FIELDS, cert_table
+from .rollup import SERVER_KEY, cause_flags, servers, sort_worst_first
+from .verdicts import classify, join_summary
+
+__all__ = [
+    "CERT_FIELDS", "SERVER_KEY", "cause_flags", "cert_table", "classify", "join_summary",
+    "servers", "sort_worst_first",
+]

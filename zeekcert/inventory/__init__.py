@@ -1,0 +1,24 @@
+"""Servers over time: the self-signed (or any-cause) inventory, kept between runs.
+
+``accumulate`` folds classified connections into per-server and per-pair records that
+merge exactly; ``beacons`` measures how regularly each client polls; ``allowlist``
+acknowledges expected servers; ``table`` turns the records into the inventory frame;
+``state`` keeps records, certificate cache and file ledger in SQLite; ``nightly`` is the
+job that ties them together; ``writers`` writes the inventory. This layer takes files
+only through ``zeekcert.reading`` and verdicts only through ``zeekcert.classification``.
+"""
+
+from .accumulate import Accumulator, settle
+from .allowlist import Acknowledgement, acknowledged_by, load_allowlist
+from .beacons import regularity
+from .nightly import NightlyResult, Progress, run_nightly
+from .state import State, StateLocked
+from .table import GONE_AFTER, inventory, to_frame
+from .writers import write_csv, write_json, write_parquet, write_table
+
+__all__ = [
+    "GONE_AFTER", "Accumulator", "Acknowledgement", "NightlyResult", "Progress", "State",
+    "StateLocked", "acknowledged_by", "inventory", "load_allowlist", "regularity",
+    "run_nightly", "settle", "to_frame", "write_csv", "write_json", "write_parquet",
+    "write_table",
+]

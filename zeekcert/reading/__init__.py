@@ -1,0 +1,24 @@
+"""Files to typed tables: which logs, their bytes, and what the bytes mean.
+
+Bytes layer (``discovery``, ``stream``): which files, in which order, covering which
+hours; opened by magic bytes and cut into blocks of whole lines. It never knows what a
+Zeek field is. Interpretation layer (``tsv``, ``json_lines``, ``columns``, ``unescape``,
+``schema``): blocks to typed Arrow tables; it never opens a file. ``file`` and ``tree``
+join the two for one file and for a tree; ``file_report`` is the ledger of what was read
+and what was skipped. This layer knows nothing of certificates, causes or servers.
+"""
+
+from .arrow import to_pandas
+from .copies import identity, mark_copy
+from .discovery import find_logs, kind_from_name, select_window
+from .file import read_log, read_table
+from .file_report import CLEAN, FileReport, FileStatus, LoadReport
+from .stream import content_id
+from .tree import Batch, Logs, frame_of, iter_batches, load
+from .zat import from_zat
+
+__all__ = [
+    "CLEAN", "Batch", "FileReport", "FileStatus", "LoadReport", "Logs", "content_id",
+    "find_logs", "frame_of", "from_zat", "identity", "iter_batches", "kind_from_name",
+    "load", "mark_copy", "read_log", "read_table", "select_window", "to_pandas",
+]
