@@ -251,9 +251,10 @@ def test_policy_from_toml(tmp_path: Path) -> None:
     assert Policy.from_toml(path) == Policy(min_rsa_bits=3072, weak_signature_hashes=("md5",),
                                             clock_tolerance=timedelta(hours=7),
                                             max_validity_days=398)
-    path.write_text("[policy]\nmin_rsa = 1\n")
-    with pytest.raises(zeekcert.ZeekLogError, match="unknown policy setting"):
+    path.write_text("# site policy\n[policy]\nmin_rsa = 1\n")
+    with pytest.raises(zeekcert.ConfigError, match="unknown policy setting") as info:
         Policy.from_toml(path)
+    assert (info.value.path, info.value.line) == (str(path), 3)
 
 
 def test_cause_descriptions_and_order() -> None:

@@ -141,17 +141,24 @@ reason = "b"
     assert not after.loc[EXT4, "acknowledged"]
 
 
-@pytest.mark.parametrize("text,message", [
-    ('[[acknowledged]]\nresp_h = "10.0.0.0/8"\n', "owner and reason are required"),
-    ('[[acknowledged]]\nowner = "a"\nreason = "b"\n', "give resp_h, resp_p"),
-    ('[[acknowledged]]\nresp_h = "nope"\nowner = "a"\nreason = "b"\n', "#1"),
-    ('[[acknowledged]]\nport = 1\nowner = "a"\nreason = "b"\n', "unknown key"),
-    ('[[acknowledged]]\nsubject = "("\nowner = "a"\nreason = "b"\n', "#1"),
+_GOOD = '[[acknowledged]]\nresp_h = "10.0.0.1"\nowner = "a"\nreason = "b"\n\n'
+
+
+@pytest.mark.parametrize("text,message,line", [
+    ('[[acknowledged]]\nresp_h = "10.0.0.0/8"\n', "owner and reason are required", 1),
+    ('[[acknowledged]]\nowner = "a"\nreason = "b"\n', "give resp_h, resp_p", 1),
+    ('[[acknowledged]]\nresp_h = "nope"\nowner = "a"\nreason = "b"\n', "#1", 1),
+    ('[[acknowledged]]\nport = 1\nowner = "a"\nreason = "b"\n', "unknown key", 2),
+    ('[[acknowledged]]\nsubject = "("\nowner = "a"\nreason = "b"\n', "#1", 1),
+    (_GOOD + '[[acknowledged]]\nowner = "a"\nreason = "b"\nprot = 1\n', "#2: unknown key", 9),
+    (_GOOD + "[[acknowledged]\n", "not valid TOML", 6),
+    ('[server]\nresp_h = "10.0.0.1"\n', "found server", 1),
 ])
-def test_allowlist_mistakes_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(zeekcert.ZeekLogError, match=message) as info:
+def test_allowlist_mistakes_are_clear_errors(tmp_path: Path, text: str, message: str,
+                                             line: int) -> None:
+    with pytest.raises(zeekcert.ConfigError, match=message) as info:
         load_allowlist(_allowlist(tmp_path, text))
-    assert info.value.path == str(tmp_path / "allow.toml")
+    assert (info.value.path, info.value.line) == (str(tmp_path / "allow.toml"), line)
 
 
 def _run(acc: Accumulator, batch: pd.DataFrame, now: datetime) -> pd.DataFrame:

@@ -227,7 +227,7 @@ def test_data_quality_reports_what_is_missing(tmp_path: Path) -> None:
                                    "1.0\n1.0\textra\n")
     (logs / "notice.2026-11-18-00-00-00.log.gz").write_bytes(b"\x1f\x8b\x08\x00broken")
     code, out, err = _run(["report", str(logs), "--format", "json"])
-    assert code == 0  # what could be read was reported; nothing was unreadable
+    assert code == 3  # what could be read was reported; a ragged and a truncated file
     q = json.loads(out)["data_quality"]
     assert (q["files"]["found"], q["files"]["ragged"], q["files"]["truncated"]) == (3, 1, 1)
     assert q["lines_skipped"] == 1
@@ -249,9 +249,11 @@ def test_a_copy_in_another_format_is_counted_once(hostile: Path) -> None:
 
 
 def test_output_into_a_missing_folder_is_a_clear_error(hostile: Path, tmp_path: Path) -> None:
-    code, out, err = _run(["report", str(hostile), "--output", str(tmp_path / "no" / "r.json")])
-    assert (code, out) == (3, "")
-    assert err.startswith("zeekcert: [Errno 2] No such file or directory")
+    target = tmp_path / "no" / "r.json"
+    code, out, err = _run(["report", str(hostile), "--output", str(target)])
+    assert (code, out) == (2, "")
+    assert err == (f"zeekcert: {target}: cannot write --output: the folder {target.parent} "
+                   "does not exist\n")
 
 
 def test_no_ssl_log_is_exit_3(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from . import accessor as _accessor  # noqa: F401 - registers df.zeekcert
 from . import classification, inventory, reading, report
 from .causes import Cause, Evidence, Unverified, Verdict
 from .classification import classify, join_summary, servers
-from .errors import ZeekLogError
+from .errors import ConfigError, StateError, StateLocked, ZeekcertError, ZeekLogError
 from .policy import Policy
 from .reading import (
     Batch,
@@ -34,10 +34,11 @@ from .reading import (
 from .report import Findings, build_report
 
 __all__ = [
-    "Batch", "Cause", "Evidence", "FileReport", "FileStatus", "Findings", "LoadReport", "Logs",
-    "Policy", "Unverified", "Verdict", "ZeekLogError", "build_report", "classification",
-    "classify", "find_logs", "from_zat", "inventory", "iter_batches", "join_summary", "load",
-    "read_log", "read_table", "reading", "report", "servers",
+    "Batch", "Cause", "ConfigError", "Evidence", "FileReport", "FileStatus", "Findings",
+    "LoadReport", "Logs", "Policy", "StateError", "StateLocked", "Unverified", "Verdict",
+    "ZeekLogError", "ZeekcertError", "build_report", "classification", "classify", "find_logs",
+    "from_zat", "inventory", "iter_batches", "join_summary", "load", "read_log", "read_table",
+    "reading", "report", "servers",
 ]
 try:
     __version__ = _version("zeekcert")

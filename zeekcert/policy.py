@@ -13,13 +13,16 @@ is right for Zeek 8.0 and later, and for any sensor that runs in UTC.
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .errors import ZeekLogError
+from .errors import ConfigError
+from .toml_files import read_toml
+
+LineOf = Callable[[str], int | None]
 
 
 @dataclass(frozen=True)
@@ -37,28 +40,31 @@ class Policy:
     def from_toml(cls, path: str | Path) -> Policy:
         """Read ``[policy]`` (or top-level keys) from a TOML file; unknown keys are errors.
 
-        ``clock_tolerance`` is given in seconds or as ``"7h"``/``"30m"``.
+        ``clock_tolerance`` is given in seconds or as ``"7h"``/``"30m"``. Every mistake
+        raises ConfigError naming the file and the line.
         """
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ZeekLogError(f"cannot read policy: {exc}", path) from exc
-        return cls.from_dict(data.get("policy", data), path)
+        file = read_toml(path, "policy")
+        data = file.data.get("policy", file.data)
+        start = file.table_line("policy") or 0
+        return cls.from_dict(data, path, lambda key: file.key_line(key, start))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str | Path = "<policy>") -> Policy:
-        """Build a policy from plain values, checking names and types."""
+    def from_dict(cls, data: dict[str, Any], source: str | Path = "<policy>",
+                  line_of: LineOf | None = None) -> Policy:
+        """Build a policy from plain values, checking names and types.
+
+        ``line_of`` tells where a key was set, for the error's line.
+        """
+        where = line_of or (lambda _key: None)
+        if not isinstance(data, dict):
+            raise ConfigError("[policy] must be a table of settings", source)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ZeekLogError(f"unknown policy setting(s): {', '.join(unknown)}", source)
-        values = dict(data)
-        if "weak_signature_hashes" in values:
-            values["weak_signature_hashes"] = tuple(
-                str(h).lower() for h in values["weak_signature_hashes"])
-        if "clock_tolerance" in values:
-            values["clock_tolerance"] = _duration(values["clock_tolerance"], source)
+            raise ConfigError(f"unknown policy setting(s): {', '.join(unknown)}; known: "
+                              f"{', '.join(sorted(known))}", source, where(unknown[0]))
+        values = {name: _checked(name, value, source, where(name))
+                  for name, value in data.items()}
         return cls(**values)
 
     def min_key_bits(self, key_type: str | None) -> int | None:
@@ -79,12 +85,30 @@ class Policy:
                    for h in self.weak_signature_hashes)
 
 
-def _duration(value: object, source: str | Path) -> timedelta:
-    if isinstance(value, int | float):
+def _checked(name: str, value: Any, source: str | Path, line: int | None) -> Any:
+    """One setting's value in the type the field needs; a wrong type is a ConfigError."""
+    if name == "clock_tolerance":
+        return _duration(value, source, line)
+    if name == "weak_signature_hashes":
+        if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
+            raise ConfigError(f"{name}: expected a list of hash names such as "
+                              f'["md5", "sha1"], got {value!r}', source, line)
+        return tuple(h.lower() for h in value)
+    if name == "max_validity_days" and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name}: expected a whole number of at least 0, got {value!r}",
+                          source, line)
+    return value
+
+
+def _duration(value: object, source: str | Path, line: int | None) -> timedelta:
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return timedelta(seconds=value)
     text = str(value).strip().lower()
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     try:
         return timedelta(seconds=float(text[:-1]) * units[text[-1]])
     except (KeyError, ValueError, IndexError):
-        raise ZeekLogError(f"clock_tolerance: not a duration: {value!r}", source) from None
+        raise ConfigError(f"clock_tolerance: not a duration: {value!r} (use seconds or "
+                          '"7h", "30m")', source, line) from None

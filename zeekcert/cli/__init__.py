@@ -1,49 +1,51 @@
 """The command line: ``zeekcert report PATH`` and ``zeekcert inventory LOGDIR``.
 
-Exit codes, the same for both: 0 ok; 1 what ``--fail-on`` asked about was found; 2 usage
-error; 3 some input could not be read, the rest was processed; 4 another run holds the
-state's lock. ``main`` is the one error boundary: every error ends there as one line on
-stderr, escaped for the terminal.
+``main(argv) -> int`` is the one error boundary: every error ends there as one line on
+stderr, escaped for the terminal, and one exit code from ``exit_codes`` (the same for
+every subcommand). ``destination`` is the one way any command writes an output;
+``time_phrases`` reads ``--since``/``--until``. This layer sits on top of every other.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
 from .. import __version__
-from ..errors import ZeekLogError
-from ..inventory import StateLocked
+from ..errors import StateLocked, UsageError, ZeekcertError
 from ..sanitize import terminal_safe
-from . import inventory as inventory_cli
-from . import report as report_cli
+from . import inventory as inventory_command
+from . import report as report_command
+from .exit_codes import Exit, exit_for
 
-__all__ = ["build_parser", "main"]
+__all__ = ["Exit", "build_parser", "main"]
 
-EXIT_OK, EXIT_USAGE, EXIT_PARTIAL, EXIT_LOCKED = 0, 2, 3, 4
+Command = Callable[[argparse.Namespace, TextIO, TextIO, "datetime | None"], int]
+_COMMANDS: dict[str, Command] = {"report": report_command.run,
+                                 "inventory": inventory_command.run}
 
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser that raises instead of exiting, so main() owns every exit code."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
-
-
-class _UsageError(Exception):
-    pass
+        raise UsageError(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="zeekcert", description="TLS certificate failures in Zeek logs.")
     parser.add_argument("--version", action="version", version=f"zeekcert {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    report_cli.add_parser(sub)
-    inventory_cli.add_parser(sub)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more detail on stderr; with an internal error, the traceback")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    report_command.add_parser(sub, [common])
+    inventory_command.add_parser(sub, [common])
     return parser
 
 
@@ -54,24 +56,38 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     ``now`` (default: the clock) is when relative times and allowlist expiry are judged.
     """
     out, err = out or sys.stdout, err or sys.stderr
+    args: argparse.Namespace | None = None
     try:
         args = build_parser().parse_args(argv)
-        command = inventory_cli.run if args.command == "inventory" else report_cli.run
-        return command(args, out, err, now)
-    except (_UsageError, argparse.ArgumentTypeError) as exc:
-        err.write(f"zeekcert: usage error: {terminal_safe(exc)}\n")
-        return EXIT_USAGE
-    except StateLocked as exc:
-        err.write(f"zeekcert: {terminal_safe(exc)}; try again when it has finished\n")
-        return EXIT_LOCKED
-    except ZeekLogError as exc:
-        err.write(f"zeekcert: {terminal_safe(exc)}\n")
-        return EXIT_PARTIAL
+        return int(_COMMANDS[args.command](args, out, err, now))
+    except ZeekcertError as exc:
+        err.write(f"zeekcert: {_explain(exc)}\n")
+        return int(exit_for(exc))
     except BrokenPipeError:  # the reader went away (``| head``): not an error of ours
-        return EXIT_OK
-    except OSError as exc:  # e.g. --output in a folder that does not exist
-        err.write(f"zeekcert: {terminal_safe(exc)}\n")
-        return EXIT_PARTIAL
+        return int(Exit.OK)
     except KeyboardInterrupt:
         err.write("zeekcert: interrupted\n")
-        return 130
+        return int(Exit.INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - the boundary: a bug gets exit 5, not a traceback
+        return _internal(exc, err, getattr(args, "verbose", 0))
+
+
+def _explain(exc: ZeekcertError) -> str:
+    text = terminal_safe(exc)
+    if isinstance(exc, UsageError):
+        return f"usage error: {text}"
+    if isinstance(exc, StateLocked):
+        return f"{text}; try again when it has finished"
+    return text
+
+
+def _internal(exc: Exception, err: TextIO, verbose: int) -> int:
+    """One line saying it is a bug; the traceback only with ``-v``."""
+    err.write(f"zeekcert: internal error, a bug in zeekcert: {type(exc).__name__}: "
+              f"{terminal_safe(exc)}\n")
+    if verbose:
+        lines = "".join(traceback.format_exception(exc)).splitlines()
+        err.write("".join(terminal_safe(line) + "\n" for line in lines))
+    else:
+        err.write("zeekcert: run again with -v for the traceback, and please report it\n")
+    return int(Exit.INTERNAL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -11,6 +12,7 @@ import pandas as pd
 
 from ..causes import Cause
 from ..inventory import (
+    NightlyResult,
     Progress,
     load_allowlist,
     run_nightly,
@@ -20,16 +22,19 @@ from ..inventory import (
     write_table,
 )
 from ..policy import Policy
-from ..reading import FileStatus
-from ..sanitize import terminal_safe
+from .destination import STDOUT, Destination
+from .exit_codes import Exit
+from .outcome import input_outcome, worst
 from .time_phrases import when_arg
 
-EXIT_OK, EXIT_NEW, EXIT_PARTIAL = 0, 1, 3
+FORMATS = ("table", "json", "csv", "parquet")
+_SUFFIXES = {".json": "json", ".csv": "csv", ".parquet": "parquet", ".txt": "table"}
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     """The ``inventory`` subcommand's arguments."""
-    cmd = sub.add_parser("inventory", help="update the self-signed server inventory")
+    cmd = sub.add_parser("inventory", parents=parents,
+                         help="update the self-signed server inventory")
     cmd.add_argument("logdir", help="the Zeek log directory (zeekctl layout or any tree)")
     cmd.add_argument("--state", required=True, help="the SQLite state file (created if new)")
     cmd.add_argument("--allowlist", help="TOML file of [[acknowledged]] servers")
@@ -41,51 +46,63 @@ def add_parser(sub: Any) -> None:
                      help="the cause that puts a server in the inventory (default self_signed)")
     cmd.add_argument("--gone-after", type=int, default=7, metavar="DAYS",
                      help="a server not seen for this many days is gone (default 7)")
-    cmd.add_argument("--format", choices=("table", "json", "csv", "parquet"),
-                     help="output format (default: table on a terminal, else json)")
-    cmd.add_argument("--output", help="write to this file instead of stdout")
+    cmd.add_argument("--format", choices=FORMATS,
+                     help="output format (default: from --output's suffix; on stdout, table "
+                          "on a terminal, else json)")
+    cmd.add_argument("-o", "--output", metavar="FILE",
+                     help="write the inventory to FILE, replaced only once complete "
+                          "('-': stdout)")
     cmd.add_argument("--fail-on", choices=("new",),
                      help="exit 1 when the run finds new unacknowledged servers")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None = None) -> int:
-    """Run the job, write the inventory, and return the documented exit code."""
+    """Run the job, write the inventory, and return the documented exit code.
+
+    An output file is written and renamed into place before the state is committed:
+    killed in between, the next run reports the same news again rather than never.
+    """
     now = now or datetime.now(UTC)
     allowlist = load_allowlist(args.allowlist) if args.allowlist else []
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
-    result = run_nightly(args.logdir, args.state, now, allowlist=allowlist,
-                         since=when_arg(args.since, now), until=when_arg(args.until, now),
-                         cause=args.cause, gone_after=timedelta(days=args.gone_after),
-                         policy=policy, progress=_progress(err))
-    _write(result.inventory, args, out)
-    for bad in result.report.problems:
-        err.write(terminal_safe(f"zeekcert: {bad.status}: {bad.path}: {bad.message}") + "\n")
-    inv = result.inventory
-    if args.fail_on == "new" and ((inv["status"] == "new") & ~inv["acknowledged"]).any():
-        return EXIT_NEW
-    unreadable = any(f.status is FileStatus.UNREADABLE for f in result.report.files)
-    return EXIT_PARTIAL if unreadable else EXIT_OK
+    since, until = when_arg(args.since, now), when_arg(args.until, now)
+    fmt = _format(args, out)
+    with Destination(args.output, out, binary=fmt == "parquet") as dest:
+        def publish(result: NightlyResult) -> None:
+            dest.write(lambda fh: _WRITERS[fmt](result.inventory, fh))
+            dest.commit()
+
+        result = run_nightly(args.logdir, args.state, now, allowlist=allowlist, since=since,
+                             until=until, cause=args.cause,
+                             gone_after=timedelta(days=args.gone_after), policy=policy,
+                             progress=_progress(err),
+                             publish=None if dest.is_stdout else publish)
+        if dest.is_stdout:  # stdout cannot be made atomic: written once the state is safe
+            publish(result)
+    read = input_outcome(result.report, [args.logdir], err)
+    return int(worst(read, _found(result.inventory, args.fail_on)))
 
 
-def _write(frame: pd.DataFrame, args: argparse.Namespace, out: TextIO) -> None:
-    fmt = args.format or ("table" if out.isatty() else "json")
-    if fmt == "parquet":
-        if not args.output:
-            raise argparse.ArgumentTypeError("--format parquet needs --output")
-        with open(args.output, "wb") as fh:
-            write_parquet(frame, fh)
-        return
-    writer = {"table": write_table, "json": write_json, "csv": write_csv}[fmt]
-    if args.output:
-        with open(Path(args.output), "w", encoding="utf-8", newline="") as fh:
-            writer(frame, fh)
-    else:
-        writer(frame, out)
+def _format(args: argparse.Namespace, out: TextIO) -> str:
+    if args.format:
+        return str(args.format)
+    if args.output not in (None, STDOUT):
+        return _SUFFIXES.get(Path(args.output).suffix.lower(), "json")
+    return "table" if _isatty(out) else "json"
+
+
+def _found(inventory: pd.DataFrame, fail_on: str | None) -> Exit:
+    new = (inventory["status"] == "new") & ~inventory["acknowledged"].astype(bool)
+    return Exit.FOUND if fail_on == "new" and new.any() else Exit.OK
+
+
+def _isatty(stream: TextIO) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 def _progress(err: TextIO) -> Progress | None:
     """A one-line progress count on a terminal; nothing otherwise."""
-    if not (hasattr(err, "isatty") and err.isatty()):
+    if not _isatty(err):
         return None
 
     def show(done: int, total: int, _path: str) -> None:
@@ -97,4 +114,6 @@ def _progress(err: TextIO) -> Progress | None:
     return show
 
 
-
+_WRITERS: dict[str, Callable[[pd.DataFrame, Any], None]] = {
+    "table": write_table, "json": write_json, "csv": write_csv, "parquet": write_parquet,
+}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 from datetime import UTC, datetime, timedelta
 
 from dateutil import parser as dateparser
+
+from ..errors import UsageError
 
 _RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -35,4 +36,4 @@ def when_arg(text: str | None, now: datetime) -> datetime | None:
     try:
         return parse_when(text, now)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc

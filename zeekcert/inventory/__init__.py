@@ -12,13 +12,13 @@ from .accumulate import Accumulator, settle
 from .allowlist import Acknowledgement, acknowledged_by, load_allowlist
 from .beacons import regularity
 from .nightly import NightlyResult, Progress, run_nightly
-from .state import State, StateLocked
+from .state import State
 from .table import GONE_AFTER, inventory, to_frame
 from .writers import write_csv, write_json, write_parquet, write_table
 
 __all__ = [
     "GONE_AFTER", "Accumulator", "Acknowledgement", "NightlyResult", "Progress", "State",
-    "StateLocked", "acknowledged_by", "inventory", "load_allowlist", "regularity",
+    "acknowledged_by", "inventory", "load_allowlist", "regularity",
     "run_nightly", "settle", "to_frame", "write_csv", "write_json", "write_parquet",
     "write_table",
 ]

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import ZeekLogError
+from ..toml_files import TomlFile, read_toml
 
 _KEYS = {"resp_h", "resp_p", "fingerprint", "subject", "owner", "reason", "expires"}
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -65,38 +64,50 @@ def _in(address: str, network: Network) -> bool:
 
 
 def load_allowlist(path: str | Path) -> list[Acknowledgement]:
-    """Read and check an allowlist file; any mistake raises ZeekLogError naming the entry."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ZeekLogError(f"cannot read allowlist: {exc}", path) from exc
-    entries = data.get("acknowledged", [])
-    if not isinstance(entries, list) or set(data) - {"acknowledged"}:
-        raise ZeekLogError("expected only [[acknowledged]] entries", path)
-    return [_entry(raw, number, path) for number, raw in enumerate(entries, 1)]
+    """Read and check an allowlist file; a mistake raises ConfigError naming entry and line."""
+    file = read_toml(path, "allowlist")
+    entries = file.data.get("acknowledged", [])
+    other = sorted(set(file.data) - {"acknowledged"})
+    if other:
+        line = file.table_line(other[0]) or file.key_line(other[0])
+        raise file.error(f"expected only [[acknowledged]] entries, found {other[0]}", line)
+    if not isinstance(entries, list):
+        raise file.error("expected [[acknowledged]] entries", file.key_line("acknowledged"))
+    lines = file.table_lines("acknowledged")
+    return [_entry(raw, number, file, lines[number - 1] if number <= len(lines) else None)
+            for number, raw in enumerate(entries, 1)]
 
 
-def _entry(raw: dict[str, Any], number: int, path: str | Path) -> Acknowledgement:
+def _entry(raw: dict[str, Any], number: int, file: TomlFile,
+           line: int | None) -> Acknowledgement:
     where = f"[[acknowledged]] #{number}"
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
-        raise ZeekLogError(f"{where}: unknown key(s) {', '.join(unknown)}", path)
+        raise file.error(f"{where}: unknown key(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(_KEYS))}", _key_line(file, unknown[0], line))
     if not raw.get("owner") or not raw.get("reason"):
-        raise ZeekLogError(f"{where}: owner and reason are required", path)
+        raise file.error(f"{where}: owner and reason are required", line)
     if not set(raw) & {"resp_h", "resp_p", "fingerprint", "subject"}:
-        raise ZeekLogError(f"{where}: give resp_h, resp_p, fingerprint or subject", path)
+        raise file.error(f"{where}: give resp_h, resp_p, fingerprint or subject", line)
     try:
-        return Acknowledgement(
-            number=number, owner=str(raw["owner"]), reason=str(raw["reason"]),
-            resp_h=ipaddress.ip_network(raw["resp_h"], strict=False) if "resp_h" in raw else None,
-            resp_p=int(raw["resp_p"]) if "resp_p" in raw else None,
-            fingerprint=str(raw["fingerprint"]).lower() if "fingerprint" in raw else None,
-            subject=re.compile(raw["subject"]) if "subject" in raw else None,
-            expires=_date(raw.get("expires")),
-        )
+        return _acknowledgement(raw, number)
     except (ValueError, TypeError, re.error) as exc:
-        raise ZeekLogError(f"{where}: {exc}", path) from exc
+        raise file.error(f"{where}: {exc}", line) from exc
+
+
+def _key_line(file: TomlFile, key: str, entry_line: int | None) -> int | None:
+    return file.key_line(key, entry_line or 0) or entry_line
+
+
+def _acknowledgement(raw: dict[str, Any], number: int) -> Acknowledgement:
+    return Acknowledgement(
+        number=number, owner=str(raw["owner"]), reason=str(raw["reason"]),
+        resp_h=ipaddress.ip_network(raw["resp_h"], strict=False) if "resp_h" in raw else None,
+        resp_p=int(raw["resp_p"]) if "resp_p" in raw else None,
+        fingerprint=str(raw["fingerprint"]).lower() if "fingerprint" in raw else None,
+        subject=re.compile(raw["subject"]) if "subject" in raw else None,
+        expires=_date(raw.get("expires")),
+    )
 
 
 def _date(value: object) -> date | None:

@@ -45,6 +45,7 @@ from .table import GONE_AFTER, to_frame
 
 KINDS = ("x509", "notice", "ssl")
 Progress = Callable[[int, int, str], None]
+Publish = Callable[["NightlyResult"], None]
 
 
 @dataclass
@@ -60,15 +61,27 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
                 allowlist: Sequence[Acknowledgement] = (), since: datetime | None = None,
                 until: datetime | None = None, cause: str = Cause.SELF_SIGNED.value,
                 gone_after: timedelta = GONE_AFTER, policy: Policy | None = None,
-                progress: Progress | None = None) -> NightlyResult:
-    """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``."""
+                progress: Progress | None = None,
+                publish: Publish | None = None) -> NightlyResult:
+    """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
+
+    ``publish``, when given, receives the result before the state is committed: if it
+    fails, the state stays as it was, so the next run reports the same news again rather
+    than never. A missing ``logdir`` raises ZeekLogError and leaves no state behind.
+    """
+    if not Path(logdir).exists() and not any(c in str(logdir) for c in "*?["):
+        raise ZeekLogError("no such file or directory", logdir)
     paths = select_window(find_logs(logdir, KINDS), since, until)
     with State.open(state_path) as state:
         job = _Job(state, cause, policy or Policy(), now, progress, len(paths))
         job.read(paths)
         settle(job.acc, now, gone_after)
         job.save(started=now)
-    return NightlyResult(to_frame(job.acc, now, allowlist), LoadReport(job.reports), job.summary)
+        result = NightlyResult(to_frame(job.acc, now, allowlist), LoadReport(job.reports),
+                               job.summary)
+        if publish is not None:
+            publish(result)
+    return result
 
 
 class _Job:

@@ -12,6 +12,7 @@ exactly as before it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import ZeekLogError
+from ..errors import StateError, StateLocked
 
 SCHEMA_VERSION = 2
 _RECORDS_SEEN = ("CREATE TABLE IF NOT EXISTS records_seen (identity TEXT PRIMARY KEY,"
@@ -43,10 +44,6 @@ _SCHEMA = [
 _MIGRATIONS: dict[int, list[str]] = {1: [_RECORDS_SEEN]}
 
 
-class StateLocked(ZeekLogError):
-    """Another run holds the state's write lock."""
-
-
 class State:
     """An open state database; use ``with State.open(path) as state:`` for one run."""
 
@@ -57,24 +54,23 @@ class State:
     @classmethod
     @contextmanager
     def open(cls, path: str | Path) -> Iterator[State]:
-        """Open (creating if needed), take the write lock, and commit only on success."""
+        """Open (creating if needed), take the write lock, and commit only on success.
+
+        Any SQLite failure, at the start, during the run or at the commit, raises
+        StateError and leaves the database as it was before the run.
+        """
         path = Path(path)
-        try:
-            db = sqlite3.connect(path, timeout=0, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StateLocked("another run holds the lock on this state", path) from exc
-            raise ZeekLogError(f"cannot open state: {exc}", path) from exc
+        db = _connect(path)
         state = cls(db, path)
         try:
             state._migrate()
             yield state
             db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _rollback(db)
+            raise StateError(f"state: {exc}", path) from exc
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
         finally:
             db.close()
@@ -85,8 +81,8 @@ class State:
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         version = int(row[0]) if row else SCHEMA_VERSION
         if version > SCHEMA_VERSION:
-            raise ZeekLogError(f"state schema {version} is newer than this zeekcert "
-                               f"({SCHEMA_VERSION})", self.path)
+            raise StateError(f"state schema {version} is newer than this zeekcert "
+                             f"({SCHEMA_VERSION}): upgrade zeekcert", self.path)
         for step in range(version, SCHEMA_VERSION):
             for statement in _MIGRATIONS.get(step, []):
                 self.db.execute(statement)
@@ -140,3 +136,32 @@ class State:
         """The number the current run will get."""
         row = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM runs").fetchone()
         return int(row[0])
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection holding the write lock; StateLocked if another run holds it."""
+    if not path.parent.is_dir():
+        raise StateError(f"cannot open state: the folder {path.parent} does not exist", path)
+    db = None
+    try:
+        db = sqlite3.connect(path, timeout=0, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        if db is not None:
+            db.close()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StateLocked("another run holds the lock on this state", path) from exc
+        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+            raise StateError("not a zeekcert state (not an SQLite database)", path) from exc
+        raise StateError(f"cannot open state: {exc}", path) from exc
+    return db
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    """Roll back if a transaction is open; a failed rollback leaves SQLite to recover."""
+    if db.in_transaction:
+        # If even this fails, the journal still holds the old state: the next open restores it.
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")

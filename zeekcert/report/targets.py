@@ -10,7 +10,7 @@ left out; the hunter has already looked at them.
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
@@ -41,6 +41,6 @@ def target(host: object, port: object) -> str | None:
     return f"[{address}]:{number}" if address.version == 6 else f"{address}:{number}"
 
 
-def write_targets(lines: list[str], path: str | Path) -> None:
-    """Write the lines, newline-terminated (an empty file when there are none)."""
-    Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="ascii")
+def write_targets(lines: list[str], out: TextIO) -> None:
+    """Write the lines, newline-terminated (nothing at all when there are none)."""
+    out.write("".join(f"{line}\n" for line in lines))
