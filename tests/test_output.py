@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from zeekcert.cli import main
-from zeekcert.formatting import neutralise
 from zeekcert.inventory import write_csv, write_json, write_parquet, write_table
+from zeekcert.sanitize import neutralise
 
 HOSTILE = ["\x1b]8;;http://evil/\x07click", "[link=http://evil]x[/link]", "<script>x</script>",
            "=HYPERLINK(\"http://evil\")", "abc\u202etxt.exe", "+1", "-1", "@SUM(A1)"]

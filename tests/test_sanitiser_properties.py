@@ -12,10 +12,11 @@ from html.parser import HTMLParser
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zeekcert.formatting import neutralise
-from zeekcert.report.html import escape
+from zeekcert.formatting import MAX_CELL
 from zeekcert.report.targets import target
-from zeekcert.report.text import MAX_CELL, markdown_cell, text_cell
+from zeekcert.report.text import markdown_cell, text_cell
+from zeekcert.sanitize import html_escape as escape
+from zeekcert.sanitize import neutralise
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _MARKUP = ["<", ">", "[", "]", "`", "|", "*", "_", "&", "=", "-", "+", "@", "\t", "\r", "\x1b",

@@ -1,24 +1,44 @@
-"""What every writer shares: JSON-ready values, one ISO 8601 time form, CSV of records.
+"""What every writer shares: one time form, JSON-ready values, CSV rows, one text table.
 
-Values stay as the logs had them; each writer escapes for its own surface (see
-``sanitize``).
+Every time zeekcert writes, in JSON, CSV, the state and the tables, is ``iso``: ISO 8601
+in UTC with microseconds and ``Z``, fixed width, so the strings sort as the times do;
+``short_time`` is the same instant cut to seconds for a table. Values stay as the logs
+had them; each writer escapes for its own surface with ``sanitize``.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 import pandas as pd
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from .sanitize import neutralise
+
+MAX_CELL = 60  # characters a table cell shows before it is cut with "…"
 
 
 def iso(value: Any) -> str | None:
-    """A time as ISO 8601 UTC with microseconds and ``Z``; None for a missing time."""
+    """A time as ISO 8601 UTC with microseconds and ``Z``; None for a missing time.
+
+    A time without a zone is taken to be UTC.
+    """
     if value is None or pd.isna(value):
         return None
-    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso_micros(micros: int) -> str:
+    """``iso`` of a time given as integer microseconds since the epoch."""
+    return iso(pd.Timestamp(micros, unit="us", tz="UTC")) or ""
+
+
+def short_time(value: str | None) -> str:
+    """``2026-11-25 00:02:24Z`` from an ``iso`` string; empty for None."""
+    return "" if not value else value[:19].replace("T", " ") + "Z"
 
 
 def _plain(value: Any) -> Any:
@@ -39,11 +59,6 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def neutralise(cell: str) -> str:
-    """Prefix a quote to a cell a spreadsheet would read as a formula."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
 def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
     """One row per frame row; lists joined with ``;``; formula-like cells neutralised."""
     writer = csv.writer(out, lineterminator="\n")
@@ -59,3 +74,19 @@ def cell_text(value: Any) -> str:
     if isinstance(value, list):
         return ";".join(cell_text(v) for v in value)
     return str(value)
+
+
+def shorten(text: str, limit: int = MAX_CELL) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when it was cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """The lines of a fixed-width table: each column as wide as its widest cell.
+
+    Cells must be escaped already (``sanitize.terminal_safe``); nothing is cut here.
+    """
+    widths = [max([len(title), *(len(row[i]) for row in rows)])
+              for i, title in enumerate(header)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+            .rstrip() for line in [header, *rows]]

@@ -53,7 +53,8 @@ def cert_table(x509: pd.DataFrame, cache: pd.DataFrame | None = None) -> pd.Data
     table = table.set_index("key")[list(CERT_FIELDS)]
     table.index = table.index.astype(object)
     for name in ("not_valid_before", "not_valid_after"):
-        table[name] = pd.to_datetime(table[name], utc=True).astype("datetime64[us, UTC]")
+        table[name] = pd.to_datetime(table[name], utc=True, format="ISO8601").astype(
+            "datetime64[us, UTC]")
     table["key_length"] = pd.to_numeric(table["key_length"]).astype("Int64")
     for name in ("subject", "issuer", "key_type", "sig_alg"):
         table[name] = table[name].astype("string[pyarrow]")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..causes import Cause
 from ..classification import SERVER_KEY, cause_flags
+from ..formatting import iso, iso_micros
 
 MAX_INTERVALS = 2000  # per pair: enough for a median over two weeks of 10-minute polls
 CERT_COLUMNS = ["fingerprint", "subject", "issuer", "not_valid_before", "not_valid_after",
@@ -94,8 +95,8 @@ class Accumulator:
             self.fresh.add(key)
         record = self.servers.setdefault(key, _new_server())
         self.seen_now.add(key)
-        record["first_seen"] = _min(record["first_seen"], _iso(first))
-        record["last_seen"] = _max(record["last_seen"], _iso(last))
+        record["first_seen"] = _min(record["first_seen"], iso_micros(first))
+        record["last_seen"] = _max(record["last_seen"], iso_micros(last))
         record["connections"] += size
         record["window_connections"] += size
         record["causes"] = [c.value for c in Cause if c.value in set(record["causes"]) | set(
@@ -118,7 +119,7 @@ class Accumulator:
                            [*SERVER_KEY, "_us", *CERT_COLUMNS]]
         for last in latest.astype(object).to_dict("records"):
             record = self.servers[(last["id.resp_h"], last["id.resp_p"])]
-            when = _iso(int(last["_us"]))
+            when = iso_micros(int(last["_us"]))
             if record["cert"] and record["cert"]["ts"] >= when:
                 continue
             record["cert"] = {c: _plain(last[c]) for c in CERT_COLUMNS} | {"ts": when}
@@ -158,11 +159,6 @@ def _new_server() -> dict[str, Any]:
             "causes": [], "cert": {}, "status": "new", "known_fingerprints": []}
 
 
-def _iso(micros: int) -> str:
-    """UTC ISO 8601 with microseconds; fixed width, so these strings sort as times do."""
-    return pd.Timestamp(micros, unit="us", tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
 def _min(old: str | None, new: str) -> str:
     return new if old is None or new < old else old
 
@@ -176,7 +172,7 @@ def _plain(value: object) -> object:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, pd.Timestamp | datetime):
-        return pd.Timestamp(value).isoformat() if not pd.isna(value) else None
+        return iso(value)
     if isinstance(value, np.generic):
         return value.item()
     return value if isinstance(value, int | float | str | bool) else str(value)

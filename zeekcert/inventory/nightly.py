@@ -24,6 +24,7 @@ import pyarrow as pa
 from ..causes import Cause
 from ..classification import CERT_FIELDS, cert_table, classify
 from ..errors import ZeekLogError
+from ..formatting import iso
 from ..policy import Policy
 from ..reading import (
     FileReport,
@@ -168,7 +169,7 @@ class _Job:
         self.summary |= {s: statuses.count(s)
                          for s in ("new", "changed", "active", "quiet", "gone")}
         self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
-        self.state.add_run(started.isoformat(), pd.Timestamp.now(tz="UTC").isoformat(),
+        self.state.add_run(iso(started) or "", iso(pd.Timestamp.now(tz="UTC")) or "",
                            self.summary)
 
 
@@ -195,6 +196,5 @@ def _cache_records(certs: pd.DataFrame) -> dict[tuple[Any, ...], dict[str, Any]]
     out = {}
     for row in table.to_pylist():
         key = row.pop("key")
-        out[(key,)] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                       for k, v in row.items()}
+        out[(key,)] = {k: (iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
     return out

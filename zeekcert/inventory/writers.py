@@ -14,7 +14,7 @@ from typing import BinaryIO, TextIO
 import pandas as pd
 
 from .. import formatting
-from ..formatting import cell_text, records
+from ..formatting import cell_text, records, shorten, text_table
 from ..sanitize import terminal_safe
 
 SCHEMA_VERSION = 1
@@ -36,12 +36,10 @@ def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
 
 def write_table(frame: pd.DataFrame, out: TextIO) -> None:
     """A fixed-width text table of the main columns, every value escaped for the terminal."""
-    rows = records(frame[[c for c in TABLE_COLUMNS if c in frame.columns]])
-    cells = [[terminal_safe(cell_text(v))[:60] for v in row.values()] for row in rows]
     header = [c for c in TABLE_COLUMNS if c in frame.columns]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
-    for line in [header, *cells]:
-        out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n")
+    rows = records(frame[header])
+    cells = [[shorten(terminal_safe(cell_text(v))) for v in row.values()] for row in rows]
+    out.writelines(line + "\n" for line in text_table(header, cells))
     if not cells:
         out.write("(no servers)\n")
 

@@ -82,11 +82,6 @@ def short_list(values: list[Any] | None, keep: int = 3) -> str:
     return text + (f" (+{len(values) - keep} more)" if len(values) > keep else "")
 
 
-def short_time(value: str | None) -> str:
-    """``2026-11-25 00:02:24Z`` from an ISO string; empty for None."""
-    return "" if not value else value[:19].replace("T", " ") + "Z"
-
-
 def write_json(findings: Findings, out: TextIO) -> None:
     """The documented JSON object (see ``report_dict``)."""
     # ASCII only: C1 controls and bidi overrides become \u escapes, even on a terminal.

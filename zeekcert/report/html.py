@@ -1,19 +1,19 @@
 """The report as one self-contained HTML file, for readers who never open a terminal.
 
-Everything from a log is passed through ``html.escape`` (after ``terminal_safe``, so bidi
-overrides cannot reorder the page either). The page loads nothing: styles and the SVG
+Everything from a log is passed through ``sanitize.html_escape`` (``terminal_safe`` first,
+so bidi overrides cannot reorder the page either). The page loads nothing: styles and the SVG
 chart are inline, and a Content-Security-Policy forbids every fetch and every script.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from ..sanitize import terminal_safe
+from ..formatting import short_time
+from ..sanitize import html_escape
 from .chart import COLOURS, timeline_svg
-from .document import SUMMARY_COLUMNS, cause_rows, report_dict, short_time, unjudged
+from .document import SUMMARY_COLUMNS, cause_rows, report_dict, unjudged
 from .findings import Findings
 from .text import SELF_SIGNED_COLUMNS, SERVER_COLUMNS, display, quality_lines
 
@@ -31,11 +31,6 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}td{overflow-wrap:anywher
 _NUMERIC = {"resp_p", "connections", "clients", "servers"}
 
 
-def escape(value: object) -> str:
-    """Text from a log, safe inside HTML elements and attribute values."""
-    return html.escape(terminal_safe(value), quote=True)
-
-
 def write_html(findings: Findings, out: TextIO) -> None:
     """The whole report as one HTML document."""
     data = report_dict(findings)
@@ -44,8 +39,9 @@ def write_html(findings: Findings, out: TextIO) -> None:
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">",
-        f"<title>zeekcert report, {escape(window)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>TLS certificate failures</h1><p>Window: {escape(window)}</p>",
+        f"<title>zeekcert report, {html_escape(window)}</title>"
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>TLS certificate failures</h1><p>Window: {html_escape(window)}</p>",
         _summary(data["summary"]),
         _chart(findings),
         _servers(data["servers"]),
@@ -58,12 +54,12 @@ def write_html(findings: Findings, out: TextIO) -> None:
 
 
 def _summary(summary: dict[str, Any]) -> str:
-    rows = [{**row, "cause": _key(row["cause"]) + escape(row["cause"]),
-             "meaning": escape(row["meaning"])} for row in cause_rows(summary)]
+    rows = [{**row, "cause": _key(row["cause"]) + html_escape(row["cause"]),
+             "meaning": html_escape(row["meaning"])} for row in cause_rows(summary)]
     head = (f"<h2 id=\"summary\">Summary</h2><p>{summary['connections']} TLS connections, "
             f"{summary['failed_connections']} failing validation, "
             f"<b>{summary['unverified_connections']} not judged</b>.</p>")
-    items = "".join(f"<li>{n}: {escape(why)}</li>" for n, why in unjudged(summary))
+    items = "".join(f"<li>{n}: {html_escape(why)}</li>" for n, why in unjudged(summary))
     note = (f"<p class=\"note\">Connections whose certificate could not be judged:</p>"
             f"<ul>{items}</ul>") if items else ""
     columns = [(k, k) for k in SUMMARY_COLUMNS]
@@ -99,7 +95,7 @@ def _self_signed(rows: list[dict[str, Any]], allowlist: bool) -> str:
 
 
 def _quality(q: dict[str, Any]) -> str:
-    items = "".join(f"<li>{escape(line.strip())}</li>" for line in quality_lines(q))
+    items = "".join(f"<li>{html_escape(line.strip())}</li>" for line in quality_lines(q))
     warn = "" if q["validation_status_logged"] else \
         "<p class=\"warn\">The sensor logged no validation_status.</p>"
     return f"<h2 id=\"data-quality\">Data quality</h2>{warn}<ul>{items}</ul>"
@@ -109,13 +105,13 @@ def _table(columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]],
            raw: bool = False, empty: str = "") -> str:
     """A table; cells are escaped unless ``raw`` (then the caller escaped them)."""
     if not rows:
-        return f"<p>{escape(empty)}</p>"
-    head = "".join(f"<th>{escape(title)}</th>" for _, title in columns)
+        return f"<p>{html_escape(empty)}</p>"
+    head = "".join(f"<th>{html_escape(title)}</th>" for _, title in columns)
     body = []
     for row in rows:
         cells = []
         for key, _ in columns:
-            text = str(row.get(key, "")) if raw else escape(display(row, key))
+            text = str(row.get(key, "")) if raw else html_escape(display(row, key))
             klass = " class=\"n\"" if key in _NUMERIC else ""
             cells.append(f"<td{klass}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -8,17 +8,15 @@ a terminal, never with ``NO_COLOR``, and only on our own words, never on log dat
 
 from __future__ import annotations
 
-import html
 import os
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from ..sanitize import terminal_safe
-from .document import SUMMARY_COLUMNS, cause_rows, report_dict, short_list, short_time, unjudged
+from ..formatting import short_time, shorten, text_table
+from ..sanitize import markdown_escape, terminal_safe
+from .document import SUMMARY_COLUMNS, cause_rows, report_dict, short_list, unjudged
 from .findings import Findings
 
-MAX_CELL = 60
 SERVER_COLUMNS = [("resp_h", "server"), ("resp_p", "port"), ("causes", "causes"),
                   ("connections", "conns"), ("clients", "clients"),
                   ("first_seen", "first seen"), ("last_seen", "last seen"),
@@ -29,10 +27,6 @@ SELF_SIGNED_COLUMNS = [("resp_h", "server"), ("resp_p", "port"), ("acknowledged"
                        ("first_seen", "first seen"), ("last_seen", "last seen"),
                        ("beacon", "polled"), ("server_names", "names"),
                        ("subject", "subject")]
-# Inline Markdown that could make log text a link, an image, code or emphasis; ``<`` and
-# ``&`` are handled by html.escape, and a leading block marker by ``_md_escape``.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
 Cell = Callable[[object], str]
 
 
@@ -43,19 +37,13 @@ def use_colour(out: TextIO) -> bool:
 
 
 def text_cell(value: object) -> str:
-    """A table cell: escaped for the terminal, cut to MAX_CELL characters."""
-    text = terminal_safe(value)
-    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
+    """A table cell: escaped for the terminal, cut to ``formatting.MAX_CELL`` characters."""
+    return shorten(terminal_safe(value))
 
 
 def markdown_cell(value: object) -> str:
     """A Markdown table cell: terminal-safe, HTML-escaped, Markdown punctuation escaped."""
-    return _md_escape(text_cell(value))
-
-
-def _md_escape(text: str) -> str:
-    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-    return "\\" + escaped if escaped[:1] in ("-", "+", "#", ">", "=") else escaped
+    return markdown_escape(text_cell(value))
 
 
 def display(row: dict[str, Any], key: str) -> str:
@@ -185,15 +173,12 @@ class _TextStyle(_Style):
             return
         header = [title for _, title in columns]
         cells = [[cell(display(row, key)) for key, _ in columns] for row in rows]
-        widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
-        for line in [header, *cells]:
-            out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-                      + "\n")
+        out.writelines(line + "\n" for line in text_table(header, cells))
 
 
 class _MarkdownStyle(_Style):
     def quote(self, text: str) -> str:
-        return "- " + _md_escape(terminal_safe(text.strip()))
+        return "- " + markdown_escape(terminal_safe(text.strip()))
 
     def title(self, text: str) -> str:
         return f"# {text}\n\n"
