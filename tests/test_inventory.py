@@ -194,3 +194,11 @@ def test_two_batches_equal_one(classified: pd.DataFrame) -> None:
     whole.add(classified)
     assert split.servers == whole.servers
     assert split.pairs == whole.pairs
+
+
+def test_server_statuses_are_a_closed_vocabulary_with_descriptions() -> None:
+    from zeekcert.inventory import ServerStatus
+    assert [s.value for s in ServerStatus] == ["new", "changed", "active", "quiet", "gone"]
+    assert ServerStatus.QUIET.description == "known, not seen in this run, not yet gone"
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert all(f"`{s.value}`" in readme for s in ServerStatus)

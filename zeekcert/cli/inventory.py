@@ -14,6 +14,7 @@ from ..causes import Cause
 from ..inventory import (
     NightlyResult,
     Progress,
+    ServerStatus,
     load_allowlist,
     run_nightly,
     write_csv,
@@ -92,7 +93,7 @@ def _format(args: argparse.Namespace, out: TextIO) -> str:
 
 
 def _found(inventory: pd.DataFrame, fail_on: str | None) -> Exit:
-    new = (inventory["status"] == "new") & ~inventory["acknowledged"].astype(bool)
+    new = (inventory["status"] == ServerStatus.NEW) & ~inventory["acknowledged"].astype(bool)
     return Exit.FOUND if fail_on == "new" and new.any() else Exit.OK
 
 

@@ -8,7 +8,7 @@ job that ties them together; ``writers`` writes the inventory. This layer takes 
 only through ``zeekcert.reading`` and verdicts only through ``zeekcert.classification``.
 """
 
-from .accumulate import Accumulator, settle
+from .accumulate import Accumulator, ServerStatus, settle
 from .allowlist import Acknowledgement, acknowledged_by, load_allowlist
 from .beacons import regularity
 from .nightly import NightlyResult, Progress, run_nightly
@@ -17,8 +17,7 @@ from .table import GONE_AFTER, inventory, to_frame
 from .writers import write_csv, write_json, write_parquet, write_table
 
 __all__ = [
-    "GONE_AFTER", "Accumulator", "Acknowledgement", "NightlyResult", "Progress", "State",
-    "acknowledged_by", "inventory", "load_allowlist", "regularity",
-    "run_nightly", "settle", "to_frame", "write_csv", "write_json", "write_parquet",
-    "write_table",
+    "GONE_AFTER", "Accumulator", "Acknowledgement", "NightlyResult", "Progress", "ServerStatus",
+    "State", "acknowledged_by", "inventory", "load_allowlist", "regularity", "run_nightly",
+    "settle", "to_frame", "write_csv", "write_json", "write_parquet", "write_table",
 ]

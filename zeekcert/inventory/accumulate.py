@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,30 @@ MAX_INTERVALS = 2000  # per pair: enough for a median over two weeks of 10-minut
 CERT_COLUMNS = ["fingerprint", "subject", "issuer", "not_valid_before", "not_valid_after",
                 "key_type", "key_length", "sig_alg"]
 Key = tuple[Any, ...]
+
+
+class ServerStatus(StrEnum):
+    """What one run says about a server it has a record of (see ``settle``)."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    ACTIVE = "active"
+    QUIET = "quiet"
+    GONE = "gone"
+
+    @property
+    def description(self) -> str:
+        """One line saying what the status means."""
+        return _STATUS_DESCRIPTIONS[self]
+
+
+_STATUS_DESCRIPTIONS = {
+    ServerStatus.NEW: "first recorded in this run (a server is new in one run only)",
+    ServerStatus.CHANGED: "known, and showed a fingerprint not seen on it before",
+    ServerStatus.ACTIVE: "known, and seen again in this run",
+    ServerStatus.QUIET: "known, not seen in this run, not yet gone",
+    ServerStatus.GONE: "not seen for the gone-after period",
+}
 
 
 @dataclass
@@ -156,7 +181,7 @@ class Accumulator:
 def _new_server() -> dict[str, Any]:
     return {"first_seen": None, "last_seen": None, "connections": 0,
             "window_connections": 0, "clients": {}, "server_names": [], "fingerprints": [],
-            "causes": [], "cert": {}, "status": "new", "known_fingerprints": []}
+            "causes": [], "cert": {}, "status": ServerStatus.NEW.value, "known_fingerprints": []}
 
 
 def _min(old: str | None, new: str) -> str:
@@ -190,11 +215,13 @@ def settle(acc: Accumulator, now: datetime, gone_after: timedelta) -> None:
     for key, record in acc.servers.items():
         before = set(record["known_fingerprints"])
         if key in acc.fresh:
-            record["status"] = "new"
+            status = ServerStatus.NEW
         elif key in acc.seen_now:
-            record["status"] = "changed" if set(record["fingerprints"]) - before else "active"
+            changed = set(record["fingerprints"]) - before
+            status = ServerStatus.CHANGED if changed else ServerStatus.ACTIVE
         elif record["last_seen"] and pd.Timestamp(record["last_seen"]) < limit:
-            record["status"] = "gone"
+            status = ServerStatus.GONE
         else:
-            record["status"] = "quiet"
+            status = ServerStatus.QUIET
+        record["status"] = status.value
         record["known_fingerprints"] = list(record["fingerprints"])

@@ -39,7 +39,7 @@ from ..reading import (
     select_window,
     to_pandas,
 )
-from .accumulate import Accumulator, settle
+from .accumulate import Accumulator, ServerStatus, settle
 from .allowlist import Acknowledgement
 from .state import State
 from .table import GONE_AFTER, to_frame
@@ -166,8 +166,7 @@ class _Job:
         self.state.save("pairs", self.acc.pairs)
         self.state.save("certificates", _cache_records(self.certs))
         statuses = [r["status"] for r in self.acc.servers.values()]
-        self.summary |= {s: statuses.count(s)
-                         for s in ("new", "changed", "active", "quiet", "gone")}
+        self.summary |= {s.value: statuses.count(s.value) for s in ServerStatus}
         self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
         self.state.add_run(iso(started) or "", iso(pd.Timestamp.now(tz="UTC")) or "",
                            self.summary)

@@ -2,8 +2,9 @@
 
 One row per ``(id.resp_h, id.resp_p)``, IPv4 and IPv6 alike: when it was seen, how much,
 by whom, under which names and certificates, which other causes it has, how regularly
-its clients connect, whether an allowlist entry acknowledges it, and its status:
-``new``, ``active``, ``changed`` (a new fingerprint) or ``gone``.
+its clients connect, whether an allowlist entry acknowledges it, and its
+``ServerStatus``: ``new``, ``changed`` (a new fingerprint), ``active``, ``quiet`` or
+``gone``.
 """
 
 from __future__ import annotations
