@@ -3,9 +3,10 @@
 The pipeline (``verdicts``): take the connections; attach each one's leaf certificate
 (``certs``); collect causes from ``validation_status`` (``validation_status``),
 ``sni_matches_cert``, notices (``notices``) and our own re-check against the local
-policy (``recheck``, ``hostname``); then settle causes, primary cause and evidence.
-``rollup`` turns classified connections into one row per server. This layer reads
-frames, never files, and keeps nothing between runs.
+policy (``recheck``: dates, keys, hashes, and the self-signed rule, subject = issuer on
+a one-certificate chain; ``hostname``: RFC 6125 names); then settle causes, primary
+cause and evidence. ``rollup`` turns classified connections into one row per server.
+This layer reads frames, never files, and keeps nothing between runs.
 """
 
 from .certs import CERT_FIELDS, cert_table

@@ -3,8 +3,8 @@
 ``accumulate`` folds classified connections into per-server and per-pair records that
 merge exactly; ``beacons`` measures how regularly each client polls; ``allowlist``
 acknowledges expected servers; ``table`` turns the records into the inventory frame;
-``state`` keeps records, certificate cache and file ledger in SQLite; ``nightly`` is the
-job that ties them together; ``writers`` writes the inventory. This layer takes files
+``state`` keeps records, certificate cache and file ledger in SQLite and holds the run's
+write lock; ``nightly`` is the job that ties them together; ``writers`` writes the inventory. This layer takes files
 only through ``zeekcert.reading`` and verdicts only through ``zeekcert.classification``.
 """
 
