@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the bundled real logs."""
+"""Shared fixtures: paths to the bundled real logs, and a tiny log tree."""
 
 from __future__ import annotations
 
@@ -16,3 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def data_dir() -> Path:
     """The folder of test data that ships with the repository."""
     return DATA
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A tiny tree: one self-signed server polled six times (see ``tinylogs``)."""
+    from tinylogs import write_tree
+    return write_tree(tmp_path / "logs")

@@ -11,30 +11,17 @@ import os
 import sqlite3
 import stat
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from tinylogs import SERVER, write_tree
+from tinylogs import SERVER
+from tinylogs import run_cli as run
 
-from zeekcert.cli import main
 from zeekcert.cli.destination import Destination
 from zeekcert.errors import ConfigError
 
-NOW = datetime(2026, 11, 20, tzinfo=UTC)
 NULL, FULL = os.makedev(1, 3), os.makedev(1, 7)  # Linux's /dev/null and /dev/full
-
-
-def run(argv: list[object]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], out=out, err=err, now=NOW)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    return write_tree(tmp_path / "logs")
 
 
 @pytest.fixture

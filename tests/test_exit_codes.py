@@ -8,34 +8,20 @@ kind) with the rest processed; 4 locked; 5 a bug. A partial read never exits 0.
 from __future__ import annotations
 
 import gzip
-import io
 import re
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tinylogs import SERVER, write_tree
+from tinylogs import SERVER
+from tinylogs import run_cli as run
 
 import zeekcert.cli.inventory
 import zeekcert.cli.report
 from zeekcert import errors
-from zeekcert.cli import main
 from zeekcert.cli.exit_codes import ERROR_EXITS, Exit, exit_for
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2026, 11, 20, tzinfo=UTC)
-
-
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], out=out, err=err, now=NOW)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    return write_tree(tmp_path / "logs")
 
 
 def _runs(state: Path) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from certfactory import SSL_FIELDS, SSL_TYPES, X509_FIELDS, X509_TYPES
+from tinylogs import ssl_row, x509_row
 from zeekwriter import write_tsv
 
 from zeekcert.cli import main
@@ -28,7 +29,6 @@ BIDI = "\u202egnp.exe"
 C1 = "\x9b31m"
 HOSTILE = [OSC8, RICH, SCRIPT, FORMULA, BIDI, C1]
 FP1, FP2 = "a" * 64, "b" * 64
-T0 = 1_795_000_000_000_000  # 2026-11-18, in µs
 
 
 class FakeTty(io.StringIO):
@@ -36,42 +36,18 @@ class FakeTty(io.StringIO):
         return True
 
 
-def _ssl(i: int, resp_h: str, sni: str | None, fp: str | None, status: str | None) -> list:
-    row = {"ts": T0 + i * 144_000_000, "uid": f"Chostile{i:010d}", "id.orig_h": "10.0.0.5",
-           "id.orig_p": 40000 + i, "id.resp_h": resp_h, "id.resp_p": 443,
-           "version": "TLSv12" if fp else "TLSv13", "cipher": "TLS_AES_128_GCM_SHA256",
-           "curve": "x25519", "server_name": sni, "resumed": False, "last_alert": None,
-           "next_protocol": None, "established": True, "ssl_history": "CsiI",
-           "cert_chain_fps": [fp] if fp else None, "client_cert_chain_fps": [],
-           "sni_matches_cert": None, "validation_status": status}
-    return [row[f] for f in SSL_FIELDS]
-
-
-def _x509(fp: str, subject: str, issuer: str, dns: list[str]) -> list:
-    row = {"ts": T0, "fingerprint": fp, "certificate.version": 3,
-           "certificate.serial": "01", "certificate.subject": subject,
-           "certificate.issuer": issuer, "certificate.not_valid_before": T0 - 10**13,
-           "certificate.not_valid_after": T0 + 10**13, "certificate.key_alg": "rsaEncryption",
-           "certificate.sig_alg": "sha256WithRSAEncryption", "certificate.key_type": "rsa",
-           "certificate.key_length": 2048, "certificate.exponent": "65537",
-           "certificate.curve": None, "san.dns": dns, "san.uri": None, "san.email": None,
-           "san.ip": None, "basic_constraints.ca": False, "basic_constraints.path_len": None,
-           "host_cert": True, "client_cert": False}
-    return [row[f] for f in X509_FIELDS]
-
-
 @pytest.fixture
 def hostile(tmp_path: Path) -> Path:
     """Two servers with hostile certificates and one TLS 1.3 connection (no certificate)."""
     logs = tmp_path / "logs"
     logs.mkdir()
-    ssl = [_ssl(i, "203.0.113.9", OSC8 + RICH, FP1, "self signed certificate") for i in range(6)]
-    ssl += [_ssl(6 + i, "2001:db8::66", FORMULA + BIDI, FP2, "unable to get local issuer certificate")
+    ssl = [ssl_row(i, "203.0.113.9", OSC8 + RICH, FP1, "self signed certificate") for i in range(6)]
+    ssl += [ssl_row(6 + i, "2001:db8::66", FORMULA + BIDI, FP2, "unable to get local issuer certificate")
             for i in range(2)]
-    ssl.append(_ssl(9, "198.51.100.1", BIDI, None, None))
+    ssl.append(ssl_row(9, "198.51.100.1", BIDI, None, None))
     write_tsv(str(logs / "ssl.log"), SSL_FIELDS, SSL_TYPES, ssl, log_path="ssl")
-    x509 = [_x509(FP1, f"CN={OSC8},O={RICH}", f"CN={OSC8},O={RICH}", [FORMULA, BIDI]),
-            _x509(FP2, f"CN={SCRIPT}{C1}", f"CN=-cmd|' /C calc'!A0,O={SCRIPT}", ["@evil"])]
+    x509 = [x509_row(FP1, f"CN={OSC8},O={RICH}", f"CN={OSC8},O={RICH}", [FORMULA, BIDI]),
+            x509_row(FP2, f"CN={SCRIPT}{C1}", f"CN=-cmd|' /C calc'!A0,O={SCRIPT}", ["@evil"])]
     write_tsv(str(logs / "x509.log"), X509_FIELDS, X509_TYPES, x509, log_path="x509")
     return logs
 
@@ -219,7 +195,7 @@ def test_summary_counts_causes_and_the_unjudged(hostile: Path) -> None:
 def test_data_quality_reports_what_is_missing(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
-    rows = [_ssl(i, "203.0.113.9", "a.example", FP1, None) for i in range(3)]
+    rows = [ssl_row(i, "203.0.113.9", "a.example", FP1, None) for i in range(3)]
     fields = [f for f in SSL_FIELDS if f != "validation_status"]
     write_tsv(str(logs / "ssl.log"), fields, SSL_TYPES[:-1], [r[:-1] for r in rows],
               log_path="ssl")
@@ -239,7 +215,7 @@ def test_data_quality_reports_what_is_missing(tmp_path: Path) -> None:
 
 def test_a_copy_in_another_format_is_counted_once(hostile: Path) -> None:
     from zeekwriter import write_json as write_zeek_json
-    rows = [_ssl(i, "203.0.113.9", "a.example", FP1, "ok") for i in range(4)]
+    rows = [ssl_row(i, "203.0.113.9", "a.example", FP1, "ok") for i in range(4)]
     write_tsv(str(hostile / "ssl.log"), SSL_FIELDS, SSL_TYPES, rows, log_path="ssl")
     (hostile / "json").mkdir()
     write_zeek_json(str(hostile / "json" / "ssl.log"), SSL_FIELDS, SSL_TYPES, rows)
