@@ -79,11 +79,13 @@ class Statuses:
         """Each connection's ``zeek_status`` evidence bits."""
         table = np.array([0 if c is None else bit(c, Evidence.ZEEK_STATUS)
                           for c in self.causes], dtype=np.int64)
-        return table[self.codes]
+        bits: np.ndarray = table[self.codes]
+        return bits
 
     def raw(self, row: int) -> str | None:
         """The status string of one connection."""
-        return self.texts[self.codes[row]]
+        text: str | None = self.texts[self.codes[row]]
+        return text
 
 
 def _sni_bits(conns: pd.DataFrame) -> np.ndarray:

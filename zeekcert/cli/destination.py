@@ -108,7 +108,7 @@ class Destination:
 def _stdout(stdout: TextIO, binary: bool, option: str) -> IO[Any]:
     if not binary:
         return stdout
-    buffer = getattr(stdout, "buffer", None)
+    buffer: IO[bytes] | None = getattr(stdout, "buffer", None)
     if buffer is None or stdout.isatty():
         raise ConfigError(f"binary output needs a file: give {option} FILE")
     return buffer

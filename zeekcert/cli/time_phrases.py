@@ -25,7 +25,7 @@ def parse_when(text: str | None, now: datetime | None = None) -> datetime | None
     if match := _RELATIVE.match(phrase):
         return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     try:
-        when = dateparser.isoparse(text.strip())
+        when: datetime = dateparser.isoparse(text.strip())
     except ValueError as exc:
         raise ValueError(f"not a time: {text!r} (use an ISO date, 'yesterday' or '7d')") from exc
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -4,8 +4,9 @@
 merge exactly; ``beacons`` measures how regularly each client polls; ``allowlist``
 acknowledges expected servers; ``table`` turns the records into the inventory frame;
 ``state`` keeps records, certificate cache and file ledger in SQLite and holds the run's
-write lock; ``nightly`` is the job that ties them together; ``writers`` writes the inventory. This layer takes files
-only through ``zeekcert.reading`` and verdicts only through ``zeekcert.classification``.
+write lock; ``nightly`` is the job that ties them together; ``writers`` writes the
+inventory. This layer takes files only through ``zeekcert.reading`` and verdicts only
+through ``zeekcert.classification``.
 """
 
 from .accumulate import Accumulator, ServerStatus, settle

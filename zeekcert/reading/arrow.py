@@ -45,8 +45,10 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     The table must not be used afterwards: its buffers are released column by column as
     they are converted, which keeps the peak memory of a large load near the frame's size.
     """
-    return table.to_pandas(types_mapper=_dtype_for, coerce_temporal_nanoseconds=False,
-                           self_destruct=True, split_blocks=True)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=_dtype_for,
+                                          coerce_temporal_nanoseconds=False,
+                                          self_destruct=True, split_blocks=True)
+    return frame
 
 
 def concat_tables(tables: list[pa.Table]) -> pa.Table:

@@ -138,7 +138,8 @@ def iter_batches(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike =
 
 def frame_of(logs: Any, kind: str) -> pd.DataFrame:
     """The ``kind`` frame of ``logs`` (Logs, a dict, or zat's frames); empty if absent."""
-    frame = logs.get(kind) if isinstance(logs, dict) else getattr(logs, kind, None)
+    frame: pd.DataFrame | None = (logs.get(kind) if isinstance(logs, dict)
+                                  else getattr(logs, kind, None))
     if frame is None:
         return pd.DataFrame()
     if "ts" not in frame.columns and frame.index.name == "ts":  # a frame zat made

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -137,8 +137,8 @@ class TsvParser:
             return self._split_python(data, first)
         native = {n: col.csv_type(h.type_of(n, self.kind)) for n in names}
         text = dict.fromkeys(names, pa.string())
-        attempts = ((lambda: data, native), (lambda: data, text),
-                    (lambda: _mark_bad_utf8(data), text))
+        attempts: tuple[tuple[Callable[[], bytes], dict[str, pa.DataType]], ...] = (
+            (lambda: data, native), (lambda: data, text), (lambda: _mark_bad_utf8(data), text))
         # Bytes that are not UTF-8 go straight to the last attempt: pyarrow cannot hand a
         # row of them to the invalid-row handler, and would print the failure on stderr.
         start = 0 if _is_utf8(data) else 2

@@ -62,9 +62,9 @@ def _bars(ax: Any, timeline: pd.DataFrame) -> None:
         bottom = bottom + values
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator()
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     ax.set_ylabel("failing connections")
     ax.set_xlabel("time (UTC)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
