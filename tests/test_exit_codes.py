@@ -1,8 +1,8 @@
 """Every exit code of every subcommand, driven through ``main(argv)``, and the README's table.
 
-The contract: 0 ok; 1 ``--fail-on`` found what it names; 2 usage, configuration or
-environment error with nothing processed; 3 some log unreadable (or none of the needed
-kind) with the rest processed; 4 locked; 5 a bug. A partial read never exits 0.
+The contract: 0 ok; 1 ``--fail-on`` found what it names; 2 usage or configuration error
+with nothing processed; 3 some log unreadable (or none of the needed kind) with the rest
+processed, or a state that cannot be used; 4 locked; 5 a bug. A partial read never exits 0.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_every_error_class_has_exactly_one_code() -> None:
                                             "StateError", "StateLocked"}
     codes = {kind.__name__: exit_for(kind("x")) for kind in family}
     assert codes == {"ZeekLogError": Exit.PARTIAL, "ConfigError": Exit.USAGE,
-                     "UsageError": Exit.USAGE, "StateError": Exit.USAGE,
+                     "UsageError": Exit.USAGE, "StateError": Exit.PARTIAL,
                      "StateLocked": Exit.LOCKED}
     assert exit_for(RuntimeError("x")) is Exit.INTERNAL
 
@@ -199,26 +199,26 @@ def test_inventory_2_changes_nothing(tree: Path, tmp_path: Path, case: str) -> N
     assert not state.exists()
 
 
-def test_inventory_2_for_a_state_that_cannot_be_used(tree: Path, tmp_path: Path) -> None:
+def test_inventory_3_for_a_state_that_cannot_be_used(tree: Path, tmp_path: Path) -> None:
     junk = tmp_path / "inventory.json"
     junk.write_text('{"servers": []}\n')
     code, _, err = run(["inventory", tree, "--state", junk])
-    assert code == 2
+    assert code == 3
     assert err == f"zeekcert: {junk}: not a zeekcert state (not an SQLite database)\n"
     assert junk.read_text() == '{"servers": []}\n'
     code, _, err = run(["inventory", tree, "--state", tmp_path / "no" / "state.db"])
-    assert code == 2 and f"the folder {tmp_path / 'no'} does not exist" in err
+    assert code == 3 and f"the folder {tmp_path / 'no'} does not exist" in err
     code, _, err = run(["inventory", tree, "--state", tmp_path / "s.db", "--format", "parquet"])
     assert code == 2 and "binary output needs a file: give --output FILE" in err
 
 
-def test_inventory_2_for_a_newer_state(tree: Path, tmp_path: Path) -> None:
+def test_inventory_3_for_a_newer_state(tree: Path, tmp_path: Path) -> None:
     state = tmp_path / "state.db"
     assert run(["inventory", tree, "--state", state])[0] == 0
     with sqlite3.connect(state) as db:
         db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     code, _, err = run(["inventory", tree, "--state", state])
-    assert code == 2 and "state schema 99 is newer than this zeekcert (2)" in err
+    assert code == 3 and "state schema 99 is newer than this zeekcert (2)" in err
     assert _runs(state) == 1
 
 

@@ -4,10 +4,11 @@ The README's "Exit codes" table is this module's ``Exit`` and ``ERROR_EXITS``;
 ``tests/test_exit_codes.py`` checks that the two agree. cron and systemd see only the
 number, so each code says what happened to the run, not only that something failed:
 
-- 2: nothing was processed or changed; fix the command, a file it names, or the
-  environment, and run again;
-- 3: the logs were partly unreadable (or held no log of the kind needed); the output
-  covers what could be read;
+- 2: nothing was processed; fix the command or a file it names (policy, allowlist,
+  output) and run again;
+- 3: some input could not be read: a log (the output covers the rest, or held no log of
+  the kind needed), or the nightly state (nothing was changed; see the README's recovery
+  steps);
 - 4: another run is going; try again later;
 - 5: a bug in zeekcert.
 """
@@ -40,9 +41,9 @@ _DESCRIPTIONS = {
     Exit.OK: "every input was read and nothing that --fail-on names was found",
     Exit.FOUND: "--fail-on found what it names (new: an unacknowledged self-signed server; "
                 "any: any failing server)",
-    Exit.USAGE: "usage, configuration or environment error: nothing was processed or changed",
-    Exit.PARTIAL: "some log could not be read, or no log of the needed kind was found; "
-                  "the rest was processed",
+    Exit.USAGE: "usage or configuration error: nothing was processed",
+    Exit.PARTIAL: "some input could not be read: a log (the rest was processed, or no log of "
+                  "the needed kind was found), or the state (nothing was changed)",
     Exit.LOCKED: "another run holds the state's lock; nothing was changed",
     Exit.INTERNAL: "internal error, a bug in zeekcert: one line on stderr, the traceback with -v",
     Exit.INTERRUPTED: "interrupted (Ctrl-C or SIGINT); nothing was changed",
@@ -52,7 +53,7 @@ _DESCRIPTIONS = {
 # subclass matches its base too; an error of no class here is a bug (Exit.INTERNAL).
 ERROR_EXITS: tuple[tuple[type[ZeekcertError], Exit], ...] = (
     (StateLocked, Exit.LOCKED),
-    (StateError, Exit.USAGE),
+    (StateError, Exit.PARTIAL),
     (ConfigError, Exit.USAGE),
     (ZeekLogError, Exit.PARTIAL),
 )
