@@ -239,7 +239,7 @@ def test_small_blocks_give_the_same_rows_and_line_numbers(
     lines.insert(200, b"ragged\tline")
     path.write_bytes(gzip.compress(b"\n".join(lines)))
     whole, expected = read_table(path)
-    monkeypatch.setattr("zeekcert.reading.stream.BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr("zeekcert.reading.lines.BLOCK_BYTES", block_bytes)
     monkeypatch.setattr("zeekcert.reading.stream.READ_SIZE", 64)
     table, report = read_table(path)
     assert table.equals(whole)

@@ -29,12 +29,14 @@ from ..policy import Policy
 from ..reading import (
     FileReport,
     FileStatus,
+    Found,
     LoadReport,
     content_id,
-    find_logs,
+    discover,
     identity,
     kind_from_name,
     mark_copy,
+    note_link,
     read_table,
     select_window,
     to_pandas,
@@ -72,10 +74,12 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
     """
     if not Path(logdir).exists() and not any(c in str(logdir) for c in "*?["):
         raise ZeekLogError("no such file or directory", logdir)
-    paths = select_window(find_logs(logdir, KINDS), since, until)
+    found = discover(logdir, KINDS)
+    paths = select_window(found.paths, since, until)
     with State.open(state_path) as state:
         job = _Job(state, cause, policy or Policy(), now, progress, len(paths))
-        job.read(paths)
+        job.reports += found.problems
+        job.read(paths, found)
         settle(job.acc, now, gone_after)
         job.save(started=now)
         result = NightlyResult(to_frame(job.acc, now, allowlist), LoadReport(job.reports),
@@ -103,7 +107,7 @@ class _Job:
         self.progress, self.total, self.done = progress, total, 0
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
 
-    def read(self, paths: list[Path]) -> None:
+    def read(self, paths: list[Path], found: Found) -> None:
         """x509 and notices first, then ssl: a connection needs its certificate.
 
         The next file is read in a helper thread while this one is classified and
@@ -112,10 +116,10 @@ class _Job:
         rank = {k: i for i, k in enumerate(KINDS)}
         ordered = sorted(paths, key=lambda p: rank.get(kind_from_name(p) or "", len(KINDS)))
         with ThreadPoolExecutor(1, thread_name_prefix="zeekcert-next") as pool:
-            ahead = [pool.submit(_load, p) for p in ordered[:1]]
+            ahead = [pool.submit(_load, p, found) for p in ordered[:1]]
             for i, path in enumerate(ordered):  # a stable sort keeps each kind in time order
                 loaded = ahead.pop().result()
-                ahead += [pool.submit(_load, p) for p in ordered[i + 1:i + 2]]
+                ahead += [pool.submit(_load, p, found) for p in ordered[i + 1:i + 2]]
                 self._file(path, *loaded)
 
     def _file(self, path: Path, file_id: str | None, table: pa.Table, report: FileReport,
@@ -172,14 +176,17 @@ class _Job:
                            self.summary)
 
 
-def _load(path: Path) -> tuple[str | None, pa.Table, FileReport]:
-    """A file's identity, rows and report; an unreadable file has no identity."""
+def _load(path: Path, found: Found) -> tuple[str | None, pa.Table, FileReport]:
+    """A file's identity, rows and report; a file that could not be read has no identity."""
+    table, report = read_table(path)
+    note_link(report, found)
+    if report.status in (FileStatus.UNREADABLE, FileStatus.NOT_REGULAR):
+        return None, table, report
     try:
         file_id = content_id(path)
-    except ZeekLogError as exc:
-        return None, pa.table({}), FileReport(str(path), status=FileStatus.UNREADABLE,
-                                              message=exc.message)
-    table, report = read_table(path)
+    except ZeekLogError as exc:  # gone or changed between the two reads
+        report.status, report.message = FileStatus.UNREADABLE, exc.message
+        return None, pa.table({}), report
     return file_id, table, report
 
 

@@ -10,15 +10,16 @@ and what was skipped. This layer knows nothing of certificates, causes or server
 
 from .arrow import to_pandas
 from .copies import identity, mark_copy
-from .discovery import find_logs, kind_from_name, select_window
+from .discovery import Found, discover, find_logs, kind_from_name, select_window
 from .file import read_log, read_table
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
-from .stream import content_id
-from .tree import Batch, Logs, frame_of, iter_batches, load
+from .lines import content_id
+from .tree import Batch, Logs, frame_of, iter_batches, load, note_link
 from .zat import from_zat
 
 __all__ = [
-    "CLEAN", "Batch", "FileReport", "FileStatus", "LoadReport", "Logs", "content_id",
-    "find_logs", "frame_of", "from_zat", "identity", "iter_batches", "kind_from_name",
-    "load", "mark_copy", "read_log", "read_table", "select_window", "to_pandas",
+    "CLEAN", "Batch", "FileReport", "FileStatus", "Found", "LoadReport", "Logs", "content_id",
+    "discover", "find_logs", "frame_of", "from_zat", "identity", "iter_batches",
+    "kind_from_name", "load", "mark_copy", "note_link", "read_log", "read_table",
+    "select_window", "to_pandas",
 ]

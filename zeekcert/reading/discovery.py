@@ -11,12 +11,13 @@ import glob
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
+from .file_report import FileReport, FileStatus
 from .schema import KINDS
 
 Source = str | Path | Iterable[str | Path]
@@ -83,22 +84,44 @@ def _clock(text: str) -> timedelta:
     return timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
 
+@dataclass
+class Found:
+    """What a search found: the log files, and what it could not search or left the tree.
+
+    ``problems`` are the folders that could not be listed (no permission, a path longer
+    than the system allows), as reports with status ``unreadable``; ``links`` maps each
+    file reached through a symbolic link that points outside the folder searched to
+    where it points. Such files are read, and the load report says so.
+    """
+
+    paths: list[Path] = field(default_factory=list)
+    problems: list[FileReport] = field(default_factory=list)
+    links: dict[Path, str] = field(default_factory=dict)
+
+
 def find_logs(source: Source, kinds: Iterable[str] = KINDS) -> list[Path]:
     """Return the log files of the given kinds under ``source``, oldest archive first.
 
     ``source`` may be a file (always taken), a directory (searched recursively by name),
-    a glob pattern, or a list of these.
+    a glob pattern, or a list of these. ``discover`` also says what could not be searched.
     """
+    return discover(source, kinds).paths
+
+
+def discover(source: Source, kinds: Iterable[str] = KINDS) -> Found:
+    """``find_logs``, with the folders that could not be listed and the links that leave."""
     wanted = set(kinds)
-    found: list[Path] = []
+    found = Found()
     for item in _items(source):
         if any(c in item for c in _GLOB_CHARS):
-            found += [Path(p) for p in sorted(glob.glob(item, recursive=True)) if Path(p).is_file()]
+            found.paths += [Path(p) for p in sorted(glob.glob(item, recursive=True))
+                            if not Path(p).is_dir()]
         elif Path(item).is_dir():
-            found += _walk(Path(item), wanted)
+            _walk(Path(item), wanted, found)
         else:
-            found.append(Path(item))
-    return sorted(dict.fromkeys(found), key=_order)
+            found.paths.append(Path(item))
+    found.paths = sorted(dict.fromkeys(found.paths), key=_order)
+    return found
 
 
 def _items(source: Source) -> list[str]:
@@ -107,14 +130,27 @@ def _items(source: Source) -> list[str]:
     return [str(s) for s in source]
 
 
-def _walk(root: Path, wanted: set[str]) -> list[Path]:
-    out = []
-    for folder, dirs, files in os.walk(root):
+def _walk(root: Path, wanted: set[str], found: Found) -> None:
+    """Add the logs under ``root``; a folder that cannot be listed is a reported problem."""
+    inside = os.path.realpath(root)
+
+    def unlisted(error: OSError) -> None:
+        found.problems.append(FileReport(
+            str(error.filename or root), status=FileStatus.UNREADABLE,
+            message=f"cannot list folder: {error.strerror or error}"))
+
+    for folder, dirs, files in os.walk(root, onerror=unlisted):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and kind_from_name(name) in wanted:
-                out.append(Path(folder) / name)
-    return out
+                path = Path(folder) / name
+                found.paths.append(path)
+                if os.path.islink(path) and not _within(os.path.realpath(path), inside):
+                    found.links[path] = os.path.realpath(path)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _order(path: Path) -> tuple[str, str]:

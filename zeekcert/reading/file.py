@@ -13,10 +13,13 @@ from .arrow import concat_tables, loading_pool, to_pandas
 from .discovery import kind_from_name
 from .file_report import CLEAN, FileReport, FileStatus
 from .json_lines import JsonParser
-from .stream import Stream, Tail, line_blocks, open_stream
+from .lines import MAX_LINE_BYTES, Block, Tail, line_blocks
+from .stream import NotRegular, Stream, open_stream
 from .tsv import BTEST_LINE, TsvParser, empty_table, sniff_prefix
 
 _ZEEKISH = {"ts", "uid", "id.orig_h", "fingerprint", "host", "_path"}
+_BOM = b"\xef\xbb\xbf"
+_TOO_LONG = f"longer than {MAX_LINE_BYTES >> 20} MiB: skipped"
 
 
 def read_log(path: str | Path, columns: list[str] | None = None,
@@ -60,6 +63,8 @@ def iter_tables(path: str | Path, report: FileReport,
         stream = open_stream(path)
         report.compression = stream.compression
         yield from _parse(stream, report, columns)
+    except NotRegular as exc:
+        report.status, report.message = FileStatus.NOT_REGULAR, exc.message
     except ZeekLogError as exc:
         report.status, report.message = FileStatus.UNREADABLE, exc.message
     report.finish()
@@ -68,23 +73,49 @@ def iter_tables(path: str | Path, report: FileReport,
 def _parse(stream: Stream, report: FileReport, columns: list[str] | None) -> Iterator[pa.Table]:
     tail = Tail()
     blocks = line_blocks(stream, tail)
-    first = next(blocks, None)
+    first = _first_block(blocks, tail, report)
     parser, consumed = _choose_parser(first if first is not None else tail.data, report, columns)
     produced = False
     if parser is not None:
         parser.line = consumed + 1
-        first = _drop_lines(first, consumed)
-        for block in _chain(first, blocks):
+        for block in _chain(_drop_lines(first, consumed), blocks):
+            if not isinstance(block, bytes):  # OVERLONG: a line too long to hold
+                parser.skip_line(_TOO_LONG)
+                report.oversized = True
+                continue
             for table in parser.feed(block):
                 produced = True
                 yield table
         _finish_tail(tail, parser, report)
-    if stream.truncated:
-        report.truncated = True
-        report.message = report.message or stream.error or "truncated"
+    _settle_stream(stream, report)
     if not produced and report.status is not FileStatus.NOT_ZEEK:
         header = parser.header if isinstance(parser, TsvParser) else None
         yield empty_table(report.kind, header, columns)
+
+
+def _first_block(blocks: Iterator[Block], tail: Tail, report: FileReport) -> bytes | None:
+    """The first block, without a leading UTF-8 byte-order mark; None for no whole line.
+
+    A first line too long to keep makes the file ``oversized``: no header is that long.
+    """
+    first = next(blocks, None)
+    if first is None:
+        tail.data = tail.data.removeprefix(_BOM)
+        return None
+    if not isinstance(first, bytes):  # OVERLONG
+        report.oversized, report.message = True, f"line 1 is {_TOO_LONG}"
+        return None
+    return first.removeprefix(_BOM)
+
+
+def _settle_stream(stream: Stream, report: FileReport) -> None:
+    """Carry what the byte stream found at its end into the report."""
+    if stream.truncated:
+        report.truncated = True
+        report.message = report.message or stream.error or "truncated"
+    if stream.oversized:
+        report.oversized = True
+        report.message = report.message or stream.error or "oversized"
 
 
 def _drop_lines(block: bytes | None, count: int) -> bytes | None:
@@ -94,7 +125,7 @@ def _drop_lines(block: bytes | None, count: int) -> bytes | None:
     return block
 
 
-def _chain(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
+def _chain(first: bytes | None, rest: Iterator[Block]) -> Iterator[Block]:
     if first is not None:
         yield first
         yield from rest

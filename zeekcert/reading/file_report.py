@@ -12,13 +12,16 @@ MAX_LINES_LISTED = 100  # skipped line numbers kept per file; the count is alway
 
 
 class FileStatus(StrEnum):
-    """The outcome of reading one file, worst first in ``SEVERITY``."""
+    """The outcome of reading one file; ``FileReport.finish`` says which wins."""
 
     OK = "ok"
     EMPTY = "empty"
     TRUNCATED = "truncated"
+    OVERSIZED = "oversized"
+    BAD_HEADER = "bad_header"
     RAGGED = "ragged"
     UNREADABLE = "unreadable"
+    NOT_REGULAR = "not_regular"
     NOT_ZEEK = "not_zeek"
     DUPLICATE = "duplicate"
 
@@ -32,8 +35,13 @@ _DESCRIPTIONS = {
     FileStatus.OK: "every line was read",
     FileStatus.EMPTY: "a zero-byte or header-only file: no rows, full schema",
     FileStatus.TRUNCATED: "the file is cut off: compressed stream or last line incomplete",
+    FileStatus.OVERSIZED: "a line or the whole file passed a size cap: what came before was "
+                          "kept, the rest skipped",
+    FileStatus.BAD_HEADER: "the header is malformed (a field named twice, #types not "
+                           "matching #fields): read as the message says",
     FileStatus.RAGGED: "lines with the wrong number of fields, or not JSON, were skipped",
     FileStatus.UNREADABLE: "the file could not be opened or read",
+    FileStatus.NOT_REGULAR: "not a regular file (a FIFO, a device, a socket): not read",
     FileStatus.NOT_ZEEK: "the content is neither Zeek TSV nor Zeek JSON",
     FileStatus.DUPLICATE: "the same records as a file read earlier; counted once",
 }
@@ -56,6 +64,9 @@ class FileReport:
     skipped_lines: list[int] = field(default_factory=list)
     bad_values: Counter[str] = field(default_factory=Counter)
     truncated: bool = False
+    oversized: bool = False
+    header_problems: list[str] = field(default_factory=list)
+    link_target: str | None = None  # set when the name links outside the folder searched
     status: FileStatus = FileStatus.OK
     message: str = ""
 
@@ -67,12 +78,27 @@ class FileReport:
         if not self.message:
             self.message = f"line {line}: {reason}"
 
+    def header_problem(self, line: int, what: str) -> None:
+        """Record a malformed header that was read anyway, as ``what`` says."""
+        self.header_problems.append(f"line {line}: {what}")
+        if not self.message:
+            self.message = self.header_problems[-1]
+
     def finish(self) -> FileReport:
-        """Settle the status from what was counted; the worst finding wins."""
-        if self.status in (FileStatus.UNREADABLE, FileStatus.NOT_ZEEK):
+        """Settle the status from what was found; the worst finding wins.
+
+        Worst first: unreadable, not regular or not Zeek (nothing read); oversized and
+        truncated (the end is lost); a bad header (every row may be misread); ragged
+        (some lines lost); then empty or ok.
+        """
+        if self.status in (FileStatus.UNREADABLE, FileStatus.NOT_REGULAR, FileStatus.NOT_ZEEK):
             return self
-        if self.truncated:
+        if self.oversized:
+            self.status = FileStatus.OVERSIZED
+        elif self.truncated:
             self.status = FileStatus.TRUNCATED
+        elif self.header_problems:
+            self.status = FileStatus.BAD_HEADER
         elif self.skipped:
             self.status = FileStatus.RAGGED
         elif self.rows == 0:
@@ -102,6 +128,7 @@ class LoadReport:
                 "bad_values": sum(f.bad_values.values()),
                 "status": str(f.status),
                 "message": f.message,
+                "link_target": f.link_target,
             }
             for f in self.files
         ]
@@ -127,5 +154,5 @@ class LoadReport:
 
 _FRAME_COLUMNS = (
     "path", "kind", "format", "compression", "rows", "skipped",
-    "skipped_lines", "bad_values", "status", "message",
+    "skipped_lines", "bad_values", "status", "message", "link_target",
 )

@@ -25,6 +25,11 @@ class JsonParser:
         self.selected = columns
         self.line = 1
 
+    def skip_line(self, reason: str) -> None:
+        """Count the next line as skipped without reading it (one too long to hold)."""
+        self.report.skip(self.line, reason)
+        self.line += 1
+
     def feed(self, block: bytes) -> Iterator[pa.Table]:
         """Parse one block; lines that are not JSON objects are skipped and counted."""
         first = self.line

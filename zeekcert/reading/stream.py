@@ -1,18 +1,20 @@
-"""Bytes: open a file, decompress it by its magic bytes, cut it into blocks of whole lines.
+"""Bytes: open a regular file and decompress it, by its magic bytes, in bounded pieces.
 
-Reading, decompressing and cutting run in a helper thread (the codecs and file reads
-release the GIL), so one core prepares the next block while the other parses this one.
-Nothing here knows what a Zeek field is. ``content_id`` names a file by its first lines.
+Only regular files are read: a FIFO, a device or a socket named ``ssl.log`` (or a link to
+``/dev/zero``) would block or never end, so it is refused before a byte is read. Every
+decoder yields at most ``CHUNK_BYTES`` at a time, however much one compressed read
+inflates to, and a file stops being read past ``MAX_INFLATED_BYTES`` of content, or
+past ``MAX_RATIO`` times its compressed size (a decompression bomb): it is then
+``oversized``, with what came before kept. Nothing here knows what a Zeek field is.
 """
 
 from __future__ import annotations
 
 import bz2
-import contextlib
-import hashlib
+import fcntl
 import lzma
-import queue
-import threading
+import os
+import stat
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,10 +28,11 @@ from ..errors import ZeekLogError
 
 # isal's stubs do not say its error is an exception class; it is.
 _CORRUPT = (zlib.error, cast(type[Exception], isal_zlib.error), OSError, EOFError, lzma.LZMAError)
-READ_SIZE = 1 << 20  # compressed bytes per read; each yields a few MiB of text
-BLOCK_BYTES = 32 << 20  # parse in blocks of about this many bytes of text
-_AHEAD = 1  # blocks prepared ahead of the parser: each is BLOCK_BYTES of memory
-_DONE = object()
+READ_SIZE = 1 << 20  # compressed bytes per read
+CHUNK_BYTES = 4 << 20  # content bytes per chunk at most, whatever one read inflates to
+MAX_INFLATED_BYTES = 64 << 30  # content bytes read from one file at most
+MAX_RATIO = 1000  # content over compressed size; Zeek logs compress 5 to 50 times
+RATIO_AFTER = 256 << 20  # the ratio is judged only past this much content
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
@@ -37,6 +40,10 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
+
+
+class NotRegular(ZeekLogError):
+    """The path names a FIFO, a device, a socket or a folder: not a file to read."""
 
 
 def sniff_compression(head: bytes) -> str:
@@ -49,80 +56,158 @@ def sniff_compression(head: bytes) -> str:
 
 @dataclass
 class Stream:
-    """The decompressed content of one file, read in chunks; ``truncated`` is set at the end."""
+    """The content of one file, read in chunks; ``truncated``/``oversized`` are set at the end."""
 
     path: Path
     compression: str
     truncated: bool = False
+    oversized: bool = False
     error: str | None = None
 
     def chunks(self) -> Iterator[bytes]:
-        """Yield decompressed chunks; a cut-off compressed stream sets ``truncated``."""
+        """Yield content in chunks of at most CHUNK_BYTES, stopping at the caps."""
         try:
-            with open(self.path, "rb") as raw:
-                yield from _DECODERS[self.compression](self, raw)
+            with open_regular(self.path) as raw:
+                yield from self._capped(_DECODERS[self.compression](self, raw), raw)
+        except NotRegular:
+            raise
         except OSError as exc:
             raise ZeekLogError(f"cannot read: {exc.strerror or exc}", self.path) from exc
+
+    def _capped(self, chunks: Iterator[bytes], raw: BinaryIO) -> Iterator[bytes]:
+        total = 0
+        for chunk in chunks:
+            total += len(chunk)
+            if total > MAX_INFLATED_BYTES:
+                self._stop(f"more than {MAX_INFLATED_BYTES >> 20} MiB of content: "
+                           "read up to that point")
+                return
+            yield chunk
+            if (self.compression != "none" and total > RATIO_AFTER
+                    and total > MAX_RATIO * max(raw.tell(), 1)):
+                self._stop(f"inflates more than {MAX_RATIO} times its size, as a "
+                           "decompression bomb does: read up to that point")
+                return
+
+    def _stop(self, why: str) -> None:
+        self.oversized, self.error = True, why
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """Open a regular file for reading; anything else raises NotRegular, never blocking.
+
+    ``O_NONBLOCK`` makes opening a FIFO return at once instead of waiting for a writer;
+    the check is on the opened file, so a name swapped for a FIFO cannot slip through.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except IsADirectoryError as exc:
+        raise NotRegular("a folder, not a file", path) from exc
+    except OSError as exc:
+        raise ZeekLogError(f"cannot read: {exc.strerror or exc}", path) from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegular(f"not a regular file ({_kind_of(mode)}): not read", path)
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return os.fdopen(fd, "rb")
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def open_stream(path: str | Path) -> Stream:
     """Open ``path`` and recognise its compression; raises ZeekLogError if it cannot be read."""
     path = Path(path)
     try:
-        with open(path, "rb") as raw:
+        with open_regular(path) as raw:
             head = raw.read(8)
+    except NotRegular:
+        raise
     except OSError as exc:
         raise ZeekLogError(f"cannot read: {exc.strerror or exc}", path) from exc
     return Stream(path, sniff_compression(head))
 
 
 def _plain(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
-    while block := raw.read(READ_SIZE * 4):
+    while block := raw.read(CHUNK_BYTES):
         yield block
 
 
-def _incremental(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
-    """Decompress with a stdlib decompressor, following concatenated members to the end."""
-    decoder = make()
-    pending = b""
+def _zlib_like(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    """Inflate gzip members one after another, never more than CHUNK_BYTES per call."""
+    decoder, data, at_end = make(), b"", False
     while True:
-        data = pending or raw.read(READ_SIZE)
-        pending = b""
         if not data:
-            break
-        try:
-            out = decoder.decompress(data)
+            data = raw.read(READ_SIZE)
+            at_end = not data
+        try:  # at the end, with no input, this drains what the decoder still holds
+            out = decoder.decompress(data, CHUNK_BYTES)
         except _CORRUPT as exc:
             stream.truncated, stream.error = True, f"corrupt {stream.compression} data: {exc}"
             return
+        data = decoder.unconsumed_tail
         if out:
             yield out
         if decoder.eof:
-            pending = decoder.unused_data
-            if not pending and not (pending := raw.read(READ_SIZE)):
+            data = decoder.unused_data or raw.read(READ_SIZE)
+            if not data:
                 return
             decoder = make()  # the next member of a multi-member file
+        elif at_end and not out:
+            break  # the file ended inside a member
+    stream.truncated = True
+    stream.error = f"{stream.compression} stream ends before its end marker"
+
+
+def _buffered(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    """The same for bz2 and xz, whose decoders keep unread input themselves."""
+    decoder, data = make(), b""
+    while True:
+        if decoder.needs_input and not data:
+            data = raw.read(READ_SIZE)
+            if not data:
+                break  # the file ended inside a stream
+        try:
+            out = decoder.decompress(data, max_length=CHUNK_BYTES)
+        except _CORRUPT as exc:
+            stream.truncated, stream.error = True, f"corrupt {stream.compression} data: {exc}"
+            return
+        data = b""
+        if out:
+            yield out
+        if decoder.eof:
+            data = decoder.unused_data or raw.read(READ_SIZE)
+            if not data:
+                return
+            decoder = make()  # the next stream of a concatenated file
     stream.truncated = True
     stream.error = f"{stream.compression} stream ends before its end marker"
 
 
 def _gzip(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
-    return _incremental(lambda: isal_zlib.decompressobj(wbits=31), stream, raw)
+    return _zlib_like(lambda: isal_zlib.decompressobj(wbits=31), stream, raw)
 
 
 def _bz2(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
-    return _incremental(bz2.BZ2Decompressor, stream, raw)
+    return _buffered(bz2.BZ2Decompressor, stream, raw)
 
 
 def _xz(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
-    return _incremental(lzma.LZMADecompressor, stream, raw)
+    return _buffered(lzma.LZMADecompressor, stream, raw)
 
 
 def _zstd(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
     """Decompress zstd with pyarrow's codec; the standard library of Python 3.11 has none."""
     try:
         with pa.input_stream(raw, compression="zstd") as source:
-            while block := source.read(READ_SIZE * 4):
+            while block := source.read(CHUNK_BYTES):
                 yield block
     except (OSError, pa.ArrowException) as exc:
         stream.truncated, stream.error = True, f"corrupt or cut-off zstd data: {exc}"
@@ -135,86 +220,3 @@ _DECODERS: dict[str, Callable[[Stream, BinaryIO], Iterator[bytes]]] = {
     "xz": _xz,
     "zstd": _zstd,
 }
-
-
-
-@dataclass
-class Tail:
-    """What was left after the last newline: a partial line, if any."""
-
-    data: bytes = b""
-
-
-def prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Run ``chunks`` in a helper thread, yielding its items in order; errors are re-raised here."""
-    box: queue.Queue[object] = queue.Queue(_AHEAD)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    return
-                box.put(chunk)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            box.put(exc)
-        box.put(_DONE)
-
-    thread = threading.Thread(target=work, daemon=True, name="zeekcert-inflate")
-    thread.start()
-    try:
-        while (item := box.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                box.get(timeout=0.05)
-
-
-def line_blocks(stream: Stream, tail: Tail, target: int | None = None) -> Iterator[bytes]:
-    """Yield blocks that end with a newline; a final unterminated line is left in ``tail``.
-
-    The blocks are made in a helper thread; ``tail`` is set once they are all yielded.
-    """
-    return prefetch(_cut(stream, tail, target or BLOCK_BYTES))
-
-
-def _cut(stream: Stream, tail: Tail, target: int) -> Iterator[bytes]:
-    """Join chunks into blocks, cut after the last newline of the chunk that completes one.
-
-    Each block is joined once from views of the chunks: the text is copied only once.
-    """
-    pending: list[bytes | memoryview] = []
-    size = 0
-    for chunk in stream.chunks():
-        size += len(chunk)
-        cut = chunk.rfind(b"\n") + 1 if size >= target else 0
-        if not cut:
-            pending.append(chunk)
-            continue
-        pending.append(memoryview(chunk)[:cut])
-        yield b"".join(pending)
-        pending, size = [chunk[cut:]], len(chunk) - cut
-    data = b"".join(pending)
-    cut = data.rfind(b"\n") + 1
-    if cut:
-        yield data[:cut]
-    tail.data = data[cut:]
-
-
-def content_id(path: str | Path) -> str:
-    """A file's identity from its content: the header lines and the first record."""
-    stream = open_stream(path)
-    tail = Tail()
-    head = b""
-    for block in line_blocks(stream, tail, target=1 << 16):
-        head = block
-        break
-    head = head or tail.data
-    lines = head.split(b"\n")
-    cut = next((i for i, line in enumerate(lines) if line and not line.startswith(b"#")),
-               len(lines))
-    return hashlib.sha256(b"\n".join(lines[:cut + 1])).hexdigest()

@@ -15,9 +15,9 @@ import pyarrow.compute as pc
 
 from .arrow import concat_tables, loading_pool, to_pandas
 from .copies import drop_copies
-from .discovery import Source, TimeLike, find_logs, select_window, utc
+from .discovery import Found, Source, TimeLike, discover, select_window, utc
 from .file import check, iter_tables
-from .file_report import FileReport, LoadReport
+from .file_report import CLEAN, FileReport, LoadReport
 from .schema import KINDS
 from .tsv import empty_table
 from .zat import from_zat
@@ -42,7 +42,7 @@ class Logs:
 class Batch:
     """One piece of a streamed load: rows of one kind from one file."""
 
-    kind: str
+    kind: str | None
     frame: pd.DataFrame
     report: FileReport
 
@@ -77,15 +77,16 @@ def load(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike = None,
     skipped line or unreadable file raises ZeekLogError naming the file and line.
     """
     kinds = tuple(kinds)
-    paths = select_window(find_logs(source, kinds), start, end)
+    found = discover(source, kinds)
+    paths = select_window(found.paths, start, end)
     with loading_pool():
-        return _load(paths, kinds, columns, start, end, strict, workers)
+        return _load(paths, found, kinds, columns, (start, end), strict, workers)
 
 
-def _load(paths: list[Path], kinds: tuple[str, ...], columns: list[str] | None,
-          start: TimeLike, end: TimeLike, strict: bool, workers: int | None) -> Logs:
-    results = drop_copies(_read_all(paths, columns, start, end, workers))
-    report = LoadReport([r for _, r in results])
+def _load(paths: list[Path], found: Found, kinds: tuple[str, ...], columns: list[str] | None,
+          window: tuple[TimeLike, TimeLike], strict: bool, workers: int | None) -> Logs:
+    results = drop_copies(_read_all(paths, columns, *window, workers))
+    report = LoadReport([*found.problems, *(note_link(r, found) for _, r in results)])
     for file_report in report.files:
         check(file_report, strict)
     by_kind: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
@@ -118,22 +119,37 @@ def iter_batches(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike =
                  strict: bool = False) -> Iterator[Batch]:
     """Stream the tree file by file and block by block, in bounded memory.
 
-    Each batch holds the rows of one block of one file (about 16 MiB of text). The
-    batch's ``report`` is complete once the file's last batch has been yielded.
+    Each batch holds the rows of one block of one file (about 32 MiB of text). The
+    batch's ``report`` is complete once the file's last batch has been yielded. A file
+    or folder that was not read cleanly always yields a batch, with no rows if need be,
+    so that its report is seen.
     """
     kinds = tuple(kinds)
     lo, hi = utc(start), utc(end)
-    for path in select_window(find_logs(source, kinds), start, end):
-        report = FileReport(str(path))
-        tables = iter_tables(path, report, columns=columns)
+    found = discover(source, kinds)
+    for problem in found.problems:
+        check(problem, strict)
+        yield Batch(problem.kind, pd.DataFrame(), problem)
+    for path in select_window(found.paths, start, end):
+        report = note_link(FileReport(str(path)), found)
+        tables, shown = iter_tables(path, report, columns=columns), False
         while True:
             with loading_pool():  # not held across the yield: the caller's code runs there
                 table = next(tables, None)
             if table is None:
                 break
             if report.kind in kinds and table.num_rows:
+                shown = True
                 yield Batch(report.kind, to_pandas(_clip(table, lo, hi)), report)
         check(report, strict)
+        if not shown and report.status not in CLEAN:
+            yield Batch(report.kind, pd.DataFrame(), report)
+
+
+def note_link(report: FileReport, found: Found) -> FileReport:
+    """Record in ``report`` where its file links to, when that is outside the tree."""
+    report.link_target = found.links.get(Path(report.path))
+    return report
 
 
 def frame_of(logs: Any, kind: str) -> pd.DataFrame:

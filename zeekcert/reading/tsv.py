@@ -68,6 +68,11 @@ class TsvParser:
         self.header.fields = line.rstrip(b"\r").decode("utf-8", "replace").split("\t")
         self.header.types = [self.header.type_of(n, self.kind) for n in self.header.fields]
 
+    def skip_line(self, reason: str) -> None:
+        """Count the next line as skipped without reading it (one too long to hold)."""
+        self.report.skip(self.line, reason)
+        self.line += 1
+
     def feed(self, block: bytes) -> Iterator[pa.Table]:
         """Parse a block of whole lines, yielding one typed table per data segment."""
         prefix = self.header.prefix
