@@ -204,7 +204,8 @@ def test_inventory_3_for_a_state_that_cannot_be_used(tree: Path, tmp_path: Path)
     junk.write_text('{"servers": []}\n')
     code, _, err = run(["inventory", tree, "--state", junk])
     assert code == 3
-    assert err == f"zeekcert: {junk}: not a zeekcert state (not an SQLite database)\n"
+    assert err.startswith(f"zeekcert: {junk}: not a zeekcert state (not an SQLite database): "
+                          "restore it from a backup")
     assert junk.read_text() == '{"servers": []}\n'
     code, _, err = run(["inventory", tree, "--state", tmp_path / "no" / "state.db"])
     assert code == 3 and f"the folder {tmp_path / 'no'} does not exist" in err

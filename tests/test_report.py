@@ -112,7 +112,7 @@ def test_csv_neutralises_formulas(hostile: Path, tmp_path: Path) -> None:
     assert (code, out) == (0, "")
     rows = list(csv.DictReader(target.open(encoding="utf-8", newline="")))
     assert [r["resp_h"] for r in rows] == ["203.0.113.9", "2001:db8::66"]
-    assert rows[1]["server_names"] == "'" + FORMULA + BIDI
+    assert rows[1]["server_names"] == "'" + FORMULA + "\\u202egnp.exe"  # bidi shown, not run
     assert rows[1]["issuer"] == "CN=-cmd|' /C calc'!A0,O=" + SCRIPT
     for row in rows:
         for cell in row.values():

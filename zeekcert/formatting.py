@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from .sanitize import neutralise
+from .sanitize import neutralise, terminal_safe
 
 MAX_CELL = 60  # characters a table cell shows before it is cut with "…"
 
@@ -28,7 +28,11 @@ def iso(value: Any) -> str | None:
         return None
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if 1 <= stamp.year <= 9999:
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Past what strftime can print (a sensor's clock gone wrong): ISO 8601's signed years.
+    return (f"{stamp.year:+05d}-{stamp.month:02d}-{stamp.day:02d}T{stamp.hour:02d}:"
+            f"{stamp.minute:02d}:{stamp.second:02d}.{stamp.microsecond:06d}Z")
 
 
 def iso_micros(micros: int) -> str:
@@ -60,11 +64,21 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
-    """One row per frame row; lists joined with ``;``; formula-like cells neutralised."""
+    """One row per frame row; lists joined with ``;``; every cell safe for a spreadsheet.
+
+    Control, bidi and invisible characters are escaped as on the terminal, so a CR or LF
+    in a value never splits a row, even for a reader that splits on CR; then a cell a
+    spreadsheet would run as a formula gets a leading quote.
+    """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(frame.columns)
     for row in records(frame):
-        writer.writerow([neutralise(cell_text(v)) for v in row.values()])
+        writer.writerow([csv_cell(v) for v in row.values()])
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: escaped, then neutralised."""
+    return neutralise(terminal_safe(cell_text(value)))
 
 
 def cell_text(value: Any) -> str:

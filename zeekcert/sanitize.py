@@ -26,7 +26,8 @@ _UNSAFE = re.compile(
 # ``&`` are handled by html.escape, and a leading block marker separately.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MD_BLOCK_START = ("-", "+", "#", ">", "=")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's list of characters that start a formula, LF and NUL included.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 
 
 def _escape(match: re.Match[str]) -> str:

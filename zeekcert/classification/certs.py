@@ -55,7 +55,7 @@ def cert_table(x509: pd.DataFrame, cache: pd.DataFrame | None = None) -> pd.Data
     for name in ("not_valid_before", "not_valid_after"):
         table[name] = pd.to_datetime(table[name], utc=True, format="ISO8601").astype(
             "datetime64[us, UTC]")
-    table["key_length"] = pd.to_numeric(table["key_length"]).astype("Int64")
+    table["key_length"] = _key_bits(table["key_length"])
     for name in ("subject", "issuer", "key_type", "sig_alg"):
         table[name] = table[name].astype("string[pyarrow]")
     return table
@@ -184,3 +184,9 @@ def _with_ssl_fallback(values: pd.Series, ssl: pd.DataFrame, name: str) -> pd.Se
                 values = values.astype("string")
             values = values.fillna(ssl[source].astype(values.dtype))
     return values
+
+
+def _key_bits(lengths: pd.Series) -> pd.Series:
+    """Key lengths as Int64; a value no key can have (2**64 - 1, say) is unknown, not a crash."""
+    numbers = pd.to_numeric(lengths, errors="coerce").astype("Float64")
+    return numbers.where((numbers >= 0) & (numbers < 2**31)).astype("Int64")

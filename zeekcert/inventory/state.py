@@ -68,7 +68,7 @@ class State:
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(db)
-            raise StateError(f"state: {exc}", path) from exc
+            raise _state_error(exc, path) from exc
         except BaseException:
             _rollback(db)
             raise
@@ -139,12 +139,21 @@ class State:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    """A connection holding the write lock; StateLocked if another run holds it."""
+    """A connection holding the write lock; StateLocked if another run holds it.
+
+    A file of zero bytes is not taken as a new state (SQLite would): a state cut to
+    nothing would make every server ``new`` again. Only a path that does not exist yet
+    starts a new state.
+    """
     if not path.parent.is_dir():
         raise StateError(f"cannot open state: the folder {path.parent} does not exist", path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise StateError("the state file is empty (0 bytes), so it is damaged: "
+                         + _RECOVER, path)
     db = None
     try:
         db = sqlite3.connect(path, timeout=0, isolation_level=None)
+        _refuse_foreign(db, path)  # before WAL mode is set, which writes to the file
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("BEGIN IMMEDIATE")
@@ -153,10 +162,39 @@ def _connect(path: Path) -> sqlite3.Connection:
             db.close()
         if "locked" in str(exc) or "busy" in str(exc):
             raise StateLocked("another run holds the lock on this state", path) from exc
-        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
-            raise StateError("not a zeekcert state (not an SQLite database)", path) from exc
-        raise StateError(f"cannot open state: {exc}", path) from exc
+        raise _state_error(exc, path) from exc
     return db
+
+
+def _refuse_foreign(db: sqlite3.Connection, path: Path) -> None:
+    """Another program's database is never turned into a state: it would be changed."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if tables and "meta" not in tables:
+        db.close()
+        raise StateError("an SQLite database, but not a zeekcert state: left untouched", path)
+
+
+_RECOVER = ("restore it from a backup, or move it aside and rebuild it with one run over "
+            "the whole log tree (README, 'The state')")
+_DIAGNOSES = (
+    ("not a database", "not a zeekcert state (not an SQLite database): " + _RECOVER),
+    ("malformed", "the state is damaged ({error}): " + _RECOVER),
+    ("readonly", "the state cannot be written ({error}): check its permissions and its "
+                 "folder's; nothing was changed"),
+    ("disk is full", "the disk is full ({error}): nothing was changed; free space and run "
+                     "again"),
+    ("disk i/o error", "the disk failed ({error}): nothing was changed"),
+    ("unable to open", "cannot open state ({error})"),
+)
+
+
+def _state_error(exc: sqlite3.Error, path: Path) -> StateError:
+    """A StateError saying what is wrong with the state and how to recover."""
+    text = str(exc)
+    for needle, message in _DIAGNOSES:
+        if needle in text.lower():
+            return StateError(message.format(error=text), path)
+    return StateError(f"state: {text}; nothing was changed", path)
 
 
 def _rollback(db: sqlite3.Connection) -> None:

@@ -32,6 +32,10 @@ _SCALARS: dict[str, pa.DataType] = {
 _CONTAINER = re.compile(r"^(?:set|vector|table)\[(.+)\]$")
 _EPOCH_TEXT = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _MILLIS_ABOVE = 10**11  # epoch seconds this large are in the year 5138: the value is in ms
+# The times a certificate or a connection can have: years 1 to 9999, as X.509 allows.
+# Outside, a value is a sensor's or a writer's error, and no date library can print it.
+MIN_MICROS = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+MAX_MICROS = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
 
 def element_type(ztype: str) -> str | None:
@@ -130,7 +134,7 @@ def _scalar_from_text(ztype: str, values: pa.Array) -> tuple[pa.Array, int]:
     """Parse numbers, booleans and times written as text."""
     if ztype in ("time", "interval"):
         micros, bad = epoch_text_to_micros(values)
-        return micros.cast(_SCALARS[ztype]), bad
+        return _from_micros(ztype, micros, bad)
     if ztype == "bool":
         return _bool_from_text(values)
     return cast_lenient(values, _SCALARS[ztype])
@@ -146,6 +150,17 @@ def _bool_from_text(values: pa.Array) -> tuple[pa.Array, int]:
         return parsed, 0
     clean = pc.if_else(pc.or_(pc.equal(values, "T"), pc.equal(values, "F")), parsed, None)
     return clean, valid - recognised
+
+
+def _from_micros(ztype: str, micros: pa.Array, bad: int) -> tuple[pa.Array, int]:
+    """Integer microseconds as a time (only years 1 to 9999) or an interval."""
+    if ztype == "time" and len(micros):
+        outside = pc.fill_null(pc.or_(pc.less(micros, MIN_MICROS),
+                                      pc.greater(micros, MAX_MICROS)), False)
+        if pc.any(outside).as_py():
+            bad += pc.sum(outside).as_py()
+            micros = pc.if_else(outside, pa.scalar(None, micros.type), micros)
+    return micros.cast(_SCALARS[ztype]), bad
 
 
 def _count_new_nulls(before: pa.Array, after: pa.Array) -> int:
@@ -215,7 +230,7 @@ def from_json(ztype: str, arr: pa.Array) -> tuple[pa.Array, int]:
         return _json_list(inner, arr)
     if ztype in ("time", "interval"):
         micros, bad = json_time_to_micros(arr)
-        return micros.cast(_SCALARS[ztype]), bad
+        return _from_micros(ztype, micros, bad)
     target = arrow_type(ztype)
     if pa.types.is_string(target) or pa.types.is_dictionary(target):
         text, bad = (arr, 0) if pa.types.is_string(arr.type) else cast_lenient(arr, pa.string())
@@ -258,6 +273,11 @@ def _numeric_epoch(arr: pa.Array) -> tuple[pa.Array, int]:
     Magnitudes of 10**11 and more are milliseconds: as seconds they would be past 5000 AD.
     """
     if pa.types.is_floating(arr.type):
+        finite = pc.is_finite(arr)
+        if not pc.all(pc.fill_null(finite, True)).as_py():  # NaN or infinity: not a time
+            clean = pc.if_else(finite, arr, pa.scalar(None, arr.type))
+            parsed, _ = _numeric_epoch(clean)
+            return parsed, _count_new_nulls(arr, parsed)
         big = pc.max(pc.abs(arr)).as_py()
         if big is None or big < _MILLIS_ABOVE:
             return pc.cast(pc.round(pc.multiply(arr, 1e6)), pa.int64()), 0

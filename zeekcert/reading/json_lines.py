@@ -1,9 +1,14 @@
-"""Parse Zeek's JSON-lines format: flat dotted keys, unset fields omitted, any ts encoding."""
+"""Parse Zeek's JSON-lines format: flat dotted keys, unset fields omitted, any ts encoding.
+
+Blocks go to Arrow's reader whole; one it refuses (a line that is not JSON, a value of
+another type than its column's) is read line by line instead (``json_rows``), so one bad
+line or value costs only itself. Lines nested too deeply for a Zeek record never reach a
+parser (``json_depth``).
+"""
 
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -11,7 +16,9 @@ import pyarrow.json as pajson
 
 from . import columns as col
 from .file_report import FileReport
-from .schema import KINDS, generation_of, layout, zeek_type
+from .json_depth import MAX_DEPTH, blank, too_deep
+from .json_rows import parse_line, rows_to_table
+from .schema import KINDS, LOG_NAME, generation_of, layout, zeek_type
 
 # Fields added by the JSON Streaming package and Corelight, typed for every kind.
 _EXTRA_TYPES = {"ts": "time", "_path": "string", "_write_ts": "time", "_system_name": "string"}
@@ -34,36 +41,47 @@ class JsonParser:
         """Parse one block; lines that are not JSON objects are skipped and counted."""
         first = self.line
         self.line += block.count(b"\n")
+        block = self._without_deep_lines(block, first)
         try:
             table = _read(block)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             table = self._read_lenient(block, first)
         table = _flatten(table)
-        if "_path" in table.column_names and table.num_rows and table.column("_path")[0].is_valid:
-            self.report.kind = str(table.column("_path")[0])
+        self._take_kind(table)
         if table.num_rows:
             yield self._typed(table)
 
+    def _without_deep_lines(self, block: bytes, first: int) -> bytes:
+        spans = too_deep(block)
+        for start, _end in spans:
+            self.report.skip(first + block.count(b"\n", 0, start),
+                             f"nested more than {MAX_DEPTH} levels deep: not a Zeek record")
+        return blank(block, spans) if spans else block
+
+    def _take_kind(self, table: pa.Table) -> None:
+        """The kind from ``_path`` (JSON Streaming), when it is a log name at all."""
+        if "_path" not in table.column_names or not table.num_rows:
+            return
+        value = table.column("_path")[0]
+        if value.is_valid and LOG_NAME.match(str(value)):
+            self.report.kind = str(value)
+
     def _read_lenient(self, block: bytes, first: int) -> pa.Table:
-        """Drop the lines that do not parse, then read the rest; rare, so done in Python."""
-        good: list[bytes] = []
+        """Read line by line, checking each value: rare, so done in Python."""
+        rows = []
         for offset, line in enumerate(block.split(b"\n")[:-1]):
             if not line.strip():  # a "### BTest" first line was already consumed by the reader
                 continue
             try:
-                parsed = json.loads(line)
+                rows.append(parse_line(line))
             except ValueError as exc:
-                self.report.skip(first + offset, f"not JSON: {getattr(exc, 'msg', exc)}")
-                continue
-            if not isinstance(parsed, dict):
-                self.report.skip(first + offset, "not a JSON object")
-                continue
-            good.append(line)
-        data = b"\n".join(good) + b"\n" if good else b""
-        try:
-            return _read(data) if good else pa.table({})
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return _from_python([json.loads(line) for line in good])
+                self.report.skip(first + offset, str(exc))
+        kind = self.report.kind
+        if rows and isinstance(rows[0].get("_path"), str) and LOG_NAME.match(rows[0]["_path"]):
+            kind = rows[0]["_path"]
+        table, bad = rows_to_table(rows, kind, _EXTRA_TYPES)
+        self.report.bad_values.update(bad)
+        return table
 
     def _typed(self, table: pa.Table) -> pa.Table:
         arrays, names = [], []
@@ -119,21 +137,3 @@ def _flatten(table: pa.Table) -> pa.Table:
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
     return table
-
-
-def _from_python(rows: list[dict[str, object]]) -> pa.Table:
-    """Build columns from parsed objects; a column of mixed types is kept as JSON text."""
-    names: dict[str, None] = {}
-    for row in rows:
-        names.update(dict.fromkeys(row))
-    data = {}
-    for name in names:
-        values = [row.get(name) for row in rows]
-        try:
-            data[name] = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            data[name] = pa.array(
-                [v if v is None or isinstance(v, str) else json.dumps(v) for v in values],
-                pa.string(),
-            )
-    return pa.table(data)

@@ -7,6 +7,8 @@ Sources: Zeek's btest baselines v2.2 to 9.1-dev, see ``zeek-facts.md`` section (
 
 from __future__ import annotations
 
+import re
+
 _CONN = "ts:time uid:string id.orig_h:addr id.orig_p:port id.resp_h:addr id.resp_p:port"
 
 # Default columns in the order each Zeek generation writes them.
@@ -89,6 +91,8 @@ _MARKERS: dict[str, list[tuple[str, str]]] = {
 _NEWEST = {"ssl": "fps", "x509": "fingerprint", "notice": "zeek-4.1", "known_certs": "all"}
 
 KINDS: tuple[str, ...] = ("ssl", "x509", "notice", "known_certs")
+# What a log's kind (``#path``, ``_path``) may look like; anything else is not a kind.
+LOG_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def _parse(spec: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 
 from . import columns as col
 from .file_report import FileReport
-from .schema import KINDS, layout, zeek_type
+from .schema import KINDS, LOG_NAME, layout, zeek_type
 
 _ESCAPED = re.compile(r"\\x([0-9a-fA-F]{2})")
 _PREFIXED_SEPARATOR = re.compile(rb"^(.{1,16}?)separator (\S+)\r?$")
@@ -65,7 +65,8 @@ class TsvParser:
 
     def bare_header(self, line: bytes) -> None:
         """Take a first line of plain column names, as Zeek's ``tsv`` mode writes."""
-        self.header.fields = line.rstrip(b"\r").decode("utf-8", "replace").split("\t")
+        self.header.fields = self._unique(line.rstrip(b"\r").decode("utf-8", "replace")
+                                          .split("\t"))
         self.header.types = [self.header.type_of(n, self.kind) for n in self.header.fields]
 
     def skip_line(self, reason: str) -> None:
@@ -104,14 +105,38 @@ class TsvParser:
         elif key == "unset_field":
             h.markers = col.Markers(h.markers.set_separator, h.markers.empty, value)
         elif key == "path":
-            h.path = value
-            self.kind = value
-            self.report.kind = value
+            self._path(value)
         elif key == "fields":
-            h.fields = value.split(h.separator)
+            h.fields = self._unique(value.split(h.separator))
             h.types = [h.type_of(n, self.kind) for n in h.fields]
         elif key == "types":
             h.types = value.split(h.separator)
+            if len(h.types) != len(h.fields):
+                self.report.header_problem(self.line, f"#types has {len(h.types)} types for "
+                                           f"{len(h.fields)} #fields: types from the built-in "
+                                           "schema, else text")
+
+    def _path(self, value: str) -> None:
+        """The log's kind; a ``#path`` that is no log name is noted and not taken."""
+        if not LOG_NAME.match(value):
+            self.report.header_problem(self.line, f"#path {value!r} is not a log name: "
+                                       "the kind comes from the file name")
+            return
+        self.header.path = self.kind = self.report.kind = value
+
+    def _unique(self, names: list[str]) -> list[str]:
+        """Field names, a repeated one renamed ``name.2``, ``name.3``: no column is dropped."""
+        seen: dict[str, int] = {}
+        out = []
+        for name in names:
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                renamed = f"{name}.{seen[name]}"
+                self.report.header_problem(self.line, f"#fields names {name!r} more than "
+                                           f"once: copy {seen[name]} is read as {renamed!r}")
+                name = renamed
+            out.append(name)
+        return out
 
     def _segment(self, data: bytes) -> Iterator[pa.Table]:
         """Parse consecutive data lines under the current header."""
