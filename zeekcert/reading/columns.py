@@ -6,6 +6,7 @@ become null and are reported, never raised, because one bad value must not lose 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -31,6 +32,13 @@ _SCALARS: dict[str, pa.DataType] = {
 }
 _CONTAINER = re.compile(r"^(?:set|vector|table)\[(.+)\]$")
 _EPOCH_TEXT = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$"
+_H = "[0-9a-fA-F]{1,4}"
+# The usual IPv6 forms, all in Arrow; the rest (embedded IPv4, zones) go to ipaddress.
+_IPV6 = (rf"^(({_H}:){{7}}{_H}|({_H}:){{1,7}}:|({_H}:){{1,6}}:{_H}|({_H}:){{1,5}}(:{_H}){{1,2}}"
+         rf"|({_H}:){{1,4}}(:{_H}){{1,3}}|({_H}:){{1,3}}(:{_H}){{1,4}}"
+         rf"|({_H}:){{1,2}}(:{_H}){{1,5}}|{_H}:(:{_H}){{1,6}}|:((:{_H}){{1,7}}|:))$")
 _MILLIS_ABOVE = 10**11  # epoch seconds this large are in the year 5138: the value is in ms
 # The times a certificate or a connection can have: years 1 to 9999, as X.509 allows.
 # Outside, a value is a sensor's or a writer's error, and no date library can print it.
@@ -100,11 +108,11 @@ def from_tsv(ztype: str, raw: pa.Array, markers: Markers) -> tuple[pa.Array, int
     if element_type(ztype) is not None:
         return _tsv_list(ztype, raw, markers)
     if pa.types.is_dictionary(raw.type):
-        return _clean_dictionary(raw, markers), 0
+        return _checked(ztype, _clean_dictionary(raw, markers))
     if not pa.types.is_string(raw.type):
         return raw, 0
     if ztype in _TEXT or ztype not in _SCALARS:
-        return _finish_text(ztype, _decode_text(raw, markers)), 0
+        return _checked(ztype, _finish_text(ztype, _decode_text(raw, markers)))
     return _scalar_from_text(ztype, raw)
 
 
@@ -122,6 +130,45 @@ def _clean_dictionary(arr: pa.DictionaryArray, markers: Markers) -> pa.Array:
     if fixed.equals(arr.dictionary):
         return arr
     return pc.dictionary_encode(pc.take(fixed, arr.indices))
+
+
+def _checked(ztype: str, values: pa.Array) -> tuple[pa.Array, int]:
+    """Addresses that are not IPv4 or IPv6 addresses (``342.2.3.4``) become null, counted."""
+    if ztype != "addr" or not pa.types.is_dictionary(values.type) or not len(values):
+        return values, 0
+    wrong = pc.invert(_addresses_ok(values.dictionary))
+    if not pc.any(wrong).as_py():
+        return values, 0
+    bad_codes = pc.indices_nonzero(wrong)
+    rows = pc.fill_null(pc.is_in(values.indices, value_set=bad_codes.cast(values.indices.type)),
+                        False)
+    text = pc.if_else(rows, pa.scalar(None, pa.string()), values.dictionary_decode())
+    return pc.dictionary_encode(text), int(pc.sum(rows).as_py() or 0)
+
+
+def _addresses_ok(names: pa.Array) -> pa.Array:
+    """Which values are addresses: by pattern in Arrow, the rare rest by ``ipaddress``."""
+    ok = pc.fill_null(pc.or_(pc.match_substring_regex(names, _IPV4),
+                             pc.match_substring_regex(names, _IPV6)), False)
+    if pc.all(ok).as_py():
+        return ok
+    flags = ok.to_pylist()
+    other = [i for i, good in enumerate(flags) if not good]
+    if not other:  # pc.all of an all-null array says false; nothing to look at
+        return ok
+    for i, text in zip(other, names.take(other).to_pylist(), strict=True):
+        flags[i] = text is None or _is_ipv6(text)
+    return pa.array(flags, pa.bool_())
+
+
+def _is_ipv6(text: str) -> bool:
+    if ":" not in text:
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _finish_text(ztype: str, values: pa.Array) -> pa.Array:
@@ -234,7 +281,8 @@ def from_json(ztype: str, arr: pa.Array) -> tuple[pa.Array, int]:
     target = arrow_type(ztype)
     if pa.types.is_string(target) or pa.types.is_dictionary(target):
         text, bad = (arr, 0) if pa.types.is_string(arr.type) else cast_lenient(arr, pa.string())
-        return _finish_text(ztype, unescape_json_array(text)), bad
+        checked, wrong = _checked(ztype, _finish_text(ztype, unescape_json_array(text)))
+        return checked, bad + wrong
     if pa.types.is_string(arr.type) and ztype == "bool":
         return _scalar_from_text(ztype, arr)
     return cast_lenient(arr, target)

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 import pandas as pd
 
+from .schema import KINDS
+
 MAX_LINES_LISTED = 100  # skipped line numbers kept per file; the count is always exact
 
 
@@ -144,11 +146,11 @@ class LoadReport:
         return [f for f in self.files if f.status not in CLEAN]
 
     def rows_by_kind(self) -> Counter[str]:
-        """Rows read per log kind."""
+        """Rows read per log kind; every kind zeekcert does not read counts as ``other``."""
         total: Counter[str] = Counter()
         for f in self.files:
-            if f.status is not FileStatus.DUPLICATE:
-                total[f.kind or "?"] += f.rows
+            if f.status is not FileStatus.DUPLICATE and (f.rows or f.kind in KINDS):
+                total[f.kind if f.kind in KINDS else "other"] += f.rows
         return total
 
 

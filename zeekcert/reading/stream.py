@@ -31,7 +31,7 @@ _CORRUPT = (zlib.error, cast(type[Exception], isal_zlib.error), OSError, EOFErro
 READ_SIZE = 1 << 20  # compressed bytes per read
 CHUNK_BYTES = 4 << 20  # content bytes per chunk at most, whatever one read inflates to
 MAX_INFLATED_BYTES = 64 << 30  # content bytes read from one file at most
-MAX_RATIO = 1000  # content over compressed size; Zeek logs compress 5 to 50 times
+MAX_RATIO = 200  # content over compressed size; Zeek logs compress 5 to 50 times
 RATIO_AFTER = 256 << 20  # the ratio is judged only past this much content
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (

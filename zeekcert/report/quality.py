@@ -8,6 +8,7 @@ ssl.log references but no loaded x509.log holds.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,8 @@ class DataQuality:
     problems: list[Problem] = field(default_factory=list)
     problems_not_listed: int = 0
     duplicates: list[str] = field(default_factory=list)
+    bad_values: dict[str, int] = field(default_factory=dict)
+    links_outside_tree: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -59,6 +62,8 @@ class DataQuality:
             "problems": [vars(p) for p in self.problems],
             "problems_not_listed": self.problems_not_listed,
             "duplicates": self.duplicates,
+            "bad_values": self.bad_values,
+            "links_outside_tree": self.links_outside_tree,
         }
 
 
@@ -81,7 +86,19 @@ def data_quality(logs: Any, joined: dict[str, int]) -> DataQuality:
         problems=[_problem(f) for f in listed[:MAX_PROBLEMS]],
         problems_not_listed=max(0, len(listed) - MAX_PROBLEMS),
         duplicates=[str(p) for p in copies[:MAX_PROBLEMS]],
+        bad_values=bad_values(report),
+        links_outside_tree=[f"{f.path} -> {f.link_target}" for f in report.files
+                            if f.link_target][:MAX_PROBLEMS],
     )
+
+
+def bad_values(report: LoadReport) -> dict[str, int]:
+    """Values that did not parse (now empty), per column, most first."""
+    total: Counter[str] = Counter()
+    for f in report.files:
+        if f.status is not FileStatus.DUPLICATE:
+            total.update(f.bad_values)
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def file_counts(report: LoadReport) -> dict[str, int]:

@@ -121,10 +121,21 @@ def quality_lines(q: dict[str, Any]) -> list[str]:
         f"Certificates referenced but not in x509.log: {q['certificates_not_in_x509']} "
         f"({q['connections_not_in_x509']} connections)",
     ]
+    if q["problems"]:
+        lines.append(f"Files not read cleanly: {len(q['problems']) + q['problems_not_listed']}")
     for p in q["problems"]:
         lines.append(f"  {p['status']}: {p['path']}: {p['message']}")
     if q["problems_not_listed"]:
         lines.append(f"  ... and {q['problems_not_listed']} more files with problems")
+    if q["bad_values"]:  # column names come from the files: quoted on their own line
+        lines.append(f"Values that did not parse, now empty: {sum(q['bad_values'].values())}, "
+                     "in the columns")
+        lines.append("  " + ", ".join(f"{name} {n}" for name, n in
+                                      list(q["bad_values"].items())[:10]))
+    if q["links_outside_tree"]:
+        lines.append(f"Files read through links that leave the tree: "
+                     f"{len(q['links_outside_tree'])}, such as")
+        lines.append(f"  {q['links_outside_tree'][0]}")
     if q["duplicates"]:
         lines.append(f"Copies of files already read, counted once: {q['files']['duplicate']}, "
                      f"such as")
