@@ -317,8 +317,10 @@ def json_time_to_micros(arr: pa.Array) -> tuple[pa.Array, int]:
 def _numeric_epoch(arr: pa.Array) -> tuple[pa.Array, int]:
     """Seconds or milliseconds (TS_MILLIS), as int or float; never raises.
 
+    The column's typical magnitude decides the unit: 10**11 and more is milliseconds (as
+    seconds, past 5000 AD). The median decides, not the largest value, so one wild value
+    cannot turn a column of seconds into milliseconds; it is left out of range instead.
     Values of 2**63 and more are TS_MILLIS_UNSIGNED's wrapped negative milliseconds.
-    Magnitudes of 10**11 and more are milliseconds: as seconds they would be past 5000 AD.
     """
     if pa.types.is_floating(arr.type):
         finite = pc.is_finite(arr)
@@ -326,13 +328,16 @@ def _numeric_epoch(arr: pa.Array) -> tuple[pa.Array, int]:
             clean = pc.if_else(finite, arr, pa.scalar(None, arr.type))
             parsed, _ = _numeric_epoch(clean)
             return parsed, _count_new_nulls(arr, parsed)
-        big = pc.max(pc.abs(arr)).as_py()
-        if big is None or big < _MILLIS_ABOVE:
-            return pc.cast(pc.round(pc.multiply(arr, 1e6)), pa.int64()), 0
+    typical = pc.approximate_median(pc.abs(arr.cast(pa.float64()))).as_py()
+    millis = typical is not None and typical >= _MILLIS_ABOVE
+    if pa.types.is_floating(arr.type) and not millis:
+        scaled = pc.round(pc.multiply(arr, 1e6))
+        fits = pc.less(pc.abs(scaled), 9.2e18)
+        parsed = pc.cast(pc.if_else(fits, scaled, pa.scalar(None, scaled.type)), pa.int64())
+        return parsed, _count_new_nulls(arr, parsed)
     values = [None if v is None else (int(v) - 2**64 if v >= 2**63 else v)
               for v in arr.to_pylist()]
-    biggest = max((abs(v) for v in values if v is not None), default=0)
-    scale = 1000 if biggest >= _MILLIS_ABOVE else 1_000_000
+    scale = 1000 if millis else 1_000_000
     out = [None if v is None else round(v * scale) for v in values]
     parsed = pa.array([v if v is None or -(2**63) <= v < 2**63 else None for v in out], pa.int64())
     return parsed, _count_new_nulls(arr, parsed)

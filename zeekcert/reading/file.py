@@ -86,7 +86,8 @@ def _parse(stream: Stream, report: FileReport, columns: list[str] | None) -> Ite
             for table in parser.feed(block):
                 produced = True
                 yield table
-        _finish_tail(tail, parser, report)
+        if not stream.oversized:  # past a cap, the last partial line is only where we stopped
+            _finish_tail(tail, parser, report)
     _settle_stream(stream, report)
     if not produced and report.status is not FileStatus.NOT_ZEEK:
         header = parser.header if isinstance(parser, TsvParser) else None
@@ -113,9 +114,10 @@ def _settle_stream(stream: Stream, report: FileReport) -> None:
     if stream.truncated:
         report.truncated = True
         report.message = report.message or stream.error or "truncated"
-    if stream.oversized:
+    if stream.oversized:  # reading stopped early: said even after an earlier message
         report.oversized = True
-        report.message = report.message or stream.error or "oversized"
+        why = stream.error or "oversized"
+        report.message = f"{report.message}; then {why}" if report.message else why
 
 
 def _drop_lines(block: bytes | None, count: int) -> bytes | None:

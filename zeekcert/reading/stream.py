@@ -79,8 +79,8 @@ class Stream:
         for chunk in chunks:
             total += len(chunk)
             if total > MAX_INFLATED_BYTES:
-                self._stop(f"more than {MAX_INFLATED_BYTES >> 20} MiB of content: "
-                           "read up to that point")
+                self._stop(f"more than {_size(MAX_INFLATED_BYTES)} of content: read up to "
+                           "that point")
                 return
             yield chunk
             if (self.compression != "none" and total > RATIO_AFTER
@@ -91,6 +91,11 @@ class Stream:
 
     def _stop(self, why: str) -> None:
         self.oversized, self.error = True, why
+
+
+def _size(count: int) -> str:
+    return f"{count >> 30} GiB" if count >= 1 << 30 else (
+        f"{count >> 20} MiB" if count >= 1 << 20 else f"{count} bytes")
 
 
 def open_regular(path: str | Path) -> BinaryIO:
