@@ -28,11 +28,11 @@ def iso(value: Any) -> str | None:
         return None
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    if 1 <= stamp.year <= 9999:
-        return stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    # Past what strftime can print (a sensor's clock gone wrong): ISO 8601's signed years.
-    return (f"{stamp.year:+05d}-{stamp.month:02d}-{stamp.day:02d}T{stamp.hour:02d}:"
-            f"{stamp.minute:02d}:{stamp.second:02d}.{stamp.microsecond:06d}Z")
+    # Four-digit years, zero-padded (strftime does not pad year 1); beyond 9999 (a sensor's
+    # clock gone wrong), ISO 8601's signed expanded years.
+    year = f"{stamp.year:04d}" if 0 <= stamp.year <= 9999 else f"{stamp.year:+05d}"
+    return (f"{year}-{stamp.month:02d}-{stamp.day:02d}T{stamp.hour:02d}:{stamp.minute:02d}:"
+            f"{stamp.second:02d}.{stamp.microsecond:06d}Z")
 
 
 def iso_micros(micros: int) -> str:

@@ -76,7 +76,7 @@ def sort_worst_first(frame: pd.DataFrame, host: str = SERVER_KEY[0], port: str =
     keys = [_address_key(h) for h in frame[host]]
     address = np.empty(len(keys), dtype=np.int64)
     address[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
-    order = np.lexsort((frame[port].to_numpy(dtype=float), address,
+    order = np.lexsort((frame[port].to_numpy(dtype=float, na_value=np.nan), address,
                         -frame[count].to_numpy(), rank.to_numpy()))
     return frame.iloc[order].reset_index(drop=True)
 

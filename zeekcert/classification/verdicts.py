@@ -22,6 +22,7 @@ from ..policy import Policy
 from ..reading import frame_of
 from . import hostname
 from .certs import attach, cert_table
+from .conform import conform
 from .distinct import chunks_of, codes_of
 from .notices import notice_evidence
 from .recheck import policy_bits
@@ -42,7 +43,7 @@ def classify(logs: Any, policy: Policy | None = None, now: datetime | None = Non
     policy = policy or Policy()
     now = now or datetime.now(UTC)
     notices = notice_evidence(frame_of(logs, "notice"))
-    conns = _connections(frame_of(logs, "ssl"), notices)
+    conns = conform(_connections(frame_of(logs, "ssl"), notices))
     certs = cert_table(frame_of(logs, "x509"), cert_cache)
     leaf = attach(conns, certs)
     status = Statuses(conns)
@@ -142,6 +143,8 @@ def _covers(name: str, cert: pd.Series) -> bool:
 
 PRIMARY = pd.Index([c.value for c in CAUSES] + [Verdict.VALID.value, Verdict.UNVERIFIED.value])
 REASONS = pd.Index([r.value for r in Unverified])
+# The type of an identity column a log did not have: as it would be, had it been there.
+_ABSENT = {"ts": "datetime64[us, UTC]", "id.resp_p": "UInt16"}
 
 
 def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
@@ -150,7 +153,7 @@ def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
     columns: dict[str, object] = {}
     for name in ("uid", "ts", "id.orig_h", "id.resp_h", "id.resp_p", "server_name"):
         columns[name] = conns[name] if name in conns.columns else pd.Series(
-            pd.NA, index=conns.index, dtype="string")
+            pd.NA, index=conns.index, dtype=_ABSENT.get(name, "string"))
     for name in ("fingerprint", "chain_length", "subject", "issuer", "not_valid_before",
                  "not_valid_after", "key_type", "key_length", "sig_alg"):
         columns[name] = leaf[name]

@@ -86,11 +86,13 @@ class Accumulator:
         """Connections to servers that show the cause now, or that are already recorded."""
         flags = cause_flags(classified)
         hit = flags.any(axis=1) if self.cause == "any" else flags[Cause(self.cause).value]
-        showing = classified.loc[hit.to_numpy(), SERVER_KEY]
+        keyed = (classified["id.resp_p"].notna() & classified["id.resp_h"].notna()).to_numpy()
+        showing = classified.loc[hit.to_numpy() & keyed, SERVER_KEY]  # a server needs both
         wanted = set(zip(showing[SERVER_KEY[0]].astype(str), showing[SERVER_KEY[1]].astype(int),
                          strict=True)) | set(self.servers)
         # Narrow by address first, on the (categorical) column as it is: cheap.
         near = classified[classified[SERVER_KEY[0]].isin({h for h, _ in wanted}).to_numpy()]
+        near = near[near["id.resp_p"].notna().to_numpy()]
         frame = near.assign(**{k: near[k].astype(object) for k in ("id.resp_h", "id.orig_h")})
         frame["id.resp_p"] = frame["id.resp_p"].astype("int64")
         keys = pd.MultiIndex.from_frame(frame[SERVER_KEY])

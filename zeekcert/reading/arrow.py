@@ -63,15 +63,21 @@ def concat_tables(tables: list[pa.Table]) -> pa.Table:
 
 
 def _harmonise(tables: list[pa.Table]) -> list[pa.Table]:
-    """Where files disagree on a column's type, fall back to text for that column."""
+    """Where files (or header blocks) disagree on a column's type, fall back to text.
+
+    A column that is dictionary-encoded in one table and plain text in another (``enum``
+    in one header, ``string`` in the next) is text too: Arrow cannot merge the two.
+    """
     seen: dict[str, pa.DataType] = {}
+    encoded: dict[str, set[bool]] = {}
     clash: set[str] = set()
     for table in tables:
         for f in table.schema:
             kind = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
             if pa.types.is_null(kind):
                 continue
-            if seen.setdefault(f.name, kind) != kind:
+            encoded.setdefault(f.name, set()).add(pa.types.is_dictionary(f.type))
+            if seen.setdefault(f.name, kind) != kind or len(encoded[f.name]) > 1:
                 clash.add(f.name)
     return [_as_text(t, clash) for t in tables] if clash else tables
 

@@ -52,6 +52,16 @@ def element_type(ztype: str) -> str | None:
     return match.group(1) if match else None
 
 
+_NAMES = frozenset({"time", "interval", "string", "addr", "port", "count", "int", "double",
+                    "bool", "enum", "subnet", "pattern", "func", "file", "any"})
+
+
+def is_zeek_type(ztype: str) -> bool:
+    """Whether ``ztype`` names a Zeek type, a container of one included."""
+    inner = element_type(ztype)
+    return is_zeek_type(inner) if inner is not None else ztype in _NAMES
+
+
 def arrow_type(ztype: str) -> pa.DataType:
     """Return the Arrow type zeekcert gives a column of Zeek type ``ztype``."""
     inner = element_type(ztype)
@@ -87,15 +97,19 @@ def null_where(arr: pa.Array, mask: pa.Array) -> pa.Array:
 
 
 _NATIVE = ("count", "int", "port", "double", "bool", "addr", "enum")
+_INTEGERS = ("count", "int", "port")
 _TEXT = ("string", "addr", "enum", "subnet", "pattern")
 
 
-def csv_type(ztype: str) -> pa.DataType:
+def csv_type(ztype: str, hexish: bool = False) -> pa.DataType:
     """The type Arrow's CSV reader is asked to produce: converted there, on every core.
 
     Times stay text (they are parsed exactly here), and so do containers and strings,
-    whose escapes are decoded here.
+    whose escapes are decoded here. With ``hexish`` (a ``0x`` somewhere in the block),
+    integers stay text too: Arrow would take ``0x10`` for 16, which Zeek never writes.
     """
+    if hexish and ztype in _INTEGERS:
+        return pa.string()
     return _SCALARS[ztype] if ztype in _NATIVE else pa.string()
 
 
@@ -118,9 +132,9 @@ def from_tsv(ztype: str, raw: pa.Array, markers: Markers) -> tuple[pa.Array, int
 
 def _decode_text(values: pa.Array, markers: Markers) -> pa.Array:
     """``(empty)`` to the empty string, then the TSV escapes."""
-    empty = _mask(values, markers.empty)
+    empty = pc.equal(values, markers.empty)  # null where unset: any() passes over those
     if pc.any(empty).as_py():
-        values = pc.if_else(empty, "", values)
+        values = pc.if_else(pc.fill_null(empty, False), "", values)
     return unescape_tsv_array(values)
 
 
@@ -184,6 +198,12 @@ def _scalar_from_text(ztype: str, values: pa.Array) -> tuple[pa.Array, int]:
         return _from_micros(ztype, micros, bad)
     if ztype == "bool":
         return _bool_from_text(values)
+    if ztype in _INTEGERS:  # decimal digits only: Arrow's cast would take 0x10 as well
+        digits = pc.fill_null(pc.match_substring_regex(values, r"^[+-]?[0-9]+$"), True)
+        if not pc.all(digits).as_py():
+            clean = pc.if_else(digits, values, pa.scalar(None, pa.string()))
+            parsed, _ = cast_lenient(clean, _SCALARS[ztype])
+            return parsed, _count_new_nulls(values, parsed)
     return cast_lenient(values, _SCALARS[ztype])
 
 
@@ -249,10 +269,17 @@ def epoch_text_to_micros(values: pa.Array) -> tuple[pa.Array, int]:
 
 
 def _text_to_micros(text: str | None) -> int | None:
-    """Exact microseconds of decimal text, including the exponent form Zeek uses after 2038."""
-    if text is None or not _EPOCH_TEXT.match(text):
+    """Exact microseconds of decimal text, including the exponent form Zeek uses after 2038.
+
+    None for anything else, and for a value too large for any time (``1e30``).
+    """
+    if text is None or not _EPOCH_TEXT.match(text) or len(text) > 64:
         return None
-    return int((Decimal(text) * 1_000_000).to_integral_value(ROUND_HALF_EVEN))
+    try:
+        micros = int((Decimal(text) * 1_000_000).to_integral_value(ROUND_HALF_EVEN))
+    except ArithmeticError:  # an exponent beyond what Decimal holds
+        return None
+    return micros if -(2**63) <= micros < 2**63 else None
 
 
 def _tsv_list(ztype: str, raw: pa.Array, markers: Markers) -> tuple[pa.Array, int]:
@@ -344,7 +371,34 @@ def _numeric_epoch(arr: pa.Array) -> tuple[pa.Array, int]:
 
 
 def _text_time(arr: pa.Array) -> tuple[pa.Array, int]:
+    """ISO 8601 text (JSON Streaming's times), or epoch text; each value on its own if need be.
+
+    One value that is neither (a month 13) must not take its column's good values along.
+    """
     try:
         return pc.cast(pc.cast(arr, TIME), pa.int64()), 0
     except pa.ArrowInvalid:
-        return epoch_text_to_micros(arr)
+        pass
+    try:
+        return epoch_text_to_micros_strict(arr), 0
+    except pa.ArrowInvalid:
+        pass
+    parsed = pa.array([_one_time(v) for v in arr.to_pylist()], pa.int64())
+    return parsed, _count_new_nulls(arr, parsed)
+
+
+def epoch_text_to_micros_strict(values: pa.Array) -> pa.Array:
+    """``epoch_text_to_micros`` that raises ArrowInvalid when any value is not epoch text."""
+    parsed, bad = epoch_text_to_micros(values)
+    if bad:
+        raise pa.ArrowInvalid("not all epoch text")
+    return parsed
+
+
+def _one_time(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(pa.scalar(text).cast(TIME).cast(pa.int64()).as_py())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError):
+        return _text_to_micros(text)

@@ -145,13 +145,13 @@ def _choose_parser(head: bytes, report: FileReport,
     """
     if not head:
         return None, 0
-    if b"\x00" in head[:4096]:
+    if _binary(head):
         _foreign(report, "binary content")
         return None, 0
     lines = head[:65536].split(b"\n", 2)
     btest = int(lines[0].startswith(BTEST_LINE) and len(lines) > 1)
     first = lines[btest]
-    if first.lstrip().startswith(b"{"):
+    if first.lstrip().startswith(b"{") or _json_after_damage(head, first):
         report.format = "json"
         return JsonParser(report, columns), btest
     report.format = "tsv"
@@ -166,6 +166,23 @@ def _choose_parser(head: bytes, report: FileReport,
         return TsvParser(report, b"#", columns), btest
     _foreign(report, "first line is neither a Zeek header nor JSON")
     return None, 0
+
+
+def _binary(head: bytes) -> bool:
+    """Binary content: a NUL in the first line, or many NULs; one NUL in a row is damage."""
+    sample = head[:4096]
+    first = sample.split(b"\n", 1)[0]
+    return b"\x00" in first or sample.count(b"\x00") > max(8, len(sample) // 100)
+
+
+def _json_after_damage(head: bytes, first: bytes) -> bool:
+    """A first line that is neither a header nor JSON, followed by JSON lines: a damaged
+    first record of a JSON log, not another kind of file."""
+    if first.startswith(b"#"):
+        return False
+    following = head[:65536].split(b"\n")[1:9]
+    objects = [line for line in following if line.strip()]
+    return bool(objects) and all(line.lstrip().startswith(b"{") for line in objects)
 
 
 def _looks_like_field_names(line: bytes) -> bool:

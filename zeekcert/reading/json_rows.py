@@ -135,9 +135,13 @@ def _number(value: Any) -> Any:
 
 
 def _time_checker(values: list[Any]) -> tuple[Check, pa.DataType]:
-    """Times are numbers (epoch seconds or ms) or ISO text; the first value decides which."""
-    first = next((v for v in values if v is not None and v is not _BAD
-                  and not isinstance(v, bool)), None)
-    if isinstance(first, str):
+    """Times are numbers (epoch seconds or ms) or ISO text; most of the values decide which.
+
+    One wild value (``1e400`` among ISO times, the first line's) must not decide for the
+    rest, or every good time would be lost.
+    """
+    texts = sum(isinstance(v, str) for v in values)
+    numbers = sum(_number(v) is not _BAD for v in values if v is not None)
+    if texts > numbers:
         return (lambda v: v if isinstance(v, str) else _BAD), pa.string()
     return _number, pa.float64()

@@ -21,6 +21,7 @@ from .stream import Stream, open_stream
 
 BLOCK_BYTES = 32 << 20  # parse in blocks of about this many bytes of text
 MAX_LINE_BYTES = 16 << 20  # a longer line is skipped; no Zeek log line comes near it
+INLINE_BYTES = 1 << 20  # a file this small on disk is cut in the caller's thread
 _AHEAD = 1  # blocks prepared ahead of the parser: each is BLOCK_BYTES of memory
 _DONE = object()
 
@@ -69,16 +70,21 @@ def prefetch(chunks: Iterator[Block]) -> Iterator[Block]:
         stop.set()
         while thread.is_alive():  # unblock a producer waiting on a full queue
             with contextlib.suppress(queue.Empty):
-                box.get(timeout=0.05)
+                box.get_nowait()
+            thread.join(timeout=0.01)
 
 
 def line_blocks(stream: Stream, tail: Tail, target: int | None = None) -> Iterator[Block]:
     """Yield blocks that end with a newline, and OVERLONG for each line too long to keep.
 
     A final unterminated line is left in ``tail``. The blocks are made in a helper
-    thread; ``tail`` is set once they are all yielded.
+    thread, but for a small file, where it would have nothing to overlap and only cost
+    its start (a tree of one-row files); ``tail`` is set once they are all yielded.
     """
-    return prefetch(_cut(stream, tail, target or BLOCK_BYTES))
+    blocks = _cut(stream, tail, target or BLOCK_BYTES)
+    if stream.size is not None and stream.size <= INLINE_BYTES:
+        return blocks
+    return prefetch(blocks)
 
 
 def _cut(stream: Stream, tail: Tail, target: int) -> Iterator[Block]:

@@ -7,6 +7,7 @@ Sources: Zeek's btest baselines v2.2 to 9.1-dev, see ``zeek-facts.md`` section (
 
 from __future__ import annotations
 
+import functools
 import re
 
 _CONN = "ts:time uid:string id.orig_h:addr id.orig_p:port id.resp_h:addr id.resp_p:port"
@@ -117,6 +118,12 @@ def generation_of(kind: str, columns: list[str] | set[str]) -> str:
 
 def known_types(kind: str) -> dict[str, str]:
     """Return every field this kind has had in any version, mapped to its Zeek type."""
+    return dict(_known_types(kind))
+
+
+@functools.cache
+def _known_types(kind: str) -> dict[str, str]:
+    """``known_types``, parsed once per kind; never changed (``known_types`` copies it)."""
     merged: dict[str, str] = {}
     for spec in _LAYOUTS[kind].values():
         merged.update(_parse(spec))
@@ -131,4 +138,4 @@ def zeek_type(kind: str | None, field: str) -> str | None:
     base = kind.removeprefix("open_")
     if base not in _LAYOUTS:
         return None
-    return known_types(base).get(field)
+    return _known_types(base).get(field)

@@ -63,6 +63,7 @@ class Stream:
     truncated: bool = False
     oversized: bool = False
     error: str | None = None
+    size: int | None = None  # bytes on disk when opened
 
     def chunks(self) -> Iterator[bytes]:
         """Yield content in chunks of at most CHUNK_BYTES, stopping at the caps."""
@@ -133,11 +134,12 @@ def open_stream(path: str | Path) -> Stream:
     try:
         with open_regular(path) as raw:
             head = raw.read(8)
+            size = os.fstat(raw.fileno()).st_size
     except NotRegular:
         raise
     except OSError as exc:
         raise ZeekLogError(f"cannot read: {exc.strerror or exc}", path) from exc
-    return Stream(path, sniff_compression(head))
+    return Stream(path, sniff_compression(head), size=size)
 
 
 def _plain(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:

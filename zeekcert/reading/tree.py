@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -101,10 +102,22 @@ def _read_all(paths: list[Path], columns: list[str] | None, start: TimeLike, end
               workers: int | None) -> list[tuple[pa.Table, FileReport]]:
     """Read files in parallel threads; zlib and Arrow release the GIL while they work."""
     count = workers or min(2, os.cpu_count() or 1)
-    if count <= 1 or len(paths) <= 1:
+    if count <= 1 or len(paths) <= 1 or (workers is None and _small(paths)):
         return [_read_one(p, columns, start, end) for p in paths]
     with ThreadPoolExecutor(count, thread_name_prefix="zeekcert-read") as pool:
         return list(pool.map(lambda p: _read_one(p, columns, start, end), paths))
+
+
+SMALL_FILE = 1 << 20  # on disk: below this on average, threads only contend for the GIL
+
+
+def _small(paths: list[Path]) -> bool:
+    """Whether the files are small on average: then reading them is Python-bound."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            total += os.stat(path).st_size
+    return total < SMALL_FILE * len(paths)
 
 
 def _frame(kind: str, tables: list[pa.Table], columns: list[str] | None) -> pd.DataFrame:

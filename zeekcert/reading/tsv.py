@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -93,12 +94,14 @@ class TsvParser:
         """Apply one header line; other keys (``#open``, ``#close``, ``### BTest``) are ignored."""
         text = line[len(self.header.prefix):].rstrip(b"\r").decode("utf-8", "replace")
         if text.startswith("separator "):
-            self.header = Header(prefix=self.header.prefix, separator=_decode_meta(text[10:]))
+            separator = _decode_meta(text[10:]) or self._default("separator", "\t")
+            self.header = Header(prefix=self.header.prefix, separator=separator)
             return
         key, _, value = text.partition(self.header.separator)
         value = _decode_meta(value)
         h = self.header
         if key == "set_separator":
+            value = value or self._default("set_separator", ",")
             h.markers = col.Markers(value, h.markers.empty, h.markers.unset)
         elif key == "empty_field":
             h.markers = col.Markers(h.markers.set_separator, value, h.markers.unset)
@@ -110,11 +113,28 @@ class TsvParser:
             h.fields = self._unique(value.split(h.separator))
             h.types = [h.type_of(n, self.kind) for n in h.fields]
         elif key == "types":
-            h.types = value.split(h.separator)
+            h.types = self._known_types(value.split(h.separator))
             if len(h.types) != len(h.fields):
                 self.report.header_problem(self.line, f"#types has {len(h.types)} types for "
                                            f"{len(h.fields)} #fields: types from the built-in "
                                            "schema, else text")
+
+    def _default(self, key: str, default: str) -> str:
+        self.report.header_problem(self.line, f"#{key} is empty: {default!r} is used")
+        return default
+
+    def _known_types(self, types: list[str]) -> list[str]:
+        """Zeek type names; one zeekcert does not know is noted, and the built-in one used."""
+        fields = self.header.fields
+        out = []
+        for i, ztype in enumerate(types):
+            if not col.is_zeek_type(ztype):
+                name = fields[i] if i < len(fields) else f"field {i + 1}"
+                ztype = zeek_type(self.kind, name) or "string"
+                self.report.header_problem(self.line, f"#types gives {name!r} a type Zeek has "
+                                           f"not: read as {ztype}")
+            out.append(ztype)
+        return out
 
     def _path(self, value: str) -> None:
         """The log's kind; a ``#path`` that is no log name is noted and not taken."""
@@ -163,9 +183,10 @@ class TsvParser:
         """
         h = self.header
         names = h.fields
-        if len(h.separator) != 1 or len(set(names)) != len(names):
+        if len(h.separator) != 1 or len(set(names)) != len(names) or ord(h.separator) > 127:
             return self._split_python(data, first)
-        native = {n: col.csv_type(h.type_of(n, self.kind)) for n in names}
+        data = _escape_lone_cr(data)
+        native = {n: col.csv_type(h.type_of(n, self.kind), hexish=_hexish(data)) for n in names}
         text = dict.fromkeys(names, pa.string())
         attempts: tuple[tuple[Callable[[], bytes], dict[str, pa.DataType]], ...] = (
             (lambda: data, native), (lambda: data, text), (lambda: _mark_bad_utf8(data), text))
@@ -190,16 +211,16 @@ class TsvParser:
         return [n for n in self.header.fields if n in self.selected]
 
     def _locate(self, data: bytes, bad_rows: list[str], first: int) -> None:
-        """Find each skipped row's line number by its text; they are rare."""
-        start = 0
-        for text in bad_rows:
-            needle = text.encode("utf-8", "surrogateescape")
-            at = data.find(needle, start)
-            at = start if at < 0 else at
-            line = first + data.count(b"\n", 0, at)
-            self.report.skip(line, f"{_count_fields(text, self.header.separator)} fields, "
-                                   f"expected {len(self.header.fields)}")
-            start = at + 1
+        """Count each skipped row at its line: the lines whose number of fields is wrong.
+
+        Counted from the bytes, not found by the row's text: two rows can have the same
+        text, and a row with bytes that are not UTF-8 has another text after marking.
+        """
+        if not bad_rows:
+            return
+        expected = len(self.header.fields)
+        for line, fields in _lines_with_wrong_fields(data, self.header.separator, expected):
+            self.report.skip(first + line, f"{fields} fields, expected {expected}")
 
     def _split_python(self, data: bytes, first: int) -> pa.Table:
         """Split in Python: for multi-character separators and bytes pyarrow refuses."""
@@ -258,8 +279,29 @@ def _next_meta(block: bytes, pos: int, prefix: bytes) -> int:
     return len(block)
 
 
-def _count_fields(text: str, separator: str) -> int:
-    return text.count(separator) + 1
+def _lines_with_wrong_fields(data: bytes, separator: str,
+                             expected: int) -> list[tuple[int, int]]:
+    """(line index, fields) of each line of ``data`` without ``expected`` fields."""
+    array = np.frombuffer(data, np.uint8)
+    newlines = np.flatnonzero(array == 0x0A)
+    seps = np.flatnonzero(array == ord(separator))
+    per_line = np.bincount(np.searchsorted(newlines, seps), minlength=len(newlines) + 1)
+    per_line = per_line[:len(newlines)] + 1
+    wrong = np.flatnonzero(per_line != expected)
+    return list(zip(wrong.tolist(), per_line[wrong].tolist(), strict=True))
+
+
+def _hexish(data: bytes) -> bool:
+    """Whether a value may be written ``0x10``: Arrow would read it as 16, Zeek never writes it."""
+    return b"0x" in data or b"0X" in data
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _escape_lone_cr(data: bytes) -> bytes:
+    """A CR that does not end a line, as Zeek's ``\\x0d``: Arrow's reader would end the row."""
+    return _LONE_CR.sub(rb"\\x0d", data) if b"\r" in data else data
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -91,7 +91,7 @@ def failing_servers(table: pd.DataFrame) -> pd.DataFrame:
     """The servers with at least one cause, renamed to the report's column names."""
     failing = table.loc[(table["causes"].map(len) > 0).astype(bool)]
     return failing.rename(columns={"id.resp_h": "resp_h", "id.resp_p": "resp_p"}).reset_index(
-        drop=True).astype({"resp_p": "int64"})
+        drop=True).astype({"resp_p": "Int64"})  # a port may be unset in a damaged log
 
 
 def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
@@ -103,7 +103,7 @@ def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
     mine = classified["id.resp_h"].isin(list(rows["resp_h"].astype(str))).to_numpy()
     inv = inventory(classified[mine], now, allowlist=allowlist)
     inv = inv[["resp_h", "resp_p", *BEACON_COLUMNS]]
-    inv = inv.astype({"resp_h": str, "resp_p": "int64"})
+    inv = inv.astype({"resp_h": str, "resp_p": "Int64"})
     merged = rows.astype({"resp_h": str}).merge(inv, on=["resp_h", "resp_p"], how="left")
     merged["acknowledged"] = merged["acknowledged"].fillna(False).astype(bool)
     merged["clockwork"] = merged["clockwork"].fillna(False).astype(bool)
