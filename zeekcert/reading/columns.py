@@ -34,6 +34,7 @@ _CONTAINER = re.compile(r"^(?:set|vector|table)\[(.+)\]$")
 _EPOCH_TEXT = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$"
+_FEW = 64  # distinct addresses checked in Python rather than by pattern
 _H = "[0-9a-fA-F]{1,4}"
 # The usual IPv6 forms, all in Arrow; the rest (embedded IPv4, zones) go to ipaddress.
 _IPV6 = (rf"^(({_H}:){{7}}{_H}|({_H}:){{1,7}}:|({_H}:){{1,6}}:{_H}|({_H}:){{1,5}}(:{_H}){{1,2}}"
@@ -161,7 +162,14 @@ def _checked(ztype: str, values: pa.Array) -> tuple[pa.Array, int]:
 
 
 def _addresses_ok(names: pa.Array) -> pa.Array:
-    """Which values are addresses: by pattern in Arrow, the rare rest by ``ipaddress``."""
+    """Which values are addresses: by pattern in Arrow, the rare rest by ``ipaddress``.
+
+    A handful of values (a small file's) are checked in Python at once: compiling the
+    patterns would cost more than the check.
+    """
+    if len(names) <= _FEW:
+        return pa.array([text is None or _is_address(text) for text in names.to_pylist()],
+                        pa.bool_())
     ok = pc.fill_null(pc.or_(pc.match_substring_regex(names, _IPV4),
                              pc.match_substring_regex(names, _IPV6)), False)
     if pc.all(ok).as_py():
@@ -173,6 +181,14 @@ def _addresses_ok(names: pa.Array) -> pa.Array:
     for i, text in zip(other, names.take(other).to_pylist(), strict=True):
         flags[i] = text is None or _is_ipv6(text)
     return pa.array(flags, pa.bool_())
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_ipv6(text: str) -> bool:
