@@ -147,6 +147,15 @@ def _plain(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
         yield block
 
 
+def _inflate(decoder: Any, data: bytes, stream: Stream) -> bytes | None:
+    """At most CHUNK_BYTES of content; None, with the stream marked truncated, if corrupt."""
+    try:
+        return bytes(decoder.decompress(data, max_length=CHUNK_BYTES))
+    except _CORRUPT as exc:
+        stream.truncated, stream.error = True, f"corrupt {stream.compression} data: {exc}"
+        return None
+
+
 def _zlib_like(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
     """Inflate gzip members one after another, never more than CHUNK_BYTES per call."""
     decoder, data, at_end = make(), b"", False
@@ -154,10 +163,8 @@ def _zlib_like(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iterat
         if not data:
             data = raw.read(READ_SIZE)
             at_end = not data
-        try:  # at the end, with no input, this drains what the decoder still holds
-            out = decoder.decompress(data, CHUNK_BYTES)
-        except _CORRUPT as exc:
-            stream.truncated, stream.error = True, f"corrupt {stream.compression} data: {exc}"
+        out = _inflate(decoder, data, stream)  # at the end, with no input, this drains
+        if out is None:
             return
         data = decoder.unconsumed_tail
         if out:
@@ -181,10 +188,8 @@ def _buffered(make: Callable[[], Any], stream: Stream, raw: BinaryIO) -> Iterato
             data = raw.read(READ_SIZE)
             if not data:
                 break  # the file ended inside a stream
-        try:
-            out = decoder.decompress(data, max_length=CHUNK_BYTES)
-        except _CORRUPT as exc:
-            stream.truncated, stream.error = True, f"corrupt {stream.compression} data: {exc}"
+        out = _inflate(decoder, data, stream)
+        if out is None:
             return
         data = b""
         if out:
