@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -102,17 +103,48 @@ def test_random_lines_under_a_header_never_raise(blob: bytes) -> None:
     assert report.rows + report.skipped <= blob.count(b"\n") + 1
 
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_NOT_TEXT = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
 
 
-@given(st.text())
-def test_terminal_safe_leaves_no_control_or_bidi(value: str) -> None:
+class _Unsafe:
+    """What a terminal must never be handed raw: any character of the categories above."""
+
+    @staticmethod
+    def search(text: str) -> bool:
+        return any(unicodedata.category(char) in _NOT_TEXT for char in text)
+
+
+_UNSAFE = _Unsafe()
+# Every code point, surrogates included (Hypothesis leaves those out unless told).
+ANY_CHAR = st.characters(exclude_categories=())
+
+
+@given(st.text(ANY_CHAR))
+def test_terminal_safe_leaves_nothing_that_is_not_text(value: str) -> None:
     shown = terminal_safe(value)
     assert not _UNSAFE.search(shown)
     if not _UNSAFE.search(value):
         assert shown == value
 
 
+@given(st.lists(ANY_CHAR, max_size=20))
+def test_terminal_safe_shows_each_unsafe_character_as_its_escape(chars: list[str]) -> None:
+    expected = []
+    for char in chars:
+        code = ord(char)
+        if unicodedata.category(char) not in _NOT_TEXT:
+            expected.append(char)
+        elif code < 0x100:
+            expected.append(f"\\x{code:02x}")
+        else:
+            expected.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    assert terminal_safe("".join(chars)) == "".join(expected)
+
+
 def test_terminal_safe_examples() -> None:
     assert terminal_safe("\x1b]8;;http://evil/\x07x") == "\\x1b]8;;http://evil/\\x07x"
     assert terminal_safe("abc\u202etxt.exe") == "abc\\u202etxt.exe"
+    assert terminal_safe("soft\xadhyphen") == "soft\\xadhyphen"
+    assert terminal_safe("tag\U000e0041") == "tag\\U000e0041"
+    assert terminal_safe("private\ue000") == "private\\ue000"
+    assert terminal_safe("no\u00a0break space") == "no\u00a0break space"  # Zs is text

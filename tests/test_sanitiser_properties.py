@@ -7,6 +7,7 @@ import html
 import io
 import ipaddress
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 from hypothesis import given
@@ -18,11 +19,24 @@ from zeekcert.report.text import markdown_cell, text_cell
 from zeekcert.sanitize import html_escape as escape
 from zeekcert.sanitize import neutralise
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_NOT_TEXT = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+class _Unsafe:
+    """What a terminal must never be handed raw: any character of the categories above."""
+
+    @staticmethod
+    def search(text: str) -> bool:
+        return any(unicodedata.category(char) in _NOT_TEXT for char in text)
+
+
+_UNSAFE = _Unsafe()
+# Every code point, surrogates included (Hypothesis leaves those out unless told).
+ANY_CHAR = st.characters(exclude_categories=())
 _MARKUP = ["<", ">", "[", "]", "`", "|", "*", "_", "&", "=", "-", "+", "@", "\t", "\r", "\x1b",
            "\u202e", "\x9b", "script", "http://", "(", ")", "#", "!", "~", "\\"]
-hostile = st.lists(st.one_of(st.sampled_from(_MARKUP), st.text(max_size=4)), max_size=12).map(
-    "".join)
+hostile = st.lists(st.one_of(st.sampled_from(_MARKUP), st.text(ANY_CHAR, max_size=4)),
+                   max_size=12).map("".join)
 
 
 class _Text(HTMLParser):

@@ -4,8 +4,11 @@ Server names, subjects and SANs are chosen by whoever runs the server; file name
 messages can carry them too. Each output surface gets its own escaper, and every one of
 them starts from ``terminal_safe``:
 
-- ``terminal_safe``: every control character (C0, C1, DEL) and every bidi or invisible
-  formatting character shown as a visible ``\\xNN`` or ``\\uNNNN`` escape;
+- ``terminal_safe``: every character that is not printable text shown as a visible
+  ``\\xNN``, ``\\uNNNN`` or ``\\UNNNNNNNN`` escape, decided by Unicode category: controls
+  (Cc: C0, C1, DEL), formatting (Cf: bidi overrides, zero-width characters, the soft
+  hyphen, tag characters), private use (Co), surrogates (Cs), unassigned code points
+  (Cn), and line and paragraph separators (Zl, Zp); spaces (Zs) are text;
 - ``markdown_escape``: HTML and Markdown punctuation, so log text never becomes a link,
   an image, code, emphasis or a block;
 - ``html_escape``: text safe inside HTML elements and attribute values;
@@ -18,10 +21,8 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
-)
 # Inline Markdown that could make log text a link, an image, code or emphasis; ``<`` and
 # ``&`` are handled by html.escape, and a leading block marker separately.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -30,14 +31,26 @@ _MD_BLOCK_START = ("-", "+", "#", ">", "=")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 
 
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def terminal_safe(text: object) -> str:
-    """Return ``text`` with every control, bidi and invisible formatting character escaped."""
-    return _UNSAFE.sub(_escape, str(text))
+    """Return ``text`` with every character that is not printable text escaped.
+
+    ``str.isprintable`` is false exactly for the categories Cc, Cf, Cs, Co, Cn, Zl, Zp
+    and Zs (but the ASCII space), so it is the fast test; spaces (Zs) are then let
+    through, since they are text a reader sees.
+    """
+    value = str(text)
+    if value.isprintable():
+        return value
+    return "".join(_escaped(char) for char in value)
+
+
+def _escaped(char: str) -> str:
+    if char.isprintable() or unicodedata.category(char) == "Zs":
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def markdown_escape(text: str) -> str:
