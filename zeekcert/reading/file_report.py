@@ -8,6 +8,7 @@ from enum import StrEnum
 
 import pandas as pd
 
+from ..sanitize import html_escape
 from .schema import KINDS
 
 MAX_LINES_LISTED = 100  # skipped line numbers kept per file; the count is always exact
@@ -69,6 +70,7 @@ class FileReport:
     oversized: bool = False
     header_problems: list[str] = field(default_factory=list)
     link_target: str | None = None  # set when the name links outside the folder searched
+    fields: list[str] = field(default_factory=list)  # the columns the file itself has
     status: FileStatus = FileStatus.OK
     message: str = ""
 
@@ -79,6 +81,11 @@ class FileReport:
             self.skipped_lines.append(line)
         if not self.message:
             self.message = f"line {line}: {reason}"
+
+    def saw_fields(self, names: list[str]) -> None:
+        """Note columns this file has (a TSV header's, or keys of JSON lines)."""
+        known = set(self.fields)
+        self.fields += [n for n in names if n not in known]
 
     def header_problem(self, line: int, what: str) -> None:
         """Record a malformed header that was read anyway, as ``what`` says."""
@@ -110,11 +117,34 @@ class FileReport:
         return self
 
 
-@dataclass
+@dataclass(repr=False)
 class LoadReport:
     """The record of a whole load: one FileReport per file, in the order they were found."""
 
     files: list[FileReport] = field(default_factory=list)
+    repeated: dict[str, int] = field(default_factory=dict)  # rows of a kind seen twice
+
+    def summary(self) -> str:
+        """``168 files: 114 ok, 54 duplicate; 10,723 rows``."""
+        counts = self.counts()
+        statuses = ", ".join(f"{counts[s.value]} {s.value}" for s in FileStatus
+                             if counts.get(s.value))
+        rows = sum(self.rows_by_kind().values())
+        n = len(self.files)
+        return (f"{n:,} file{'' if n == 1 else 's'}: {statuses or 'none'}; "
+                f"{rows:,} row{'' if rows == 1 else 's'}")
+
+    def __repr__(self) -> str:
+        return f"LoadReport({self.summary()})"
+
+    def _repr_html_(self) -> str:
+        """The summary and the files that were not read cleanly, escaped."""
+        problems = "".join(
+            f"<tr><td>{html_escape(f.status)}</td><td>{html_escape(f.path)}</td>"
+            f"<td>{html_escape(f.message)}</td></tr>" for f in self.problems[:20])
+        table = (f"<table><tr><th>status</th><th>file</th><th>why</th></tr>{problems}</table>"
+                 if problems else "")
+        return f"<p>{html_escape(self.summary())}</p>{table}"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per file, for a notebook."""

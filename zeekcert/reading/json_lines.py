@@ -107,6 +107,7 @@ class JsonParser:
         return table
 
     def _typed(self, table: pa.Table) -> pa.Table:
+        self.report.saw_fields(table.column_names)
         arrays, names = [], []
         for name in table.column_names:
             if self.selected is not None and name not in self.selected:

@@ -68,6 +68,7 @@ class TsvParser:
         """Take a first line of plain column names, as Zeek's ``tsv`` mode writes."""
         self.header.fields = self._unique(line.rstrip(b"\r").decode("utf-8", "replace")
                                           .split("\t"))
+        self.report.saw_fields(self.header.fields)
         self.header.types = [self.header.type_of(n, self.kind) for n in self.header.fields]
 
     def skip_line(self, reason: str) -> None:
@@ -111,6 +112,7 @@ class TsvParser:
             self._path(value)
         elif key == "fields":
             h.fields = self._unique(value.split(h.separator))
+            self.report.saw_fields(h.fields)
             h.types = [h.type_of(n, self.kind) for n in h.fields]
         elif key == "types":
             h.types = self._known_types(value.split(h.separator))
