@@ -322,7 +322,7 @@ def test_openssl_error_codes_and_depths(cases: dict[str, Case]) -> None:
 
 
 def test_unverified_reason(classified: dict) -> None:
-    assert classified["tls13_no_certificate"]["unverified_reason"] == "no_certificate"
+    assert classified["tls13_no_certificate"]["unverified_reason"] == "tls13"
     assert pd.isna(classified["valid"]["unverified_reason"])
     assert pd.isna(classified["expired"]["unverified_reason"])
 

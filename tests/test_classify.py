@@ -116,11 +116,15 @@ def test_fuids_join_finds_the_certificate() -> None:
     with_chain = out[out["chain_length"] > 0]
     # One leaf is missing from this x509.log (an x509 row Zeek never wrote); it has a status.
     assert (len(with_chain), with_chain["subject"].isna().sum()) == (9974, 1)
+    # Why no certificate was seen, counted apart (and checked independently from the
+    # ssl.log columns): failed handshakes (established = F), then resumed sessions.
     assert _counts(out["unverified_reason"]) == {
-        "no_certificate": 25519, "certificate_not_in_x509": 1}
+        "handshake_failed": 17144, "resumed": 8375, "certificate_not_in_x509": 1}
+    # ssl.log of Zeek 3.0 carries subject and issuer itself: the one leaf missing from
+    # x509.log is known from those fields, and the join says so.
     assert zeekcert.join_summary(out) == {"connections": 35493, "matched": 9973,
                                           "ssl_log_fields": 0, "not_in_x509": 1,
-                                          "no_certificate": 25519}
+                                          "no_certificate": 25519, "leaf_not_in_x509": 1}
 
 
 def test_fingerprint_join_and_reasons_on_zeek_6() -> None:
@@ -129,7 +133,8 @@ def test_fingerprint_join_and_reasons_on_zeek_6() -> None:
         "unverified": 39500, "self_signed": 4733, "incomplete_chain": 3358, "valid": 1882,
         "untrusted_root": 1}
     assert _counts(out["unverified_reason"]) == {
-        "no_certificate": 39499, "certificate_not_in_x509": 1}
+        "handshake_failed": 31124, "resumed": 8355, "no_certificate": 20,
+        "certificate_not_in_x509": 1}
 
 
 def test_json_and_tsv_classify_alike() -> None:
@@ -278,7 +283,7 @@ def test_bro_2_2_certificate_fields_come_from_ssl_log() -> None:
     out = zeekcert.classify(zeekcert.load(REAL / "zat" / "bro-2.2-era-ssl-cert_hash"), now=NOW)
     assert zeekcert.join_summary(out) == {"connections": 37, "matched": 0,
                                           "ssl_log_fields": 36, "not_in_x509": 0,
-                                          "no_certificate": 1}
+                                          "no_certificate": 1, "leaf_not_in_x509": 0}
     assert _counts(out["primary_cause"]) == {"valid": 36, "unverified": 1}
     assert out["issuer"].iloc[0] == (
         "CN=DigiCert High Assurance CA-3,OU=www.digicert.com,O=DigiCert Inc,C=US")

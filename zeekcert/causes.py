@@ -80,9 +80,12 @@ class Verdict(StrEnum):
 
 
 class Unverified(StrEnum):
-    """Why a connection's certificate could not be judged."""
+    """Why a connection's certificate could not be judged, the first that applies."""
 
-    NO_CERTIFICATE = "no_certificate"  # none seen: TLS 1.3 hides it, or the session resumed
+    HANDSHAKE_FAILED = "handshake_failed"  # established = F: no certificate was exchanged
+    RESUMED = "resumed"  # a resumed session: the certificate was shown in an earlier one
+    TLS13 = "tls13"  # TLS 1.3 encrypts the certificate
+    NO_CERTIFICATE = "no_certificate"  # none seen, and the log says no more
     NOT_IN_X509 = "certificate_not_in_x509"  # referenced, but not in the loaded x509 logs
     NO_VALIDATION = "no_validation_logged"  # validate-certs not loaded: no validation_status
 
@@ -90,8 +93,12 @@ class Unverified(StrEnum):
     def description(self) -> str:
         """One line saying what the reason means."""
         return {
-            Unverified.NO_CERTIFICATE: "no certificate seen (TLS 1.3 hides it, or the "
-            "session was resumed)",
+            Unverified.HANDSHAKE_FAILED: "the handshake did not complete (established = F): "
+            "no certificate was exchanged",
+            Unverified.RESUMED: "a resumed session: the certificate was shown in an earlier "
+            "connection",
+            Unverified.TLS13: "TLS 1.3 encrypts the certificate: the sensor cannot see it",
+            Unverified.NO_CERTIFICATE: "no certificate seen, and the log does not say why",
             Unverified.NOT_IN_X509: "the certificate is not in the loaded x509 logs",
             Unverified.NO_VALIDATION: "no validation logged (validate-certs not loaded)",
         }[self]

@@ -52,7 +52,25 @@ def classify(logs: Any, policy: Policy | None = None, now: datetime | None = Non
     mask |= _notice_bits(conns, notices)
     mask |= policy_bits(conns, leaf, certs, policy, now)
     mask |= _hostname_bits(conns, leaf, certs)
-    return _assemble(conns, leaf, mask, notices, status)
+    out = _assemble(conns, leaf, mask, notices, status)
+    out["clock_suspect"] = clock_suspect(out["ts"], now)
+    return out
+
+
+EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")  # no sensor logs TLS from before this
+FUTURE = pd.Timedelta(days=1)  # a connection this far after "now" is from a wrong clock
+
+
+def clock_suspect(ts: pd.Series, now: datetime) -> pd.Series:
+    """Whether each connection's time says more about the sensor's clock than the network.
+
+    A sensor without a clock logs 1970; one set wrong, the future. A verdict that depends
+    on the time (expired, not yet valid) is then a clock finding, not a certificate one.
+    """
+    times = pd.to_datetime(ts, utc=True)
+    latest = pd.Timestamp(now).tz_convert("UTC") + FUTURE if pd.Timestamp(now).tzinfo else \
+        pd.Timestamp(now).tz_localize("UTC") + FUTURE
+    return ((times < EARLIEST) | (times > latest)).fillna(False).astype(bool)
 
 
 def _connections(ssl: pd.DataFrame, notices: pd.DataFrame) -> pd.DataFrame:
@@ -157,19 +175,30 @@ def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
     for name in ("fingerprint", "chain_length", "subject", "issuer", "not_valid_before",
                  "not_valid_after", "key_type", "key_length", "sig_alg"):
         columns[name] = leaf[name]
+    columns["certificate_source"] = _source(leaf)
     columns["validation_status"] = conns["validation_status"] if (
         "validation_status" in conns.columns) else pd.Series(pd.NA, index=conns.index,
                                                              dtype="string")
     codes, uniques = pd.factorize(mask)
     columns["causes"] = _lists([_causes(int(u)) for u in uniques], codes, conns.index)
     columns["evidence"] = _lists([_evidence(int(u)) for u in uniques], codes, conns.index)
-    primary, reason = _verdicts(leaf, mask, codes, uniques, status)
+    primary, reason = _verdicts(conns, leaf, mask, codes, uniques, status)
     columns["primary_cause"] = pd.Series(pd.Categorical.from_codes(primary, PRIMARY),
                                          index=conns.index)
     columns["unverified_reason"] = pd.Series(pd.Categorical.from_codes(reason, REASONS),
                                              index=conns.index)
     columns["other_detail"] = _other_detail(conns, mask, notices, status)
     return pd.DataFrame(columns).reset_index(drop=True)
+
+
+def _source(leaf: pd.DataFrame) -> pd.Series:
+    """Where each connection's certificate fields came from: ``x509`` (x509.log or the
+    cache), ``ssl_log`` (ssl.log's own subject and issuer, Zeek 4.0 and older), or NA."""
+    in_x509 = leaf["cert_row"].to_numpy() >= 0
+    known = leaf["subject"].notna().to_numpy()
+    codes = np.where(in_x509, 0, np.where(known, 1, -1))
+    return pd.Series(pd.Categorical.from_codes(codes, pd.Index(["x509", "ssl_log"])),
+                     index=leaf.index)
 
 
 def _causes(mask: int) -> list[str]:
@@ -190,9 +219,13 @@ def _lists(values: list[list[str]], codes: np.ndarray, index: pd.Index) -> pd.Se
     return pd.Series(pd.arrays.ArrowExtensionArray(table.take(pa.array(codes))), index=index)
 
 
-def _verdicts(leaf: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, uniques: np.ndarray,
-              status: Statuses) -> tuple[np.ndarray, np.ndarray]:
-    """Codes into PRIMARY and REASONS (-1: no reason): a cause, valid, or unverified why."""
+def _verdicts(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray, codes: np.ndarray,
+              uniques: np.ndarray, status: Statuses) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into PRIMARY and REASONS (-1: no reason): a cause, valid, or unverified why.
+
+    A connection that showed no certificate says why where the log does: a handshake
+    that never completed, a resumed session, TLS 1.3.
+    """
     has_cause = mask != 0
     by_mask = np.array([_primary(int(u)) if u else -1 for u in uniques] or [-1])[codes]
     have_status = status.codes >= 0
@@ -200,8 +233,25 @@ def _verdicts(leaf: pd.DataFrame, mask: np.ndarray, codes: np.ndarray, uniques: 
     no_cert = (leaf["chain_length"].to_numpy() == 0) & no_subject
     unknown = (leaf["cert_row"].to_numpy() < 0) & no_subject & ~have_status
     primary = np.where(has_cause, by_mask, np.where(status.ok, len(CAUSES), len(CAUSES) + 1))
-    reason = np.select([has_cause | status.ok, no_cert, unknown], [-1, 0, 1], default=2)
+    failed, resumed, tls13 = _why_unseen(conns)
+    code = {r: i for i, r in enumerate(Unverified)}  # REASONS is in the same order
+    reason = np.select(
+        [has_cause | status.ok, no_cert & failed, no_cert & resumed, no_cert & tls13, no_cert,
+         unknown],
+        [-1, code[Unverified.HANDSHAKE_FAILED], code[Unverified.RESUMED], code[Unverified.TLS13],
+         code[Unverified.NO_CERTIFICATE], code[Unverified.NOT_IN_X509]],
+        default=code[Unverified.NO_VALIDATION])
     return primary.astype(np.int8), reason.astype(np.int8)
+
+
+def _why_unseen(conns: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per connection: the handshake failed; the session was resumed; it was TLS 1.3."""
+    def flag(name: str, value: object) -> np.ndarray:
+        if name not in conns.columns:
+            return np.zeros(len(conns), dtype=bool)
+        return (conns[name] == value).fillna(False).to_numpy(dtype=bool)
+
+    return flag("established", False), flag("resumed", True), flag("version", "TLSv13")
 
 
 def _other_detail(conns: pd.DataFrame, mask: np.ndarray, notices: pd.DataFrame,
@@ -222,18 +272,24 @@ def _other_detail(conns: pd.DataFrame, mask: np.ndarray, notices: pd.DataFrame,
 
 
 def join_summary(classified: pd.DataFrame) -> dict[str, int]:
-    """How many connections found their certificate, and why the others did not.
+    """How many connections found their certificate, and where.
 
-    ``matched``: the leaf was in x509.log (or the cache); ``ssl_log_fields``: no chain, but
-    ssl.log itself named the certificate (Bro 2.2); ``not_in_x509``: a chain was logged but
-    its leaf is in no loaded x509 log; ``no_certificate``: none was seen (TLS 1.3, resumed).
+    ``matched``: the leaf was in x509.log (or the cache); ``ssl_log_fields``: it was not,
+    but ssl.log itself carried its subject and issuer (Zeek 4.0 and older), so only some
+    checks could be made; ``not_in_x509``: a chain was logged but nothing is known of its
+    leaf; ``no_certificate``: none was seen. ``leaf_not_in_x509`` counts every connection
+    whose chain names a leaf that no loaded x509.log holds, ssl.log's fields or not.
     """
     chain = classified["chain_length"].to_numpy() > 0
-    known = classified["subject"].notna().to_numpy()
+    source = classified["certificate_source"]
+    in_x509 = (source == "x509").to_numpy(dtype=bool)
+    from_ssl = (source == "ssl_log").to_numpy(dtype=bool)
+    unknown = ~in_x509 & ~from_ssl
     return {
         "connections": len(classified),
-        "matched": int((chain & known).sum()),
-        "ssl_log_fields": int((~chain & known).sum()),
-        "not_in_x509": int((chain & ~known).sum()),
-        "no_certificate": int((~chain & ~known).sum()),
+        "matched": int(in_x509.sum()),
+        "ssl_log_fields": int(from_ssl.sum()),
+        "not_in_x509": int((chain & unknown).sum()),
+        "no_certificate": int((~chain & unknown).sum()),
+        "leaf_not_in_x509": int((chain & ~in_x509).sum()),
     }
