@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -185,7 +185,7 @@ def test_second_run_while_one_holds_the_lock_exits_4(tree: Path, tmp_path: Path)
 def test_cli_json_schema_and_fail_on_new(tree: Path, tmp_path: Path) -> None:
     out = io.StringIO()
     code = main(["inventory", str(tree), "--state", str(tmp_path / "s.db"), "--format", "json",
-                 "--fail-on", "new"], out=out, err=io.StringIO())
+                 "--fail-on", "new"], out=out, err=io.StringIO(), now=NOW)
     data = json.loads(out.getvalue())
     assert code == 1 and data["schema_version"] == 1
     server = data["servers"][0]
@@ -260,3 +260,14 @@ def _cli(logs: Path, state: Path) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "zeekcert", "inventory", str(logs), "--state", str(state),
          "--format", "json", "--output", os.devnull],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_first_run_over_an_old_archive_calls_long_gone_servers_gone(tree: Path,
+                                                                      tmp_path: Path) -> None:
+    """A rebuild a month later records every server, but none of them is news."""
+    out = io.StringIO()
+    code = main(["inventory", str(tree), "--state", str(tmp_path / "s.db"), "--format", "json",
+                 "--fail-on", "new"], out=out, err=io.StringIO(),
+                now=NOW + timedelta(days=30))
+    statuses = {s["status"] for s in json.loads(out.getvalue())["servers"]}
+    assert (code, statuses) == (0, {"gone"})

@@ -51,10 +51,14 @@ def test_csv_neutralises_formulas() -> None:
 
 def test_table_shows_hostile_strings_escaped() -> None:
     out = io.StringIO()
-    write_table(_frame(), out)
+    write_table(_frame(), out, width=None)
     text = out.getvalue()
     assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
     assert "\\x1b]8;;http://evil/\\x07click" in text and "abc\\u202etxt.exe" in text
+    fitted = io.StringIO()
+    write_table(_frame(), fitted)  # 100 columns, as on a pipe
+    assert max(len(line) for line in fitted.getvalue().splitlines()[1:]) <= 100
+    assert "\x1b" not in fitted.getvalue()
 
 
 def test_parquet_round_trips(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ class ServerStatus(StrEnum):
 
 
 _STATUS_DESCRIPTIONS = {
-    ServerStatus.NEW: "first recorded in this run (a server is new in one run only)",
+    ServerStatus.NEW: "first recorded in this run and seen lately (new in one run only)",
     ServerStatus.CHANGED: "known, and showed a fingerprint not seen on it before",
     ServerStatus.ACTIVE: "known, and seen again in this run",
     ServerStatus.QUIET: "known, not seen in this run, not yet gone",
@@ -208,20 +208,25 @@ def _plain(value: object) -> object:
 def settle(acc: Accumulator, now: datetime, gone_after: timedelta) -> None:
     """Set each server's status for this run: new, changed, active, quiet or gone.
 
-    ``new``: first recorded in this run. ``changed``: a known server showed a fingerprint
-    it had not shown before this run. ``active``: a known server seen again. ``quiet``: a
-    known server not seen in this run, but within ``gone_after``. ``gone``: not seen for
-    ``gone_after``. So a server is ``new`` in one run only, and ``--fail-on new`` fires once.
+    ``new``: first recorded in this run, and seen within ``gone_after`` of ``now``.
+    ``changed``: a known server showed a fingerprint it had not shown before this run.
+    ``active``: a known server seen again. ``quiet``: a known server not seen in this run,
+    but within ``gone_after``. ``gone``: not seen for ``gone_after``, even when first
+    recorded in this run (a first run over a long archive), so ``--fail-on new`` never
+    fires for a server long gone. A server is ``new`` in one run only.
     """
     limit = pd.Timestamp(now) - gone_after
     for key, record in acc.servers.items():
         before = set(record["known_fingerprints"])
-        if key in acc.fresh:
+        long_gone = bool(record["last_seen"]) and pd.Timestamp(record["last_seen"]) < limit
+        if key in acc.fresh and long_gone:
+            status = ServerStatus.GONE
+        elif key in acc.fresh:
             status = ServerStatus.NEW
         elif key in acc.seen_now:
             changed = set(record["fingerprints"]) - before
             status = ServerStatus.CHANGED if changed else ServerStatus.ACTIVE
-        elif record["last_seen"] and pd.Timestamp(record["last_seen"]) < limit:
+        elif long_gone:
             status = ServerStatus.GONE
         else:
             status = ServerStatus.QUIET

@@ -9,17 +9,34 @@ from __future__ import annotations
 
 import io
 import json
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import pandas as pd
 
 from .. import formatting
-from ..formatting import cell_text, records, shorten, text_table
+from ..formatting import (
+    PIPE_WIDTH,
+    Fit,
+    cell_text,
+    fit_table,
+    records,
+    short_time,
+    text_table,
+)
 from ..sanitize import terminal_safe
+from .accumulate import ServerStatus
 
 SCHEMA_VERSION = 1
-TABLE_COLUMNS = ["status", "resp_h", "resp_p", "causes", "total_connections", "clients",
-                 "first_seen", "last_seen", "server_names", "subject", "acknowledged"]
+# (field, title, how it gives way on a narrow terminal), in the order the table shows them.
+TABLE_COLUMNS = [
+    ("status", "status", Fit(100, droppable=False)), ("resp_h", "server", Fit(99, droppable=False)),
+    ("resp_p", "port", Fit(98, droppable=False)), ("acknowledged", "ack", Fit(80)),
+    ("causes", "causes", Fit(70, 17)), ("connections", "tonight", Fit(75)),
+    ("total_connections", "all", Fit(40)), ("client", "busiest client", Fit(65, 15)),
+    ("polled", "polled", Fit(78)), ("clients", "clients", Fit(35)),
+    ("first_seen", "first seen", Fit(30)), ("last_seen", "last seen", Fit(60)),
+    ("server_names", "names", Fit(45, 14)), ("subject", "subject", Fit(50, 16)),
+]
 
 
 def write_json(frame: pd.DataFrame, out: TextIO) -> None:
@@ -34,14 +51,47 @@ def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
     formatting.write_csv(frame, out)
 
 
-def write_table(frame: pd.DataFrame, out: TextIO) -> None:
-    """A fixed-width text table of the main columns, every value escaped for the terminal."""
-    header = [c for c in TABLE_COLUMNS if c in frame.columns]
-    rows = records(frame[header])
-    cells = [[shorten(terminal_safe(cell_text(v))) for v in row.values()] for row in rows]
-    out.writelines(line + "\n" for line in text_table(header, cells))
-    if not cells:
+def write_table(frame: pd.DataFrame, out: TextIO, width: int | None = PIPE_WIDTH) -> None:
+    """The inventory for a terminal: what changed in this run, then a table like the
+    report's, fitted to ``width`` (None: every value whole), each escaped for the terminal."""
+    out.write(changes_line(frame) + "\n")
+    if not len(frame):
         out.write("(no servers)\n")
+        return
+    header = [title for _, title, _ in TABLE_COLUMNS]
+    cells = [[terminal_safe(_shown(row, key)) for key, _, _ in TABLE_COLUMNS]
+             for row in records(frame)]
+    header, cells = fit_table(header, cells, [fit for _, _, fit in TABLE_COLUMNS], width)
+    out.writelines(line + "\n" for line in text_table(header, cells))
+
+
+def changes_line(frame: pd.DataFrame) -> str:
+    """``This run: 2 new, 1 changed, 5 active, 0 quiet, 1 gone (9 servers)``."""
+    counts = frame["status"].value_counts() if len(frame) else pd.Series(dtype=int)
+    parts = ", ".join(f"{int(counts.get(s.value, 0))} {s.value}" for s in ServerStatus)
+    n = len(frame)
+    return f"This run: {parts} ({n} server{'' if n == 1 else 's'})"
+
+
+def _shown(row: dict[str, Any], key: str) -> str:
+    """One field as the table shows it: yes/no, times to the second, lists shortened."""
+    value = row.get(key)
+    if key == "acknowledged":
+        return "yes" if value else "no"
+    if key in ("first_seen", "last_seen"):
+        return short_time(value)
+    if key == "polled":
+        period = row.get("median_interval_s")
+        return f"every {period:.0f} s" if row.get("clockwork") and period else ""
+    if key == "client":
+        if row.get("clockwork") and row.get("beacon_client"):
+            return str(row["beacon_client"])
+        tops = row.get("top_clients") or []
+        return str(tops[0]) if tops else ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value[:3]) + (
+            f" (+{len(value) - 3} more)" if len(value) > 3 else "")
+    return cell_text(value)
 
 
 def write_parquet(frame: pd.DataFrame, out: BinaryIO) -> None:
