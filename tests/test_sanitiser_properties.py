@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zeekcert.formatting import MAX_CELL
+from zeekcert.formatting import MAX_CELL, Fit, display_width, fit_table, text_table
 from zeekcert.report.targets import target
 from zeekcert.report.text import markdown_cell, text_cell
 from zeekcert.sanitize import html_escape as escape
@@ -74,9 +74,49 @@ def test_markdown_cell_has_no_live_markup_and_one_line(value: str) -> None:
 
 
 @given(hostile)
-def test_text_cell_is_terminal_safe_and_bounded(value: str) -> None:
+def test_text_cell_is_terminal_safe_and_one_line(value: str) -> None:
     cell = text_cell(value)
-    assert not _UNSAFE.search(cell) and len(cell) <= MAX_CELL
+    assert not _UNSAFE.search(cell) and "\n" not in cell and "\r" not in cell
+
+
+@given(hostile)
+def test_markdown_cell_shows_at_most_max_cell_columns(value: str) -> None:
+    shown = html.unescape(re.sub(r"\\(.)", r"\1", markdown_cell(value)))
+    assert display_width(shown) <= MAX_CELL
+
+
+def _narrowest(header: list[str], rows: list[list[str]], fits: list[Fit]) -> int:
+    """The width below which a table cannot go: its columns that may not be left out,
+    each cut to its ``min_width`` if it has one, and the gaps between them."""
+    fixed = []
+    for i, fit in enumerate(fits):
+        natural = max(display_width(c) for c in [header[i], *(r[i] for r in rows)])
+        if not fit.droppable:
+            fixed.append(min(natural, fit.min_width) if fit.min_width else natural)
+    return sum(fixed) + 2 * (len(fixed) - 1)
+
+
+_FIT = st.builds(Fit, st.integers(0, 100), st.integers(0, 20), st.booleans())
+
+
+@given(st.integers(2, 6).flatmap(lambda n: st.tuples(
+    st.lists(st.lists(hostile.map(text_cell), min_size=n, max_size=n), min_size=1, max_size=4),
+    st.lists(_FIT, min_size=n - 2, max_size=n - 2))), st.integers(0, 160))
+def test_a_fitted_table_never_passes_its_width_and_keeps_addresses_whole(
+        table: tuple[list[list[str]], list[Fit]], width: int) -> None:
+    rows, fits = table
+    header = list("abcdef"[:len(rows[0])])  # one column wide: a title is never cut
+    keep = [Fit(100, droppable=False), Fit(99, droppable=False), *fits]
+    fitted_header, fitted = fit_table(header, rows, keep, width)
+    assert [r[:2] for r in fitted] == [r[:2] for r in rows]  # address and port: never cut
+    assert fitted_header[:2] == ["a", "b"]
+    for got, row in zip(fitted, rows, strict=True):
+        wanted = dict(zip(header, row, strict=True))
+        for title, cell in zip(fitted_header, got, strict=True):
+            whole = wanted[title]
+            assert cell == whole or (cell.endswith("…") and whole.startswith(cell[:-1]))
+    if width >= _narrowest(header, rows, keep):
+        assert max(display_width(line) for line in text_table(fitted_header, fitted)) <= width
 
 
 @given(hostile)

@@ -9,7 +9,9 @@ had them; each writer escapes for its own surface with ``sanitize``.
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import pandas as pd
@@ -17,6 +19,7 @@ import pandas as pd
 from .sanitize import neutralise, terminal_safe
 
 MAX_CELL = 60  # characters a table cell shows before it is cut with "…"
+PIPE_WIDTH = 100  # a table's width on a pipe or in a file, where no terminal says its own
 
 
 def iso(value: Any) -> str | None:
@@ -91,8 +94,82 @@ def cell_text(value: Any) -> str:
 
 
 def shorten(text: str, limit: int = MAX_CELL) -> str:
-    """``text`` cut to ``limit`` characters, the last one an ellipsis when it was cut."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """``text`` cut to ``limit`` columns on a terminal, the last an ellipsis when it was cut."""
+    if display_width(text) <= limit:
+        return text
+    out, used = [], 0
+    for char in text:
+        step = _char_width(char)
+        if used + step > limit - 1:
+            break
+        out.append(char)
+        used += step
+    return "".join(out) + "…"
+
+
+def display_width(text: str) -> int:
+    """How many terminal columns ``text`` takes: wide (East Asian) characters two,
+    combining marks none. The text must be escaped already (no controls)."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How one column of a terminal table gives way when the table is too wide.
+
+    The least ``priority`` gives way first: cut down to ``min_width`` if it has one,
+    then left out if ``droppable``.
+    """
+
+    priority: int
+    min_width: int = 0
+    droppable: bool = True
+
+
+def fit_table(header: Sequence[str], rows: Sequence[Sequence[str]], fits: Sequence[Fit],
+              width: int | None) -> tuple[list[str], list[list[str]]]:
+    """The header and rows that fit ``width`` columns: cut, then dropped, least first.
+
+    No row ever wraps; ``width`` None keeps every column whole.
+    """
+    widths = [max([display_width(title), *(display_width(row[i]) for row in rows)])
+              for i, title in enumerate(header)]
+    keep = list(range(len(header)))
+    if width is not None:
+        _fit_widths(widths, keep, fits, width)
+    return ([shorten(header[i], widths[i]) for i in keep],
+            [[shorten(row[i], widths[i]) for i in keep] for row in rows])
+
+
+def _fit_widths(widths: list[int], keep: list[int], fits: Sequence[Fit], width: int) -> None:
+    def excess() -> int:
+        return sum(widths[i] for i in keep) + 2 * (len(keep) - 1) - width
+
+    natural = list(widths)
+    order = sorted(range(len(widths)), key=lambda i: fits[i].priority)
+    for i in order:  # first cut the columns that may be cut, least important first
+        if excess() > 0 and fits[i].min_width and widths[i] > fits[i].min_width:
+            widths[i] = max(fits[i].min_width, widths[i] - excess())
+    dropped = []
+    for i in order:  # then leave out whole columns, least important first
+        if excess() > 0 and fits[i].droppable and len(keep) > 1:
+            keep.remove(i)
+            dropped.append(i)
+    for i in reversed(dropped):  # take back, most important first, what fits after all
+        if excess() + widths[i] + 2 <= 0:
+            keep.append(i)
+            keep.sort()
+    for i in reversed(order):  # and give what room is left back to the columns cut
+        if i in keep and excess() < 0:
+            widths[i] = min(natural[i], widths[i] - excess())
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -100,7 +177,11 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str
 
     Cells must be escaped already (``sanitize.terminal_safe``); nothing is cut here.
     """
-    widths = [max([len(title), *(len(row[i]) for row in rows)])
+    widths = [max([display_width(title), *(display_width(row[i]) for row in rows)])
               for i, title in enumerate(header)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+    return ["  ".join(_pad(cell, width) for cell, width in zip(line, widths, strict=True))
             .rstrip() for line in [header, *rows]]
+
+
+def _pad(cell: str, width: int) -> str:
+    return cell + " " * (width - display_width(cell))

@@ -12,9 +12,10 @@ from .findings import Findings
 from .findings import build as build_report
 from .html import write_html
 from .targets import target_lines, write_targets
-from .text import write_markdown, write_table
+from .text import TOP, TextOptions, write_markdown, write_table
 
 __all__ = [
-    "Findings", "build_report", "report_dict", "target_lines", "write_csv", "write_html",
-    "write_json", "write_markdown", "write_table", "write_targets",
+    "TOP", "Findings", "TextOptions", "build_report", "report_dict",
+    "target_lines", "write_csv", "write_html", "write_json", "write_markdown", "write_table",
+    "write_targets",
 ]

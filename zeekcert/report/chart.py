@@ -1,15 +1,19 @@
-"""The report's chart, failing connections over time by cause, as inline SVG.
+"""The report's charts as inline SVG: failing connections over time by cause, and the
+strips of ticks that show each listed server's connections (``ticks_svg``).
 
 matplotlib is an optional extra (``zeekcert[html]``); without it the HTML report says
-so where the chart would be. The SVG is made without pyplot's global state, with text
-kept as text and a fixed hash salt, so the same data gives the same bytes.
+so where the chart would be (the strips need no library). The chart's SVG is made
+without pyplot's global state, with text kept as text and a fixed hash salt, so the same
+data gives the same bytes.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..causes import Cause
@@ -70,3 +74,47 @@ def _bars(ax: Any, timeline: pd.DataFrame) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def ticks_svg(times: np.ndarray, failing: np.ndarray, start: int, end: int, width: int,
+              marks: Sequence[int] = (), cut: int | None = None) -> str:
+    """One strip of ticks, one per connection, as a bare ``<svg>`` for the HTML page.
+
+    ``times`` are integer microseconds since the epoch, ``failing`` says which ticks are
+    drawn as failing, ``start`` and ``end`` (microseconds) span the strip's ``width``
+    pixels, ``marks`` are times drawn as thin lines (midnights), and before ``cut`` a
+    dashed line says that older connections were left out. Connections in the same pixel
+    column make one tick and neighbouring ticks one bar, so a strip is at most a few
+    kilobytes however many connections it shows; integer arithmetic only, so the same
+    data gives the same bytes. The element has no attributes: the page's stylesheet sizes
+    it (``width`` by ``16`` pixels) and colours its paths.
+    """
+    parts = ["<svg>"]
+    left_out = _columns(np.array([] if cut is None else [cut], dtype=np.int64), start, end,
+                        width)
+    if len(left_out) and left_out[0] > 0:
+        parts.append(f"<path class=\"cut\" d=\"M0 8h{int(left_out[0])}\"/>")
+    for klass, column in (("g", _columns(np.asarray(marks, dtype=np.int64), start, end, width)),
+                          ("ok", _columns(times[~failing], start, end, width)),
+                          ("bad", _columns(times[failing], start, end, width))):
+        if len(column):
+            parts.append(f"<path class=\"{klass}\" d=\"{_runs(column)}\"/>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _columns(times: np.ndarray, start: int, end: int, width: int) -> np.ndarray:
+    """The distinct pixel columns of ``times`` on a strip from ``start`` to ``end``."""
+    if not len(times):
+        return np.empty(0, dtype=np.int64)
+    span = end - start
+    if span <= 0:
+        return np.array([width // 2], dtype=np.int64)
+    x = (times.astype(np.int64) - start) * width // span
+    return np.unique(np.clip(x, 0, width - 1))
+
+
+def _runs(columns: np.ndarray) -> str:
+    """Path data drawing each run of neighbouring columns as one horizontal stroke."""
+    breaks = np.flatnonzero(np.diff(columns) > 1) + 1
+    return "".join(f"M{int(run[0])} 8h{len(run)}" for run in np.split(columns, breaks))

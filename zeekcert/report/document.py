@@ -17,13 +17,14 @@ from ..causes import Cause, Unverified
 from ..formatting import iso, records
 from .findings import Findings
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: unverified_by_reason splits no_certificate (README)
 SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
                  "failed_connections", "unverified_connections", "clients", "first_seen",
                  "last_seen", "server_names", "fingerprints", "subject", "issuer",
                  "not_valid_after"]
 SELF_SIGNED_FIELDS = [*SERVER_FIELDS, "acknowledged", "acknowledged_by", "beacon_client",
-                      "median_interval_s", "jitter", "clockwork"]
+                      "median_interval_s", "jitter", "clockwork", "self_signed_connections",
+                      "top_clients"]
 
 
 def server_records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:

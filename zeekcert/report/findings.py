@@ -9,7 +9,7 @@ failing ones, take the self-signed ones with their acknowledgement, then count.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause, Unverified, Verdict
-from ..classification import cause_flags, classify, join_summary, servers
+from ..classification import cause_flags, classify, servers
 from ..inventory import Acknowledgement, inventory
 from ..policy import Policy
+from ..sanitize import html_escape
+from .activity import activity
 from .quality import DataQuality, data_quality
 
 BEACON_COLUMNS = ["acknowledged", "acknowledged_by", "beacon_client", "median_interval_s",
-                  "jitter", "clockwork"]
+                  "jitter", "clockwork", "top_clients"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class CauseCount:
     clients: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Findings:
     """Everything one report shows; ``servers`` and ``self_signed`` are worst first."""
 
@@ -50,11 +52,37 @@ class Findings:
     quality: DataQuality
     timeline: pd.DataFrame
     allowlist_given: bool = False
+    activity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def unverified_connections(self) -> int:
         """Connections whose certificate could not be judged at all."""
         return sum(self.unverified.values())
+
+    def summary(self) -> str:
+        """``10,442 connections, 3,498 failing on 11 servers, 4 self-signed``."""
+        return (f"{self.connections:,} connections, {self.failed_connections:,} failing on "
+                f"{len(self.servers):,} servers, {len(self.self_signed):,} self-signed, "
+                f"{self.unverified_connections:,} not judged")
+
+    def __repr__(self) -> str:
+        return f"Findings({self.summary()})"
+
+    def _repr_html_(self) -> str:
+        """The summary and the worst servers, escaped: a notebook's first look."""
+        rows = "".join(
+            f"<tr><td>{html_escape(r.resp_h)}</td><td>{html_escape(r.resp_p)}</td>"
+            f"<td>{html_escape(_joined(r.causes))}</td><td>{r.failed_connections:,}</td></tr>"
+            for r in self.servers.head(10).itertuples())
+        return (f"<p>{html_escape(self.summary())}</p><table><tr><th>server</th><th>port</th>"
+                f"<th>causes</th><th>failing</th></tr>{rows}</table>")
+
+
+def _joined(values: object) -> str:
+    """``a, b`` for a list of causes; anything else as its text."""
+    if isinstance(values, (list, tuple)):
+        return ", ".join(str(v) for v in values)
+    return str(values)
 
 
 def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
@@ -67,13 +95,15 @@ def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
     failed = flags.any(axis=1).to_numpy()
     failing = failing_servers(servers(_hosts_of(classified, failed)))
     start, end = _window(classified, since, until)
+    signed = self_signed(classified, failing, now, allowlist or ())
     return Findings(
         window_start=start, window_end=end, connections=len(classified),
         failed_connections=int(failed.sum()),
         unverified=unverified_counts(classified), by_cause=count_by_cause(classified, flags),
-        servers=failing, self_signed=self_signed(classified, failing, now, allowlist or ()),
-        quality=data_quality(logs, join_summary(classified)), timeline=timeline(classified),
+        servers=failing, self_signed=signed,
+        quality=data_quality(logs, classified), timeline=timeline(classified),
         allowlist_given=allowlist is not None,
+        activity=activity(classified, failing, signed),
     )
 
 
@@ -105,11 +135,23 @@ def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
     inv = inv[["resp_h", "resp_p", *BEACON_COLUMNS]]
     inv = inv.astype({"resp_h": str, "resp_p": "Int64"})
     merged = rows.astype({"resp_h": str}).merge(inv, on=["resp_h", "resp_p"], how="left")
+    merged["self_signed_connections"] = _self_signed_connections(classified, merged)
     merged["acknowledged"] = merged["acknowledged"].fillna(False).astype(bool)
     merged["clockwork"] = merged["clockwork"].fillna(False).astype(bool)
     for name in ("acknowledged_by", "beacon_client"):  # None, never NaN, for "none"
         merged[name] = merged[name].astype(object).where(merged[name].notna(), None)
     return merged.reset_index(drop=True)
+
+
+def _self_signed_connections(classified: pd.DataFrame, rows: pd.DataFrame) -> list[int]:
+    """Per server, the connections that showed its self-signed certificate; resumed
+    sessions and TLS 1.3 showed none, and ``connections`` counts them too."""
+    signed = cause_flags(classified)[Cause.SELF_SIGNED.value].to_numpy()
+    counts = classified[signed].groupby(
+        [classified["id.resp_h"][signed].astype(str), classified["id.resp_p"][signed]],
+        observed=True).size()
+    return [int(counts.get((str(h), p), 0)) for h, p in zip(rows["resp_h"], rows["resp_p"],
+                                                           strict=True)]
 
 
 def unverified_counts(classified: pd.DataFrame) -> dict[str, int]:

@@ -12,10 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..causes import Cause
+from ..classification import join_summary
 from ..reading import CLEAN, FileStatus, LoadReport, frame_of
 
 MAX_PROBLEMS = 50  # files listed by name per list; the counts in ``files`` are complete
@@ -49,6 +52,12 @@ class DataQuality:
     duplicates: list[str] = field(default_factory=list)
     bad_values: dict[str, int] = field(default_factory=dict)
     links_outside_tree: list[str] = field(default_factory=list)
+    validation_status_column: str = "present"  # present, absent, or unknown (JSON)
+    connections_checked_from_ssl_log: int = 0
+    checks_from_ssl_log: list[str] = field(default_factory=list)
+    repeated_rows: dict[str, int] = field(default_factory=dict)
+    clock_suspect_connections: int = 0
+    clock_dependent_verdicts: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -64,15 +73,24 @@ class DataQuality:
             "duplicates": self.duplicates,
             "bad_values": self.bad_values,
             "links_outside_tree": self.links_outside_tree,
+            "validation_status_column": self.validation_status_column,
+            "connections_checked_from_ssl_log": self.connections_checked_from_ssl_log,
+            "checks_from_ssl_log": self.checks_from_ssl_log,
+            "repeated_rows": self.repeated_rows,
+            "clock_suspect_connections": self.clock_suspect_connections,
+            "clock_dependent_verdicts": self.clock_dependent_verdicts,
         }
 
 
-def data_quality(logs: Any, joined: dict[str, int]) -> DataQuality:
-    """The data quality of ``logs`` (with its load report) and of the certificate join."""
+def data_quality(logs: Any, classified: pd.DataFrame) -> DataQuality:
+    """The data quality of ``logs`` (with its load report) and of their classification."""
     report: LoadReport = getattr(logs, "report", None) or LoadReport()
+    joined = join_summary(classified)
     ssl = frame_of(logs, "ssl")
     statuses = ssl["validation_status"] if "validation_status" in ssl.columns else None
     with_status = 0 if statuses is None else int(statuses.notna().sum())
+    from_ssl = (classified["certificate_source"] == "ssl_log").to_numpy(dtype=bool) if len(
+        classified) else np.zeros(0, bool)
     listed = [f for f in report.files if f.status not in CLEAN]
     copies = [f.path for f in report.files if f.status is FileStatus.DUPLICATE]
     return DataQuality(
@@ -82,14 +100,52 @@ def data_quality(logs: Any, joined: dict[str, int]) -> DataQuality:
         validation_status_logged=with_status > 0,
         connections_with_validation_status=with_status,
         certificates_not_in_x509=_missing_certificates(ssl, frame_of(logs, "x509")),
-        connections_not_in_x509=joined.get("not_in_x509", 0),
+        connections_not_in_x509=joined.get("leaf_not_in_x509", 0),
         problems=[_problem(f) for f in listed[:MAX_PROBLEMS]],
         problems_not_listed=max(0, len(listed) - MAX_PROBLEMS),
         duplicates=[str(p) for p in copies[:MAX_PROBLEMS]],
         bad_values=bad_values(report),
         links_outside_tree=[f"{f.path} -> {f.link_target}" for f in report.files
                             if f.link_target][:MAX_PROBLEMS],
+        validation_status_column=_column_state(report, "validation_status", with_status),
+        connections_checked_from_ssl_log=int(from_ssl.sum()),
+        checks_from_ssl_log=_checks_from_ssl(classified, from_ssl),
+        repeated_rows={k: n for k, n in report.repeated.items() if n},
+        **_clock(classified),
     )
+
+
+def _column_state(report: LoadReport, name: str, values: int) -> str:
+    """Whether the ssl logs have the column: ``present`` (a value, or a TSV header that
+    names it), ``absent`` (TSV headers without it), or ``unknown`` (JSON, which omits a
+    field that is never set, so its absence proves nothing)."""
+    files = [f for f in report.files if f.kind == "ssl" and f.format is not None]
+    if values or any(name in f.fields for f in files):
+        return "present"
+    return "unknown" if any(f.format == "json" for f in files) else "absent"
+
+
+def _checks_from_ssl(classified: pd.DataFrame, from_ssl: np.ndarray) -> list[str]:
+    """The checks made on certificates known only from ssl.log's own fields."""
+    if not from_ssl.any():
+        return []
+    checks = ["self_signed"]
+    if classified.loc[from_ssl, "not_valid_after"].notna().any():
+        checks.append("validity")
+    return checks
+
+
+_DATED = (Cause.EXPIRED.value, Cause.NOT_YET_VALID.value)
+
+
+def _clock(classified: pd.DataFrame) -> dict[str, int]:
+    """Connections with a sensor time no network has, and the verdicts that rest on it."""
+    if "clock_suspect" not in classified.columns or not len(classified):
+        return {"clock_suspect_connections": 0, "clock_dependent_verdicts": 0}
+    suspect = classified["clock_suspect"].to_numpy(dtype=bool)
+    dated = classified["causes"].map(lambda cs: any(c in _DATED for c in cs)).to_numpy(bool)
+    return {"clock_suspect_connections": int(suspect.sum()),
+            "clock_dependent_verdicts": int((suspect & dated).sum())}
 
 
 def bad_values(report: LoadReport) -> dict[str, int]:

@@ -1,93 +1,96 @@
 """The report as a terminal table or as Markdown.
 
-Every value that came from a log passes ``terminal_safe`` (control and bidi characters
+Every value that came from a log passes ``terminal_safe`` (characters that are not text
 shown as visible escapes); Markdown also escapes HTML and Markdown punctuation, so a
-subject such as ``[x](http://evil)`` or ``<script>`` stays text. Colour is only used on
-a terminal, never with ``NO_COLOR``, and only on our own words, never on log data.
+subject such as ``[x](http://evil)`` or ``<script>`` stays text. The terminal table fits
+its width: columns are cut, then left out, least important first, and no row wraps.
+Colour is used only on our own words, never on log data.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..formatting import short_time, shorten, text_table
+from ..formatting import PIPE_WIDTH, Fit, fit_table, short_time, shorten, text_table
 from ..sanitize import markdown_escape, terminal_safe
-from .document import SUMMARY_COLUMNS, cause_rows, report_dict, short_list, unjudged
+from .document import SUMMARY_COLUMNS, cause_rows, report_dict, unjudged
 from .findings import Findings
+from .wording import FITS, SELF_SIGNED_COLUMNS, SERVER_COLUMNS, display, next_steps, quality_lines
 
-SERVER_COLUMNS = [("resp_h", "server"), ("resp_p", "port"), ("causes", "causes"),
-                  ("connections", "conns"), ("clients", "clients"),
-                  ("first_seen", "first seen"), ("last_seen", "last seen"),
-                  ("server_names", "names"), ("subject", "subject"), ("issuer", "issuer"),
-                  ("not_valid_after", "expires")]
-SELF_SIGNED_COLUMNS = [("resp_h", "server"), ("resp_p", "port"), ("acknowledged", "ack"),
-                       ("connections", "conns"), ("clients", "clients"),
-                       ("first_seen", "first seen"), ("last_seen", "last seen"),
-                       ("beacon", "polled"), ("server_names", "names"),
-                       ("subject", "subject")]
+TOP = 20  # rows per table on a terminal unless --limit says otherwise
 Cell = Callable[[object], str]
+Columns = Sequence[tuple[str, str]]
+Fits = Mapping[str, Fit]
 
 
-def use_colour(out: TextIO) -> bool:
-    """Colour only on a terminal, and never when ``NO_COLOR`` is set (no-color.org)."""
-    return bool(getattr(out, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR") \
-        and os.environ.get("TERM") != "dumb"
+@dataclass(frozen=True)
+class TextOptions:
+    """How the text report is laid out: its width (None: no limit), how many rows each
+    table shows (None: all), and whether it may use colour."""
+
+    width: int | None = PIPE_WIDTH
+    limit: int | None = TOP
+    colour: bool = False
 
 
 def text_cell(value: object) -> str:
-    """A table cell: escaped for the terminal, cut to ``formatting.MAX_CELL`` characters."""
-    return shorten(terminal_safe(value))
+    """A terminal table cell: escaped, and whole; ``fit_table`` cuts it to the width."""
+    return terminal_safe(value)
 
 
 def markdown_cell(value: object) -> str:
-    """A Markdown table cell: terminal-safe, HTML-escaped, Markdown punctuation escaped."""
-    return markdown_escape(text_cell(value))
+    """A Markdown table cell: terminal-safe, cut to ``formatting.MAX_CELL`` columns (a
+    ticket has no width to fit), HTML-escaped, Markdown punctuation escaped."""
+    return markdown_escape(shorten(terminal_safe(value)))
 
 
-def display(row: dict[str, Any], key: str) -> str:
-    """The text a table shows for one field of a server record."""
-    value = row.get(key)
-    if key in ("first_seen", "last_seen", "not_valid_after"):
-        return short_time(value)
-    if key == "acknowledged":
-        return ("yes" if value else "no") if row.get("_allowlist") else ""
-    if key == "beacon":
-        period = row.get("median_interval_s")
-        return f"every {period:.0f} s" if row.get("clockwork") and period else ""
-    if key == "causes":
-        return ", ".join(value or [])
-    if isinstance(value, list):
-        return short_list(value)
-    return "" if value is None else str(value)
+def write_table(findings: Findings, out: TextIO, options: TextOptions | None = None) -> None:
+    """The report for a terminal: summary, self-signed servers, servers, data quality."""
+    options = options or TextOptions()
+    _write(findings, out, text_cell, _TextStyle(options), options.limit)
 
 
-def write_table(findings: Findings, out: TextIO) -> None:
-    """The report for a terminal: summary, self-signed inventory, servers, data quality."""
-    _write(findings, out, text_cell, _TextStyle(use_colour(out)))
+def write_markdown(findings: Findings, out: TextIO, options: TextOptions | None = None) -> None:
+    """The report as GitHub-flavoured Markdown; every row unless a limit is given."""
+    limit = options.limit if options is not None else None
+    _write(findings, out, markdown_cell, _MarkdownStyle(), limit)
 
 
-def write_markdown(findings: Findings, out: TextIO) -> None:
-    """The report as GitHub-flavoured Markdown."""
-    _write(findings, out, markdown_cell, _MarkdownStyle())
-
-
-def _write(findings: Findings, out: TextIO, cell: Cell, style: _Style) -> None:
+def _write(findings: Findings, out: TextIO, cell: Cell, style: _Style,
+           limit: int | None) -> None:
     data = report_dict(findings)
     start, end = data["window"]["start"], data["window"]["end"]
     out.write(style.title(f"zeekcert report: {short_time(start) or '-'} to "
                           f"{short_time(end) or '-'}"))
     _summary(data["summary"], out, style)
     ack = findings.allowlist_given
-    rows = [dict(r, _allowlist=ack) for r in data["self_signed"]]
-    out.write(style.heading(f"Self-signed servers ({len(rows)})"))
-    style.table(out, SELF_SIGNED_COLUMNS, rows, cell, "(none)")
+    signed = [dict(r, _allowlist=ack) for r in data["self_signed"]]
+    columns = [c for c in SELF_SIGNED_COLUMNS if ack or c[0] != "acknowledged"]
+    out.write(style.heading(f"Self-signed servers ({len(signed)})"))
+    _rows(out, style, columns, signed, cell, limit)
     out.write(style.heading(f"Servers failing validation, worst first ({len(data['servers'])})"))
-    style.table(out, SERVER_COLUMNS, data["servers"], cell, "(none)")
+    _rows(out, style, SERVER_COLUMNS, data["servers"], cell, limit)
     out.write(style.heading("Data quality"))
     for line in quality_lines(data["data_quality"]):
         out.write(style.line(style.quote(line) if line.startswith("  ") else line))
+    steps = next_steps(len(data["servers"]))
+    if steps:
+        out.write("\n")
+    for line in steps:
+        out.write(style.line(line))
+
+
+def _rows(out: TextIO, style: _Style, columns: Columns, rows: list[dict[str, Any]],
+          cell: Cell, limit: int | None) -> None:
+    shown = rows if not limit else rows[:limit]
+    style.table(out, columns, shown, cell, "(none)")
+    more = len(rows) - len(shown)
+    if more:
+        out.write(style.line(f"{more} more server{'' if more == 1 else 's'}: use --limit 0 "
+                             "or --format json"))
 
 
 def _summary(summary: dict[str, Any], out: TextIO, style: _Style) -> None:
@@ -96,51 +99,13 @@ def _summary(summary: dict[str, Any], out: TextIO, style: _Style) -> None:
                          f"{summary['unverified_connections']}"))
     out.write(style.heading("Summary by cause"))
     columns = [(k, k) for k in SUMMARY_COLUMNS]
-    style.table(out, columns, cause_rows(summary), str, "(no connection failed validation)")
+    style.table(out, columns, cause_rows(summary), str, "(no connection failed validation)",
+                _SUMMARY_FITS)
     reasons = [f"{n} {why}" for n, why in unjudged(summary)]
     if reasons:
         out.write(style.line(f"Not judged: {summary['unverified_connections']} connections "
                              f"({'; '.join(reasons)}). They may hide failures: an empty "
                              "summary is not an all clear."))
-
-
-def quality_lines(q: dict[str, Any]) -> list[str]:
-    """The data-quality section as lines; lines that quote a file start with two spaces."""
-    files = ", ".join(f"{n} {s}" for s, n in q["files"].items() if s != "found" and n)
-    logged = q["validation_status_logged"]
-    lines = [
-        f"Files found: {q['files']['found']} ({files or 'none'})",
-        f"Lines skipped: {q['lines_skipped']}",
-        "Rows read: " + ", ".join(f"{k} {v}" for k, v in q["rows"].items()),
-        f"Connections with no visible certificate: {q['connections_without_certificate']}",
-        ("validation_status logged: yes, for "
-         f"{q['connections_with_validation_status']} connections" if logged else
-         "validation_status logged: no connections" if not q["rows"].get("ssl") else
-         "validation_status logged: NO - load protocols/ssl/validate-certs on the sensor; "
-         "only notices and the policy re-check can raise causes"),
-        f"Certificates referenced but not in x509.log: {q['certificates_not_in_x509']} "
-        f"({q['connections_not_in_x509']} connections)",
-    ]
-    if q["problems"]:
-        lines.append(f"Files not read cleanly: {len(q['problems']) + q['problems_not_listed']}")
-    for p in q["problems"]:
-        lines.append(f"  {p['status']}: {p['path']}: {p['message']}")
-    if q["problems_not_listed"]:
-        lines.append(f"  ... and {q['problems_not_listed']} more files with problems")
-    if q["bad_values"]:  # column names come from the files: quoted on their own line
-        lines.append(f"Values that did not parse, now empty: {sum(q['bad_values'].values())}, "
-                     "in the columns")
-        lines.append("  " + ", ".join(f"{name} {n}" for name, n in
-                                      list(q["bad_values"].items())[:10]))
-    if q["links_outside_tree"]:
-        lines.append(f"Files read through links that leave the tree: "
-                     f"{len(q['links_outside_tree'])}, such as")
-        lines.append(f"  {q['links_outside_tree'][0]}")
-    if q["duplicates"]:
-        lines.append(f"Copies of files already read, counted once: {q['files']['duplicate']}, "
-                     f"such as")
-        lines.append(f"  {q['duplicates'][0]}")
-    return lines
 
 
 class _Style:
@@ -159,31 +124,41 @@ class _Style:
         """A whole line that quotes a file name or message: escaped, never cut."""
         return terminal_safe(text)
 
-    def table(self, out: TextIO, columns: Sequence[tuple[str, str]],
-              rows: Sequence[dict[str, Any]], cell: Cell, empty: str) -> None:
+    def table(self, out: TextIO, columns: Columns, rows: Sequence[dict[str, Any]],
+              cell: Cell, empty: str, fits: Fits = FITS) -> None:
         raise NotImplementedError
 
 
 class _TextStyle(_Style):
-    def __init__(self, colour: bool):
-        self.colour = colour
+    def __init__(self, options: TextOptions):
+        self.options = options
 
     def _sgr(self, text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
+        return f"\x1b[{code}m{text}\x1b[0m" if self.options.colour else text
 
     def title(self, text: str) -> str:
-        return self._sgr(text, "1") + "\n"
+        return self._sgr(self.line(text).rstrip("\n"), "1") + "\n"
 
     def heading(self, text: str) -> str:
-        return "\n" + self._sgr(text.upper(), "1") + "\n"
+        return "\n" + self._sgr(self.line(text.upper()).rstrip("\n"), "1") + "\n"
 
-    def table(self, out: TextIO, columns: Sequence[tuple[str, str]],
-              rows: Sequence[dict[str, Any]], cell: Cell, empty: str) -> None:
+    def line(self, text: str) -> str:
+        """Our own words, wrapped at the width; a line quoting a file is never cut."""
+        width = self.options.width
+        if width is None or len(text) <= width:
+            return text + "\n"
+        return textwrap.fill(text, width, subsequent_indent="  ",
+                             break_on_hyphens=False) + "\n"
+
+    def table(self, out: TextIO, columns: Columns, rows: Sequence[dict[str, Any]],
+              cell: Cell, empty: str, fits: Fits = FITS) -> None:
         if not rows:
             out.write(empty + "\n")
             return
         header = [title for _, title in columns]
         cells = [[cell(display(row, key)) for key, _ in columns] for row in rows]
+        fit = [fits.get(key, _KEEP) for key, _ in columns]
+        header, cells = fit_table(header, cells, fit, self.options.width)
         out.writelines(line + "\n" for line in text_table(header, cells))
 
 
@@ -200,8 +175,8 @@ class _MarkdownStyle(_Style):
     def line(self, text: str) -> str:
         return text + "  \n"
 
-    def table(self, out: TextIO, columns: Sequence[tuple[str, str]],
-              rows: Sequence[dict[str, Any]], cell: Cell, empty: str) -> None:
+    def table(self, out: TextIO, columns: Columns, rows: Sequence[dict[str, Any]],
+              cell: Cell, empty: str, fits: Fits = FITS) -> None:
         if not rows:
             out.write(empty + "\n")
             return
@@ -210,3 +185,9 @@ class _MarkdownStyle(_Style):
         for row in rows:
             out.write("| " + " | ".join(cell(display(row, key)) for key, _ in columns) + " |\n")
         out.write("\n")  # a table ends only at a blank line
+
+
+_KEEP = Fit(100, droppable=False)
+# The summary keeps its counts whole: the meaning of each cause is cut first, then left
+# out, then the clients.
+_SUMMARY_FITS = {"meaning": Fit(10, 24), "clients": Fit(20)}
