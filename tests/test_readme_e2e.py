@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-_IGNORE = shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__",
+_IGNORE = shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__", "bench-data",
                                  ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache")
 
 

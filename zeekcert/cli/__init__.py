@@ -9,6 +9,7 @@ every subcommand). ``destination`` is the one way any command writes an output;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from ..sanitize import terminal_safe
 from . import inventory as inventory_command
 from . import report as report_command
 from .exit_codes import Exit, exit_for
+from .terminal import COLOR_CHOICES
 
 __all__ = ["Exit", "build_parser", "main"]
 
@@ -36,13 +38,27 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+EXAMPLES = """examples:
+  zeekcert report /nsm/zeek/logs --since yesterday
+  zeekcert inventory /nsm/zeek/logs --state state.db --fail-on new -o inventory.json
+  zeekcert report --help
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = _Parser(prog="zeekcert", description="TLS certificate failures in Zeek logs.")
+    parser = _Parser(prog="zeekcert", description="TLS certificate failures in Zeek logs.",
+                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"zeekcert {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more detail on stderr; with an internal error, the traceback")
+    loud = common.add_mutually_exclusive_group()
+    loud.add_argument("-v", "--verbose", action="count", default=0,
+                      help="more detail on stderr; with an internal error, the traceback")
+    loud.add_argument("-q", "--quiet", action="store_true",
+                      help="no progress on stderr (problems and errors are still said)")
+    common.add_argument("--color", "--colour", choices=COLOR_CHOICES, default="auto",
+                        help="colour our own words: auto (a terminal, unless NO_COLOR; "
+                             "FORCE_COLOR forces it), always, never")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     report_command.add_parser(sub, [common])
     inventory_command.add_parser(sub, [common])
@@ -58,7 +74,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     out, err = out or sys.stdout, err or sys.stderr
     args: argparse.Namespace | None = None
     try:
-        args = build_parser().parse_args(argv)
+        parsed = _parse(argv, out)
+        if isinstance(parsed, int):
+            return parsed
+        args = parsed
         return int(_COMMANDS[args.command](args, out, err, now))
     except ZeekcertError as exc:
         err.write(f"zeekcert: {_explain(exc)}\n")
@@ -70,6 +89,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(Exit.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the boundary: a bug gets exit 5, not a traceback
         return _internal(exc, err, getattr(args, "verbose", 0))
+
+
+def _parse(argv: Sequence[str] | None, out: TextIO) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit code of ``--help`` and ``--version``, which
+    argparse prints (to ``out``, not ``sys.stdout``) and then exits on."""
+    try:
+        with contextlib.redirect_stdout(out):
+            return build_parser().parse_args(argv)
+    except SystemExit as exc:  # only help and version: _Parser.error raises UsageError
+        return int(exc.code or 0)
 
 
 def _explain(exc: ZeekcertError) -> str:

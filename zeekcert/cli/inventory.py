@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from ..causes import Cause
+from ..formatting import PIPE_WIDTH
 from ..inventory import (
     NightlyResult,
     Progress,
@@ -26,16 +28,28 @@ from ..policy import Policy
 from .destination import STDOUT, Destination
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
+from .terminal import width_of
 from .time_phrases import when_arg
 
 FORMATS = ("table", "json", "csv", "parquet")
 _SUFFIXES = {".json": "json", ".csv": "csv", ".parquet": "parquet", ".txt": "table"}
 
 
+EXAMPLES = """examples:
+  zeekcert inventory /nsm/zeek/logs --state /var/lib/zeekcert/state.db
+  zeekcert inventory /nsm/zeek/logs --state state.db --allowlist allow.toml \\
+      --fail-on new -o /var/lib/zeekcert/inventory.json
+  zeekcert inventory /nsm/zeek/logs --state state.db --cause any -o inventory.parquet
+"""
+
+
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     """The ``inventory`` subcommand's arguments."""
-    cmd = sub.add_parser("inventory", parents=parents,
-                         help="update the self-signed server inventory")
+    cmd = sub.add_parser("inventory", parents=parents, epilog=EXAMPLES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         help="update the self-signed server inventory",
+                         description="Take in what is new in a log tree and keep the "
+                                     "inventory of self-signed servers between runs.")
     cmd.add_argument("logdir", help="the Zeek log directory (zeekctl layout or any tree)")
     cmd.add_argument("--state", required=True, help="the SQLite state file (created if new)")
     cmd.add_argument("--allowlist", help="TOML file of [[acknowledged]] servers")
@@ -55,6 +69,9 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                           "('-': stdout)")
     cmd.add_argument("--fail-on", choices=("new",),
                      help="exit 1 when the run finds new unacknowledged servers")
+    cmd.add_argument("--width", type=int, metavar="COLUMNS",
+                     help="fit the table to this width (default: the terminal's, or "
+                          f"{PIPE_WIDTH} on a pipe; 0: no limit)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None = None) -> int:
@@ -69,14 +86,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     since, until = when_arg(args.since, now), when_arg(args.until, now)
     fmt = _format(args, out)
     with Destination(args.output, out, binary=fmt == "parquet") as dest:
+        writer = _writer(fmt, args, out if dest.is_stdout else None)
+
         def publish(result: NightlyResult) -> None:
-            dest.write(lambda fh: _WRITERS[fmt](result.inventory, fh))
+            dest.write(lambda fh: writer(result.inventory, fh))
             dest.commit()
 
         result = run_nightly(args.logdir, args.state, now, allowlist=allowlist, since=since,
                              until=until, cause=args.cause,
                              gone_after=timedelta(days=args.gone_after), policy=policy,
-                             progress=_progress(err),
+                             progress=_progress(err, args.quiet),
                              publish=None if dest.is_stdout else publish)
         if dest.is_stdout:  # stdout cannot be made atomic: written once the state is safe
             publish(result)
@@ -92,6 +111,16 @@ def _format(args: argparse.Namespace, out: TextIO) -> str:
     return "table" if _isatty(out) else "json"
 
 
+def _writer(fmt: str, args: argparse.Namespace, terminal: TextIO | None
+            ) -> Callable[[pd.DataFrame, Any], None]:
+    """The writer of ``fmt``; the table fits the terminal, or a fixed width elsewhere."""
+    if fmt != "table":
+        return _WRITERS[fmt]
+    width = width_of(terminal, args.width) if terminal is not None else (
+        args.width or None if args.width is not None else PIPE_WIDTH)
+    return functools.partial(write_table, width=width)
+
+
 def _found(inventory: pd.DataFrame, fail_on: str | None) -> Exit:
     new = (inventory["status"] == ServerStatus.NEW) & ~inventory["acknowledged"].astype(bool)
     return Exit.FOUND if fail_on == "new" and new.any() else Exit.OK
@@ -101,9 +130,9 @@ def _isatty(stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def _progress(err: TextIO) -> Progress | None:
-    """A one-line progress count on a terminal; nothing otherwise."""
-    if not _isatty(err):
+def _progress(err: TextIO, quiet: bool) -> Progress | None:
+    """A one-line progress count on a terminal; nothing otherwise, or with ``-q``."""
+    if quiet or not _isatty(err):
         return None
 
     def show(done: int, total: int, _path: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import io
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
@@ -10,11 +12,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import UsageError
+from ..formatting import PIPE_WIDTH
 from ..inventory import load_allowlist
 from ..policy import Policy
 from ..reading import load
 from ..report import (
+    TOP,
     Findings,
+    TextOptions,
     build_report,
     target_lines,
     write_csv,
@@ -27,17 +32,29 @@ from ..report import (
 from .destination import STDOUT, Destination
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
+from .terminal import Progress, use_colour, width_of
 from .time_phrases import when_arg
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 _SUFFIXES = {".json": "json", ".csv": "csv", ".md": "markdown", ".html": "html",
              ".htm": "html", ".txt": "table"}
+# Suffixes of formats the report has no form in: refused rather than filled with a table.
+_REFUSED = {".parquet": "Parquet", ".pq": "Parquet", ".xlsx": "Excel", ".xls": "Excel"}
+EXAMPLES = """examples:
+  zeekcert report /nsm/zeek/logs --since yesterday
+  zeekcert report /nsm/zeek/logs/2026-11-26 --allowlist allow.toml --targets targets.txt
+  zeekcert report ssl.log.gz x509.log.gz --format json -o report.json
+  zeekcert report /nsm/zeek/logs --since 7d -o report.html --fail-on new
+"""
 
 
 def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     """The ``report`` subcommand's arguments."""
-    cmd = sub.add_parser("report", parents=parents,
-                         help="report the certificate failures in a log tree")
+    cmd = sub.add_parser("report", parents=parents, epilog=EXAMPLES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         help="report the certificate failures in a log tree",
+                         description="Classify every TLS connection's certificate verdict "
+                                     "and report the failing and self-signed servers.")
     cmd.add_argument("path", nargs="+", help="log files, directories or glob patterns")
     cmd.add_argument("--since", help="start of the window: ISO date, 'yesterday' or '7d'")
     cmd.add_argument("--until", help="end of the window (exclusive)")
@@ -53,6 +70,12 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                      help="exit 1 if an unacknowledged self-signed server (new) or any "
                           "failing server (any) is found")
     cmd.add_argument("--strict", action="store_true", help="fail on any skipped line")
+    cmd.add_argument("--width", type=int, metavar="COLUMNS",
+                     help="fit the table to this width (default: the terminal's, or "
+                          f"{PIPE_WIDTH} on a pipe; 0: no limit)")
+    cmd.add_argument("--limit", type=int, metavar="N",
+                     help=f"rows per table (default: {TOP} in the table, all in Markdown; "
+                          "0: all)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None = None) -> int:
@@ -61,19 +84,41 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     since, until = when_arg(args.since, now), when_arg(args.until, now)
     allowlist = load_allowlist(args.allowlist) if args.allowlist else None
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
+    fmt = _format(args)
     if args.targets == STDOUT and args.output in (None, STDOUT):
         raise UsageError("--targets - needs the report in a file: give --output FILE")
+    progress = Progress(err, args.quiet)
     with Destination(args.output, out) as report_out, _targets(args.targets, out) as targets:
         logs = load(args.path, kinds=["ssl", "x509", "notice"], start=since, end=until,
-                    strict=args.strict)
+                    strict=args.strict, progress=progress.files)
+        progress.stage(f"classifying {len(logs.ssl):,} connections")
         findings = build_report(logs, policy=policy, now=now, allowlist=allowlist,
                                 since=since, until=until)
-        report_out.write(lambda fh: _WRITERS[_format(args)](findings, fh))
+        progress.stage("writing the report")
+        writer = _writer(fmt, args, out if report_out.is_stdout else None)
+        report_out.write(lambda fh: writer(findings, fh))
         if targets is not None:
             lines = target_lines(findings.servers, findings.self_signed)
             targets.write(lambda fh: write_targets(lines, fh))
+        progress.done()
     read = input_outcome(logs.report, args.path, err)
     return int(worst(read, _found(findings, args.fail_on)))
+
+
+def _writer(fmt: str, args: argparse.Namespace, terminal: TextIO | None
+            ) -> Callable[[Findings, TextIO], None]:
+    """The writer of ``fmt``, laid out for where it goes: stdout (``terminal``, a terminal
+    or a pipe), or a file of ``--output``, which is never coloured, even with ``always``."""
+    if fmt not in ("table", "markdown"):
+        return _WRITERS[fmt]
+    stream = terminal if terminal is not None else io.StringIO()
+    limit = None if args.limit == 0 else args.limit
+    if fmt == "markdown":
+        return functools.partial(write_markdown, options=TextOptions(width=None, limit=limit))
+    options = TextOptions(width=width_of(stream, args.width),
+                          limit=TOP if args.limit is None else limit,
+                          colour=terminal is not None and use_colour(args.color, stream))
+    return functools.partial(write_table, options=options)
 
 
 def _targets(path: str | None, out: TextIO) -> AbstractContextManager[Destination | None]:
@@ -81,11 +126,14 @@ def _targets(path: str | None, out: TextIO) -> AbstractContextManager[Destinatio
 
 
 def _format(args: argparse.Namespace) -> str:
+    suffix = "" if args.output in (None, STDOUT) else Path(args.output).suffix.lower()
+    if suffix in _REFUSED and args.format in (None, "table"):
+        raise UsageError(f"the report has no {_REFUSED[suffix]} form: give --format json, "
+                         "csv, markdown or html, or another name (for the inventory as "
+                         "Parquet: zeekcert inventory -o FILE.parquet)")
     if args.format:
         return str(args.format)
-    if args.output in (None, STDOUT):
-        return "table"
-    return _SUFFIXES.get(Path(args.output).suffix.lower(), "table")
+    return _SUFFIXES.get(suffix, "table")
 
 
 def _found(findings: Findings, fail_on: str | None) -> Exit:
