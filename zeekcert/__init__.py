@@ -7,16 +7,23 @@ The pipeline, one layer per subpackage:
 - ``inventory``: the self-signed inventory and the nightly job that keeps it;
 - ``report``: ``build_report`` and every format the report is written in;
 - ``cli``: ``python -m zeekcert``, on top of all of them.
+
+A notebook needs only this module: what crosses a layer's boundary and a user needs is
+here by name (``build_inventory`` is ``zeekcert.inventory.inventory``).
 """
 
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
+from typing import TextIO
 
 from . import accessor as _accessor  # noqa: F401 - registers df.zeekcert
 from . import classification, inventory, reading, report
 from .causes import Cause, Evidence, Unverified, Verdict
 from .classification import classify, join_summary, servers
 from .errors import ConfigError, StateError, StateLocked, ZeekcertError, ZeekLogError
+from .inventory import inventory as build_inventory
+from .inventory import load_allowlist, regularity, run_nightly
 from .policy import Policy
 from .reading import (
     Batch,
@@ -36,10 +43,23 @@ from .report import Findings, build_report
 __all__ = [
     "Batch", "Cause", "ConfigError", "Evidence", "FileReport", "FileStatus", "Findings",
     "LoadReport", "Logs", "Policy", "StateError", "StateLocked", "Unverified", "Verdict",
-    "ZeekLogError", "ZeekcertError", "build_report", "classification", "classify", "find_logs",
-    "from_zat", "inventory", "iter_batches", "join_summary", "load", "read_log", "read_table",
-    "reading", "report", "servers",
+    "ZeekLogError", "ZeekcertError", "build_inventory", "build_report", "classification",
+    "classify", "find_logs", "from_zat", "inventory", "iter_batches", "join_summary", "load",
+    "load_allowlist", "main", "read_log", "read_table", "reading", "regularity", "report",
+    "run_nightly", "servers",
 ]
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None, now: datetime | None = None) -> int:
+    """The command line, as ``python -m zeekcert`` runs it: ``zeekcert.cli.main``.
+
+    Imported when called, because the command line sits on top of every layer.
+    """
+    from .cli import main as cli_main
+    return cli_main(argv, out=out, err=err, now=now)
+
+
 try:
     __version__ = _version("zeekcert")
 except PackageNotFoundError:  # run from a source tree that was never installed
