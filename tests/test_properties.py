@@ -12,6 +12,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from timelimit import time_limit
+from unsafe_text import ANY_CHAR, NOT_TEXT, UNSAFE
 from zeekwriter import write_json, write_tsv
 
 import zeekcert
@@ -103,27 +104,13 @@ def test_random_lines_under_a_header_never_raise(blob: bytes) -> None:
     assert report.rows + report.skipped <= blob.count(b"\n") + 1
 
 
-_NOT_TEXT = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
-
-
-class _Unsafe:
-    """What a terminal must never be handed raw: any character of the categories above."""
-
-    @staticmethod
-    def search(text: str) -> bool:
-        return any(unicodedata.category(char) in _NOT_TEXT for char in text)
-
-
-_UNSAFE = _Unsafe()
-# Every code point, surrogates included (Hypothesis leaves those out unless told).
-ANY_CHAR = st.characters(exclude_categories=())
 
 
 @given(st.text(ANY_CHAR))
 def test_terminal_safe_leaves_nothing_that_is_not_text(value: str) -> None:
     shown = terminal_safe(value)
-    assert not _UNSAFE.search(shown)
-    if not _UNSAFE.search(value):
+    assert not UNSAFE.search(shown)
+    if not UNSAFE.search(value):
         assert shown == value
 
 
@@ -132,7 +119,7 @@ def test_terminal_safe_shows_each_unsafe_character_as_its_escape(chars: list[str
     expected = []
     for char in chars:
         code = ord(char)
-        if unicodedata.category(char) not in _NOT_TEXT:
+        if unicodedata.category(char) not in NOT_TEXT:
             expected.append(char)
         elif code < 0x100:
             expected.append(f"\\x{code:02x}")

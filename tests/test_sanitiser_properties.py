@@ -7,11 +7,11 @@ import html
 import io
 import ipaddress
 import re
-import unicodedata
 from html.parser import HTMLParser
 
 from hypothesis import given
 from hypothesis import strategies as st
+from unsafe_text import ANY_CHAR, UNSAFE
 
 from zeekcert.formatting import MAX_CELL, Fit, display_width, fit_table, text_table
 from zeekcert.report.targets import target
@@ -19,20 +19,6 @@ from zeekcert.report.text import markdown_cell, text_cell
 from zeekcert.sanitize import html_escape as escape
 from zeekcert.sanitize import neutralise
 
-_NOT_TEXT = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
-
-
-class _Unsafe:
-    """What a terminal must never be handed raw: any character of the categories above."""
-
-    @staticmethod
-    def search(text: str) -> bool:
-        return any(unicodedata.category(char) in _NOT_TEXT for char in text)
-
-
-_UNSAFE = _Unsafe()
-# Every code point, surrogates included (Hypothesis leaves those out unless told).
-ANY_CHAR = st.characters(exclude_categories=())
 _MARKUP = ["<", ">", "[", "]", "`", "|", "*", "_", "&", "=", "-", "+", "@", "\t", "\r", "\x1b",
            "\u202e", "\x9b", "script", "http://", "(", ")", "#", "!", "~", "\\"]
 hostile = st.lists(st.one_of(st.sampled_from(_MARKUP), st.text(ANY_CHAR, max_size=4)),
@@ -59,14 +45,14 @@ def test_html_escape_makes_text_that_parses_back_to_the_shown_string(value: str)
     parser.close()
     assert parser.tags == ["td"]
     shown = "".join(parser.data)
-    assert not _UNSAFE.search(shown)
+    assert not UNSAFE.search(shown)
     assert html.escape(shown, quote=True) == escape(value)
 
 
 @given(hostile)
 def test_markdown_cell_has_no_live_markup_and_one_line(value: str) -> None:
     cell = markdown_cell(value)
-    assert "\n" not in cell and not _UNSAFE.search(cell)
+    assert "\n" not in cell and not UNSAFE.search(cell)
     assert "<" not in cell and ">" not in cell
     unescaped = re.sub(r"\\.", "", cell)  # what remains after backslash escapes
     for char in "[]|`*_~":
@@ -76,7 +62,7 @@ def test_markdown_cell_has_no_live_markup_and_one_line(value: str) -> None:
 @given(hostile)
 def test_text_cell_is_terminal_safe_and_one_line(value: str) -> None:
     cell = text_cell(value)
-    assert not _UNSAFE.search(cell) and "\n" not in cell and "\r" not in cell
+    assert not UNSAFE.search(cell) and "\n" not in cell and "\r" not in cell
 
 
 @given(hostile)
