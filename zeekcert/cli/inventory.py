@@ -14,6 +14,7 @@ import pandas as pd
 from ..causes import Cause
 from ..formatting import PIPE_WIDTH
 from ..inventory import (
+    RETENTION,
     NightlyResult,
     Progress,
     ServerStatus,
@@ -61,6 +62,9 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                      help="the cause that puts a server in the inventory (default self_signed)")
     cmd.add_argument("--gone-after", type=int, default=7, metavar="DAYS",
                      help="a server not seen for this many days is gone (default 7)")
+    cmd.add_argument("--retention", type=int, default=RETENTION.days, metavar="DAYS",
+                     help="forget servers and pairs not seen for this many days, so the "
+                          f"state stays bounded (default {RETENTION.days})")
     cmd.add_argument("--format", choices=FORMATS,
                      help="output format (default: from --output's suffix; on stdout, table "
                           "on a terminal, else json)")
@@ -95,6 +99,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
         result = run_nightly(args.logdir, args.state, now, allowlist=allowlist, since=since,
                              until=until, cause=args.cause,
                              gone_after=timedelta(days=args.gone_after), policy=policy,
+                             retention=timedelta(days=args.retention),
                              progress=_progress(err, args.quiet),
                              publish=None if dest.is_stdout else publish)
         if dest.is_stdout:  # stdout cannot be made atomic: written once the state is safe

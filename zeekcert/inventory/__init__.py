@@ -9,7 +9,7 @@ inventory. This layer takes files only through ``zeekcert.reading`` and verdicts
 through ``zeekcert.classification``.
 """
 
-from .accumulate import Accumulator, ServerStatus, settle
+from .accumulate import MAX_TIMES, RETENTION, Accumulator, ServerStatus, prune, settle
 from .allowlist import Acknowledgement, acknowledged_by, load_allowlist
 from .beacons import regularity
 from .nightly import NightlyResult, Progress, run_nightly
@@ -18,7 +18,8 @@ from .table import GONE_AFTER, inventory, to_frame
 from .writers import write_csv, write_json, write_parquet, write_table
 
 __all__ = [
-    "GONE_AFTER", "Accumulator", "Acknowledgement", "NightlyResult", "Progress", "ServerStatus",
-    "State", "acknowledged_by", "inventory", "load_allowlist", "regularity", "run_nightly",
-    "settle", "to_frame", "write_csv", "write_json", "write_parquet", "write_table",
+    "GONE_AFTER", "MAX_TIMES", "RETENTION", "Accumulator", "Acknowledgement", "NightlyResult",
+    "Progress", "ServerStatus", "State", "acknowledged_by", "inventory", "load_allowlist",
+    "prune", "regularity", "run_nightly", "settle", "to_frame", "write_csv", "write_json",
+    "write_parquet", "write_table",
 ]

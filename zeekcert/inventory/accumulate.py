@@ -2,9 +2,19 @@
 
 Both the notebook ``inventory()`` and the nightly job use this: a record of first and
 last seen, connection counts, clients, names, fingerprints, causes and the latest
-certificate, plus per client–server pair the intervals between connections. Adding
-day 1 and then day 2 gives the same records as adding both at once, because every field
-is a min, a max, a sum, a union or a (capped) list of intervals carried across the seam.
+certificate, plus per client–server pair the latest connection times. The merge is
+exact in any order and any grouping of batches, runs or workers:
+
+- a connection counts when it shows the cause itself, so what a batch adds never depends
+  on what came before (resumed sessions and TLS 1.3 show no certificate: the report
+  counts them beside, the inventory does not);
+- every field is a min, a max, a sum or a union; the latest certificate is the one with
+  the greatest (time, fingerprint);
+- a pair keeps the latest ``MAX_TIMES`` connection times of all it saw, a set that does
+  not depend on the order they came in, so regularity is that of the latest
+  ``MAX_TIMES - 1`` intervals.
+
+``prune`` drops what was last seen before the retention period.
 """
 
 from __future__ import annotations
@@ -21,7 +31,11 @@ from ..causes import Cause
 from ..classification import SERVER_KEY, cause_flags
 from ..formatting import iso, iso_micros
 
-MAX_INTERVALS = 2000  # per pair: enough for a median over two weeks of 10-minute polls
+# Per pair: 2,048 times of 8 bytes (16 KiB as an array, at most 35 KiB as JSON text in the
+# state), enough for the median of a 145-s poll over 3.4 days, or a 10-minute poll over
+# two weeks. Past it, the earliest go: the latest 2,048 of all seen stay, in any order.
+MAX_TIMES = 2048
+RETENTION = timedelta(days=90)  # records last seen longer ago are pruned from the state
 CERT_COLUMNS = ["fingerprint", "subject", "issuer", "not_valid_before", "not_valid_after",
                 "key_type", "key_length", "sig_alg"]
 Key = tuple[Any, ...]
@@ -83,20 +97,14 @@ class Accumulator:
         self._pairs_from(rows)
 
     def _selected(self, classified: pd.DataFrame) -> pd.DataFrame:
-        """Connections to servers that show the cause now, or that are already recorded."""
+        """The connections that show the cause, each on its own, with a server to key."""
         flags = cause_flags(classified)
         hit = flags.any(axis=1) if self.cause == "any" else flags[Cause(self.cause).value]
-        keyed = (classified["id.resp_p"].notna() & classified["id.resp_h"].notna()).to_numpy()
-        showing = classified.loc[hit.to_numpy() & keyed, SERVER_KEY]  # a server needs both
-        wanted = set(zip(showing[SERVER_KEY[0]].astype(str), showing[SERVER_KEY[1]].astype(int),
-                         strict=True)) | set(self.servers)
-        # Narrow by address first, on the (categorical) column as it is: cheap.
-        near = classified[classified[SERVER_KEY[0]].isin({h for h, _ in wanted}).to_numpy()]
-        near = near[near["id.resp_p"].notna().to_numpy()]
-        frame = near.assign(**{k: near[k].astype(object) for k in ("id.resp_h", "id.orig_h")})
-        frame["id.resp_p"] = frame["id.resp_p"].astype("int64")
-        keys = pd.MultiIndex.from_frame(frame[SERVER_KEY])
-        return frame[keys.isin(list(wanted))] if wanted else frame.iloc[:0]
+        keep = (hit.to_numpy(dtype=bool) & classified["id.resp_p"].notna().to_numpy()
+                & classified["id.resp_h"].notna().to_numpy())
+        frame = classified[keep]
+        frame = frame.assign(**{k: frame[k].astype(object) for k in ("id.resp_h", "id.orig_h")})
+        return frame.astype({"id.resp_p": "int64"})
 
     def _servers_from(self, rows: pd.DataFrame) -> None:
         groups = rows.groupby(SERVER_KEY, sort=False)
@@ -139,20 +147,23 @@ class Accumulator:
             record[field] = sorted(set(record[field]) | values)
 
     def _latest_certificates(self, rows: pd.DataFrame) -> None:
+        """Each server's certificate of greatest (time, fingerprint): a tie has one winner."""
         known = rows[rows["subject"].notna()]
         if not len(known):
             return
-        latest = known.loc[known.groupby(SERVER_KEY, sort=False)["_us"].idxmax(),
-                           [*SERVER_KEY, "_us", *CERT_COLUMNS]]
-        for last in latest.astype(object).to_dict("records"):
+        known = known.assign(_fp=known["fingerprint"].astype(object).fillna("").astype(str))
+        known = known.sort_values(["_us", "_fp"], kind="stable")
+        latest = known.drop_duplicates(SERVER_KEY, keep="last")
+        for last in latest[[*SERVER_KEY, "_us", *CERT_COLUMNS]].astype(object).to_dict(
+                "records"):
             record = self.servers[(last["id.resp_h"], last["id.resp_p"])]
-            when = iso_micros(int(last["_us"]))
-            if record["cert"] and record["cert"]["ts"] >= when:
-                continue
-            record["cert"] = {c: _plain(last[c]) for c in CERT_COLUMNS} | {"ts": when}
+            cert = {c: _plain(last[c]) for c in CERT_COLUMNS} | {
+                "ts": iso_micros(int(last["_us"]))}
+            if not record["cert"] or _rank(cert) > _rank(record["cert"]):
+                record["cert"] = cert
 
     def _pairs_from(self, rows: pd.DataFrame) -> None:
-        """Intervals per (client, server), carried across batches by the last time seen."""
+        """Connection times per (client, server), the latest ``MAX_TIMES`` of all seen."""
         codes = rows.groupby(["id.orig_h", *SERVER_KEY], sort=False).ngroup().to_numpy()
         us = rows["_us"].to_numpy()
         order = np.lexsort((us, codes))
@@ -165,19 +176,30 @@ class Accumulator:
                                                            firsts, strict=True):
             key = (client, host, int(port))
             if end - start == 1 and key not in self.pairs:  # the common case: cheap
-                self.pairs[key] = {"connections": 1, "intervals": [], "last_us": first}
+                self.pairs[key] = {"connections": 1, "times": [first]}
             else:
                 self._pair(key, us[start:end])
 
     def _pair(self, key: Key, us: np.ndarray) -> None:
-        record = self.pairs.setdefault(key, {"connections": 0, "intervals": [],
-                                             "last_us": None})
-        times = us if record["last_us"] is None else np.r_[record["last_us"], us]
-        steps = (np.diff(times) / 1e6).tolist()
-        if steps:
-            record["intervals"] = (record["intervals"] + steps)[-MAX_INTERVALS:]
-        record["last_us"] = int(times[-1])
+        record = self.pairs.setdefault(key, {"connections": 0, "times": []})
+        record["times"] = merge_times(record["times"], us)
         record["connections"] += len(us)
+
+
+def merge_times(kept: list[int], more: np.ndarray | list[int]) -> list[int]:
+    """The latest ``MAX_TIMES`` of two multisets of times, sorted: the same in any order."""
+    both = np.sort(np.r_[np.asarray(kept, dtype=np.int64), np.asarray(more, dtype=np.int64)])
+    return [int(t) for t in both[-MAX_TIMES:]]
+
+
+def intervals_of(pair: dict[str, Any]) -> list[float]:
+    """The seconds between a pair's kept connection times."""
+    steps: list[float] = (np.diff(np.asarray(pair["times"], dtype=np.int64)) / 1e6).tolist()
+    return steps
+
+
+def _rank(cert: dict[str, Any]) -> tuple[str, str]:
+    return str(cert.get("ts") or ""), str(cert.get("fingerprint") or "")
 
 
 def _new_server() -> dict[str, Any]:
@@ -232,3 +254,24 @@ def settle(acc: Accumulator, now: datetime, gone_after: timedelta) -> None:
             status = ServerStatus.QUIET
         record["status"] = status.value
         record["known_fingerprints"] = list(record["fingerprints"])
+
+
+def prune(acc: Accumulator, now: datetime, retention: timedelta = RETENTION) -> int:
+    """Drop servers and pairs last seen before ``now - retention``; return how many servers.
+
+    A pair goes with its server, or when its own latest connection is that old.
+    """
+    limit = _utc(now) - retention
+    old = [key for key, record in acc.servers.items()
+           if record["last_seen"] and pd.Timestamp(record["last_seen"]) < limit]
+    for key in old:
+        del acc.servers[key]
+    cutoff = limit.value // 1000  # ns to µs, as the times are kept
+    acc.pairs = {key: pair for key, pair in acc.pairs.items()
+                 if key[1:] in acc.servers and pair["times"] and pair["times"][-1] >= cutoff}
+    return len(old)
+
+
+def _utc(when: datetime) -> pd.Timestamp:
+    stamp = pd.Timestamp(when)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

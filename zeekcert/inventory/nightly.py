@@ -2,7 +2,10 @@
 
 Read the state, then every log file whose rows are not all taken in yet: x509 first
 (into the certificate cache), notices, then ssl, file by file in time order, each
-classified against the cache and folded into the inventory records. A file is known by
+classified against the cache and folded into the inventory records. The certificates
+and notices are prepared once (``Known``), and small ssl files are classified together,
+up to ``BATCH_ROWS`` rows, so a tree of many small files does not pay per file. A file is
+known by
 its content (header and first record), not its name, so ``current/ssl.log`` moved into
 the archive and compressed is not counted twice, and a growing file gives only its new
 complete rows. Everything is committed in one transaction at the end.
@@ -22,8 +25,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ..causes import Cause
-from ..classification import CERT_FIELDS, cert_table, classify
-from ..errors import ZeekLogError
+from ..classification import CERT_FIELDS, Known, cert_table, classify, know
+from ..errors import ConfigError, ZeekLogError
 from ..formatting import iso
 from ..policy import Policy
 from ..reading import (
@@ -31,6 +34,7 @@ from ..reading import (
     FileStatus,
     Found,
     LoadReport,
+    concat_tables,
     content_id,
     discover,
     identity,
@@ -41,12 +45,13 @@ from ..reading import (
     select_window,
     to_pandas,
 )
-from .accumulate import Accumulator, ServerStatus, settle
+from .accumulate import RETENTION, Accumulator, ServerStatus, prune, settle
 from .allowlist import Acknowledgement
 from .state import State
 from .table import GONE_AFTER, to_frame
 
 KINDS = ("x509", "notice", "ssl")
+BATCH_ROWS = 100_000  # small ssl files are classified together up to this many rows
 Progress = Callable[[int, int, str], None]
 Publish = Callable[["NightlyResult"], None]
 
@@ -64,14 +69,21 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
                 allowlist: Sequence[Acknowledgement] = (), since: datetime | None = None,
                 until: datetime | None = None, cause: str = Cause.SELF_SIGNED.value,
                 gone_after: timedelta = GONE_AFTER, policy: Policy | None = None,
-                progress: Progress | None = None,
-                publish: Publish | None = None) -> NightlyResult:
+                progress: Progress | None = None, publish: Publish | None = None,
+                retention: timedelta = RETENTION) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
+
+    Servers and pairs last seen more than ``retention`` before ``now`` are pruned from
+    the state (``gone`` servers stay listed until then); it cannot be shorter than
+    ``gone_after``.
 
     ``publish``, when given, receives the result before the state is committed: if it
     fails, the state stays as it was, so the next run reports the same news again rather
     than never. A missing ``logdir`` raises ZeekLogError and leaves no state behind.
     """
+    if retention < gone_after:
+        raise ConfigError(f"the retention ({retention.days} days) is shorter than the "
+                          f"gone-after period ({gone_after.days} days)")
     if not Path(logdir).exists() and not any(c in str(logdir) for c in "*?["):
         raise ZeekLogError("no such file or directory", logdir)
     found = discover(logdir, KINDS)
@@ -81,6 +93,7 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
         job.reports += found.problems
         job.read(paths, found)
         settle(job.acc, now, gone_after)
+        job.summary["pruned"] = prune(job.acc, now, retention)
         job.save(started=now)
         result = NightlyResult(to_frame(job.acc, now, allowlist), LoadReport(job.reports),
                                job.summary)
@@ -103,6 +116,8 @@ class _Job:
         self.acc.start_run()
         self.certs = _cache_frame(state.records("certificates"))
         self.notices: list[pd.DataFrame] = []
+        self.known: Known | None = None  # built at the first ssl batch, after x509 and notices
+        self.pending: list[pa.Table] = []
         self.reports: list[FileReport] = []
         self.progress, self.total, self.done = progress, total, 0
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
@@ -121,6 +136,7 @@ class _Job:
                 loaded = ahead.pop().result()
                 ahead += [pool.submit(_load, p, found) for p in ordered[i + 1:i + 2]]
                 self._file(path, *loaded)
+        self._classify_pending()
 
     def _file(self, path: Path, file_id: str | None, table: pa.Table, report: FileReport,
               ) -> None:
@@ -134,7 +150,7 @@ class _Job:
         if table.num_rows > done and self._is_copy(table, report):
             done = table.num_rows
         if table.num_rows > done:
-            self._take(report.kind, to_pandas(table.slice(done)))
+            self._take(report.kind, table.slice(done))
             self.summary["files_read"] += 1
             self.summary["rows"] += table.num_rows - done
         self.state.mark_file(file_id, report.kind, str(path), max(done, table.num_rows),
@@ -153,16 +169,28 @@ class _Job:
         self.state.remember(digest, report.path)
         return False
 
-    def _take(self, kind: str | None, frame: pd.DataFrame) -> None:
+    def _take(self, kind: str | None, table: pa.Table) -> None:
         if kind == "x509":
-            self.certs = cert_table(frame, self.certs)
+            self.certs = cert_table(to_pandas(table), self.certs)
+            self.known = None
         elif kind == "notice":
-            self.notices.append(frame)
+            self.notices.append(to_pandas(table))
+            self.known = None
         elif kind == "ssl":
+            self.pending.append(table)
+            if sum(t.num_rows for t in self.pending) >= BATCH_ROWS:
+                self._classify_pending()
+
+    def _classify_pending(self) -> None:
+        """Classify the ssl rows taken so far in one call, and fold them in."""
+        if not self.pending:
+            return
+        if self.known is None:
             notices = pd.concat(self.notices) if self.notices else None
-            out = classify({"ssl": frame, "notice": notices}, policy=self.policy, now=self.now,
-                           cert_cache=self.certs)
-            self.acc.add(out)
+            self.known = know(None, notices, self.certs, self.policy)
+        frame = to_pandas(concat_tables(self.pending))
+        self.pending = []
+        self.acc.add(classify({"ssl": frame}, now=self.now, known=self.known))
 
     def save(self, started: datetime) -> None:
         """Write records, cache and the run's history line (committed by the caller)."""

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StateError, StateLocked
+from .accumulate import MAX_TIMES
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _RECORDS_SEEN = ("CREATE TABLE IF NOT EXISTS records_seen (identity TEXT PRIMARY KEY,"
                  " path TEXT NOT NULL)")
 _SCHEMA = [
@@ -41,7 +42,28 @@ _SCHEMA = [
 # Migrations from version N to N+1, applied in order inside the run's transaction.
 # 1 -> 2: ``records_seen``, what each file's records are known by (see ``copies``), so a
 # copy that arrives in a later run than its original is still read once.
+# 2 -> 3: a pair keeps its latest connection times, not intervals and a last time, so
+# runs merge in any order (see ``accumulate``); the times are rebuilt from the intervals.
 _MIGRATIONS: dict[int, list[str]] = {1: [_RECORDS_SEEN]}
+
+
+def _pairs_keep_times(db: sqlite3.Connection) -> None:
+    """Schema 2 pairs ``{connections, intervals, last_us}`` become ``{connections, times}``."""
+    rows = db.execute("SELECT orig_h, resp_h, resp_p, record FROM pairs").fetchall()
+    for orig_h, resp_h, resp_p, text in rows:
+        old = json.loads(text)
+        if "times" in old:
+            continue
+        times = [int(old["last_us"])] if old.get("last_us") is not None else []
+        for step in reversed(old.get("intervals", [])):
+            times.append(times[-1] - round(step * 1e6))
+        record = {"connections": old.get("connections", len(times)),
+                  "times": times[::-1][-MAX_TIMES:]}
+        db.execute("UPDATE pairs SET record=? WHERE orig_h=? AND resp_h=? AND resp_p=?",
+                   (json.dumps(record), orig_h, resp_h, resp_p))
+
+
+_PYTHON_MIGRATIONS = {2: _pairs_keep_times}
 
 
 class State:
@@ -86,6 +108,8 @@ class State:
         for step in range(version, SCHEMA_VERSION):
             for statement in _MIGRATIONS.get(step, []):
                 self.db.execute(statement)
+            if step in _PYTHON_MIGRATIONS:
+                _PYTHON_MIGRATIONS[step](self.db)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                         (str(SCHEMA_VERSION),))
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..causes import Cause
 from ..classification import sort_worst_first
-from .accumulate import Accumulator, settle
+from .accumulate import Accumulator, intervals_of, settle
 from .allowlist import Acknowledgement, acknowledged_by
 from .beacons import interval_stats, is_clockwork
 
@@ -87,13 +87,14 @@ def _beacon(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """The most regular client of the server: its median interval, jitter and flag."""
     best: dict[str, Any] = {"beacon_client": None, "median_interval_s": None, "jitter": None,
                             "clockwork": False}
-    for client, pair in pairs:
-        if len(pair["intervals"]) < 2:
+    for client, pair in sorted(pairs, key=lambda cp: str(cp[0])):  # ties: the same winner
+        intervals = intervals_of(pair)
+        if len(intervals) < 2:
             continue
-        median, jitter = interval_stats(pair["intervals"])
+        median, jitter = interval_stats(intervals)
         if math.isnan(jitter):
             continue
-        clockwork = is_clockwork(len(pair["intervals"]), median, jitter)
+        clockwork = is_clockwork(len(intervals), median, jitter)
         if best["jitter"] is None or (clockwork, -jitter) > (best["clockwork"], -best["jitter"]):
             best = {"beacon_client": client if clockwork else None, "median_interval_s": median,
                     "jitter": jitter, "clockwork": clockwork}
