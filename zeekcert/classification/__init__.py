@@ -5,15 +5,17 @@ The pipeline (``verdicts``): take the connections; attach each one's leaf certif
 ``sni_matches_cert``, notices (``notices``) and our own re-check against the local
 policy (``recheck``: dates, keys, hashes, and the self-signed rule, subject = issuer on
 a one-certificate chain; ``hostname``: RFC 6125 names); then settle causes, primary
-cause and evidence. ``rollup`` turns classified connections into one row per server.
+cause and evidence. ``known`` prepares the certificates and notices once for many
+batches. ``rollup`` turns classified connections into one row per server.
 This layer reads frames, never files, and keeps nothing between runs.
 """
 
 from .certs import CERT_FIELDS, cert_table
+from .known import Known, know
 from .rollup import SERVER_KEY, cause_flags, servers, sort_worst_first
 from .verdicts import classify, join_summary
 
 __all__ = [
-    "CERT_FIELDS", "SERVER_KEY", "cause_flags", "cert_table", "classify", "join_summary",
-    "servers", "sort_worst_first",
+    "CERT_FIELDS", "SERVER_KEY", "Known", "cause_flags", "cert_table", "classify",
+    "join_summary", "know", "servers", "sort_worst_first",
 ]

@@ -36,7 +36,7 @@ _SSL_FALLBACK = {
 }
 
 
-def cert_table(x509: pd.DataFrame, cache: pd.DataFrame | None = None) -> pd.DataFrame:
+def cert_table(x509: pd.DataFrame | None, cache: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every known certificate once, indexed by fingerprint (≥ 4.1) or file id (≤ 4.0).
 
     ``cache`` may be an x509-style frame or a table this function returned earlier; the
@@ -134,17 +134,19 @@ def leaf_codes(ssl: pd.DataFrame) -> tuple[np.ndarray, list[object], np.ndarray]
     return codes, keys, lengths
 
 
-def attach(ssl: pd.DataFrame, certs: pd.DataFrame) -> pd.DataFrame:
+def attach(ssl: pd.DataFrame, certs: pd.DataFrame,
+           text_codes: dict[str, tuple[np.ndarray, pd.Index]] | None = None) -> pd.DataFrame:
     """The certificate fields of each connection's leaf, aligned with ``ssl``'s rows.
 
     Work is per distinct leaf, not per connection. Where x509.log lacks the certificate,
     fields ssl.log itself carries (Bro 2.2 to Zeek 4.0) fill in. ``cert_row`` is the
-    leaf's row in ``certs``, or -1 when it is not there.
+    leaf's row in ``certs``, or -1 when it is not there. ``text_codes`` are the text
+    columns of ``certs`` already factorised (see ``Known``).
     """
     codes, keys, lengths = leaf_codes(ssl)
     lookup = np.append(certs.index.get_indexer(pd.Index(keys, dtype=object)), -1)
     rows = lookup[codes]
-    fields = _gather(certs, rows)
+    fields = _gather(certs, rows, text_codes or {})
     fields.index = ssl.index
     for name in LEAF_FIELDS:
         fields[name] = _with_ssl_fallback(fields[name], ssl, name)
@@ -156,10 +158,11 @@ def attach(ssl: pd.DataFrame, certs: pd.DataFrame) -> pd.DataFrame:
 
 LEAF_FIELDS = ("subject", "issuer", "not_valid_before", "not_valid_after", "key_type",
                "key_length", "sig_alg")
-_TEXT = ("subject", "issuer", "key_type", "sig_alg")
+TEXT_FIELDS = ("subject", "issuer", "key_type", "sig_alg")
 
 
-def _gather(certs: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+def _gather(certs: pd.DataFrame, rows: np.ndarray,
+            text_codes: dict[str, tuple[np.ndarray, pd.Index]]) -> pd.DataFrame:
     """``certs`` rows by position (-1 gives NA); texts as categoricals, so no string is copied.
 
     The SAN lists stay in the table: only the hostname check reads them, once per pair.
@@ -167,13 +170,18 @@ def _gather(certs: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     out = {}
     for name in LEAF_FIELDS:
         column = certs[name]
-        if name in _TEXT:
-            codes, uniques = pd.factorize(column.astype(object))
-            picked = np.append(codes, -1)[rows]
-            out[name] = pd.Categorical.from_codes(picked, pd.Index(uniques, dtype=object))
+        if name in TEXT_FIELDS:
+            codes, uniques = text_codes.get(name) or _factorised(column)
+            out[name] = pd.Categorical.from_codes(codes[rows], uniques)
         else:
             out[name] = column.array.take(rows, allow_fill=True)
     return pd.DataFrame(out)
+
+
+def _factorised(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of a text column, with -1 appended for "no certificate", and its values."""
+    codes, uniques = pd.factorize(column.astype(object))
+    return np.append(codes, -1), pd.Index(uniques, dtype=object)
 
 
 def _with_ssl_fallback(values: pd.Series, ssl: pd.DataFrame, name: str) -> pd.Series:

@@ -43,7 +43,7 @@ def notice_cause(note: str, msg: str | None) -> Cause | None:
     return None
 
 
-def notice_evidence(notice: pd.DataFrame) -> pd.DataFrame:
+def notice_evidence(notice: pd.DataFrame | None) -> pd.DataFrame:
     """One row per certificate-related notice: its connection, cause and message."""
     if notice is None or not len(notice) or "note" not in notice.columns:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in NOTICE_COLUMNS})

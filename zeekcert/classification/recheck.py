@@ -21,17 +21,25 @@ def _bit(cause: Cause) -> int:
     return bit(cause, Evidence.POLICY)
 
 
-def policy_bits(conns: pd.DataFrame, leaf: pd.DataFrame, certs: pd.DataFrame, policy: Policy,
-                now: datetime) -> np.ndarray:
+def cert_verdicts(certs: pd.DataFrame, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``certs``, plus one for "none": the policy bits, and self-signed or not."""
+    bits = np.append(_cert_bits(certs, policy), 0)
+    same = np.append(_same(certs["subject"], certs["issuer"]), False)
+    return bits, same
+
+
+def policy_bits(conns: pd.DataFrame, leaf: pd.DataFrame, verdicts: tuple[np.ndarray, np.ndarray],
+                policy: Policy, now: datetime) -> np.ndarray:
     """Policy causes for every connection, as evidence bits.
 
-    Key, signature and self-signed verdicts are computed once per certificate in
-    ``certs`` and looked up through each connection's ``cert_row``.
+    Key, signature and self-signed verdicts are ``cert_verdicts``, computed once per
+    certificate and looked up through each connection's ``cert_row``.
     """
     rows = leaf["cert_row"].to_numpy()
+    cert_bits, same = verdicts
     out = _validity_bits(conns, leaf, policy, now)
-    out |= np.append(_cert_bits(certs, policy), 0)[rows]
-    self_signed = np.append(_same(certs["subject"], certs["issuer"]), False)[rows]
+    out |= cert_bits[rows]
+    self_signed = same[rows]
     loose = (rows < 0) & leaf["subject"].notna().to_numpy()  # known from ssl.log alone
     if loose.any():
         self_signed[loose] = _same(leaf["subject"][loose], leaf["issuer"][loose])

@@ -21,10 +21,10 @@ from ..causes import Cause, Evidence, Unverified, Verdict, bit
 from ..policy import Policy
 from ..reading import frame_of
 from . import hostname
-from .certs import attach, cert_table
+from .certs import attach
 from .conform import conform
 from .distinct import chunks_of, codes_of
-from .notices import notice_evidence
+from .known import Known, know
 from .recheck import policy_bits
 from .validation_status import cause_of, is_ok
 
@@ -33,26 +33,31 @@ SOURCES = list(Evidence)
 
 
 def classify(logs: Any, policy: Policy | None = None, now: datetime | None = None,
-             cert_cache: pd.DataFrame | None = None) -> pd.DataFrame:
+             cert_cache: pd.DataFrame | None = None, known: Known | None = None
+             ) -> pd.DataFrame:
     """One row per TLS connection with its causes, primary cause and evidence.
 
     ``logs`` is what ``zeekcert.load`` returns, or anything with ``ssl``, ``x509`` and
     ``notice`` frames (ours or zat's). ``now`` stands in for connections without a
     ``ts``. ``cert_cache`` holds certificates seen before, as x509 rows or a cert table.
+    ``known`` (see ``know``) replaces the x509 and notice frames, the cache and the policy
+    with what was prepared once for many batches.
     """
-    policy = policy or Policy()
+    if known is None:
+        known = know(frame_of(logs, "x509"), frame_of(logs, "notice"), cert_cache, policy)
+    elif policy is not None and policy != known.policy:
+        raise ValueError("classify: give the policy to know(), not beside a Known")
     now = now or datetime.now(UTC)
-    notices = notice_evidence(frame_of(logs, "notice"))
-    conns = conform(_connections(frame_of(logs, "ssl"), notices))
-    certs = cert_table(frame_of(logs, "x509"), cert_cache)
-    leaf = attach(conns, certs)
+    conns = conform(_connections(frame_of(logs, "ssl"), known.notices))
+    leaf = attach(conns, known.certs, known.text_codes)
     status = Statuses(conns)
     mask = status.bits()
     mask |= _sni_bits(conns)
-    mask |= _notice_bits(conns, notices)
-    mask |= policy_bits(conns, leaf, certs, policy, now)
-    mask |= _hostname_bits(conns, leaf, certs)
-    out = _assemble(conns, leaf, mask, notices, status)
+    mask |= _notice_bits(conns, known.notice_bits)
+    mask |= policy_bits(conns, leaf, (known.cert_bits, known.cert_self_signed), known.policy,
+                        now)
+    mask |= _hostname_bits(conns, leaf, known.certs)
+    out = _assemble(conns, leaf, mask, known.other_text, status)
     out["clock_suspect"] = clock_suspect(out["ts"], now)
     return out
 
@@ -116,13 +121,11 @@ def _sni_bits(conns: pd.DataFrame) -> np.ndarray:
                     bit(Cause.HOSTNAME_MISMATCH, Evidence.ZEEK_STATUS), 0)
 
 
-def _notice_bits(conns: pd.DataFrame, notices: pd.DataFrame) -> np.ndarray:
+def _notice_bits(conns: pd.DataFrame, per_uid: pd.Series) -> np.ndarray:
     """Notice causes by uid; only the few connections that have a notice are looked up."""
     out = np.zeros(len(conns), dtype=np.int64)
-    if not len(notices) or "uid" not in conns.columns:
+    if not len(per_uid) or "uid" not in conns.columns:
         return out
-    per_uid = notices.groupby("uid")["cause"].agg(
-        lambda cs: int(np.bitwise_or.reduce([bit(c, Evidence.NOTICE) for c in cs])))
     uids = pa.chunked_array(chunks_of(conns["uid"])).cast(pa.string())
     hit = np.flatnonzero(pc.is_in(uids, value_set=pa.array(list(per_uid.index), pa.string()))
                          .to_numpy(zero_copy_only=False))
@@ -166,7 +169,7 @@ _ABSENT = {"ts": "datetime64[us, UTC]", "id.resp_p": "UInt16"}
 
 
 def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
-              notices: pd.DataFrame, status: Statuses) -> pd.DataFrame:
+              other_text: dict[str, str], status: Statuses) -> pd.DataFrame:
     """The output frame: identity, certificate, raw status, causes and verdict."""
     columns: dict[str, object] = {}
     for name in ("uid", "ts", "id.orig_h", "id.resp_h", "id.resp_p", "server_name"):
@@ -187,7 +190,7 @@ def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
                                          index=conns.index)
     columns["unverified_reason"] = pd.Series(pd.Categorical.from_codes(reason, REASONS),
                                              index=conns.index)
-    columns["other_detail"] = _other_detail(conns, mask, notices, status)
+    columns["other_detail"] = _other_detail(conns, mask, other_text, status)
     return pd.DataFrame(columns).reset_index(drop=True)
 
 
@@ -254,13 +257,11 @@ def _why_unseen(conns: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return flag("established", False), flag("resumed", True), flag("version", "TLSv13")
 
 
-def _other_detail(conns: pd.DataFrame, mask: np.ndarray, notices: pd.DataFrame,
+def _other_detail(conns: pd.DataFrame, mask: np.ndarray, texts: dict[str, str],
                   status: Statuses) -> pd.Series:
     """The raw text behind ``other``: the status string, or the notice message."""
     other = (mask & sum(bit(Cause.OTHER, s) for s in SOURCES)) != 0
     detail = np.full(len(conns), None, dtype=object)
-    texts = {} if not len(notices) else notices[notices["cause"] == Cause.OTHER].groupby(
-        "uid")["detail"].agg("; ".join).to_dict()
     for i in np.flatnonzero(other):
         raw = status.raw(int(i))
         if raw is not None and cause_of(raw) is Cause.OTHER:

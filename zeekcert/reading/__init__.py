@@ -8,7 +8,7 @@ join the two for one file and for a tree; ``file_report`` is the ledger of what 
 and what was skipped. This layer knows nothing of certificates, causes or servers.
 """
 
-from .arrow import to_pandas
+from .arrow import concat_tables, to_pandas
 from .copies import identity, mark_copy
 from .discovery import Found, discover, find_logs, kind_from_name, select_window
 from .file import read_log, read_table
@@ -18,8 +18,8 @@ from .tree import Batch, Logs, frame_of, iter_batches, load, note_link
 from .zat import from_zat
 
 __all__ = [
-    "CLEAN", "Batch", "FileReport", "FileStatus", "Found", "LoadReport", "Logs", "content_id",
-    "discover", "find_logs", "frame_of", "from_zat", "identity", "iter_batches",
-    "kind_from_name", "load", "mark_copy", "note_link", "read_log", "read_table",
-    "select_window", "to_pandas",
+    "CLEAN", "Batch", "FileReport", "FileStatus", "Found", "LoadReport", "Logs",
+    "concat_tables", "content_id", "discover", "find_logs", "frame_of", "from_zat",
+    "identity", "iter_batches", "kind_from_name", "load", "mark_copy", "note_link",
+    "read_log", "read_table", "select_window", "to_pandas",
 ]
