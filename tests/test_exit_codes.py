@@ -167,7 +167,7 @@ def _crash(*args: object, **kwargs: object) -> None:
 
 
 def test_report_5_on_an_internal_error(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(zeekcert.cli.report, "build_report", _crash)
+    monkeypatch.setattr(zeekcert.cli.report, "build_streaming", _crash)
     code, out, err = run(["report", tree])
     assert (code, out) == (5, "")
     assert err == ("zeekcert: internal error, a bug in zeekcert: KeyError: 'a bug'\n"

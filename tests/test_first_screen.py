@@ -163,8 +163,8 @@ def _progress(argv: list[str], tree: Path) -> str:
 def test_progress_shows_stages_on_a_terminal_and_is_cleared(tmp_path: Path) -> None:
     shown = _progress([], write_tree(tmp_path / "logs"))
     steps = [s for s in shown.split("\r\x1b[K") if s]
-    assert steps == ["zeekcert: reading 1/2 files, 6 rows", "zeekcert: reading 2/2 files, 7 rows",
-                     "zeekcert: classifying 6 connections", "zeekcert: writing the report"]
+    assert steps == ["zeekcert: reading certificates and notices",
+                     "zeekcert: reading 1/1 files, 6 rows", "zeekcert: writing the report"]
     assert shown.endswith("\r\x1b[K")
 
 

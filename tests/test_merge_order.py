@@ -9,6 +9,7 @@ and through the nightly job with a late-arriving day.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sqlite3
@@ -47,7 +48,7 @@ JENKINS = ("10.20.30.40", 8443)
 def sample_files() -> list[pd.DataFrame]:
     """Each ssl file of the sample (TSV tree), classified against all its certificates."""
     logs = zeekcert.load(SAMPLE, kinds=("x509", "notice"))
-    paths = sorted(SAMPLE.glob("2026-11-2?/ssl.*.log.gz")) + [SAMPLE / "current/ssl.log"]
+    paths = [*sorted(SAMPLE.glob("2026-11-2?/ssl.*.log.gz")), SAMPLE / "current/ssl.log"]
     return [classify({"ssl": zeekcert.read_log(p), "x509": logs.x509, "notice": logs.notice},
                      now=NOW) for p in paths]
 
@@ -116,7 +117,7 @@ def test_the_sample_in_reverse_hours_keeps_its_intervals(
     assert round(frame.loc[JENKINS, "median_interval_s"], 2) == 16312.44
     assert round(frame.loc[("203.0.113.44", 443), "median_interval_s"], 2) == 144.59
     times = [t for p in acc.pairs.values() for t in [p["times"]]]
-    assert all(a <= b for ts in times for a, b in zip(ts, ts[1:], strict=False))
+    assert all(a <= b for ts in times for a, b in itertools.pairwise(ts))
 
 
 SERVERS = ["203.0.113.7", "2001:db8::7", "198.51.100.9"]
@@ -233,7 +234,7 @@ def test_schema_2_pairs_are_migrated_to_times(tmp_path: Path) -> None:
         for orig, host, port, text in rows:  # written back as schema 2 kept them
             times = json.loads(text)["times"]
             old = {"connections": json.loads(text)["connections"], "last_us": times[-1],
-                   "intervals": [(b - a) / 1e6 for a, b in zip(times, times[1:], strict=False)]}
+                   "intervals": [(b - a) / 1e6 for a, b in itertools.pairwise(times)]}
             db.execute("UPDATE pairs SET record=? WHERE orig_h=? AND resp_h=? AND resp_p=?",
                        (json.dumps(old), orig, host, port))
         db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")

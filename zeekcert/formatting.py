@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+import numpy as np
 import pandas as pd
 
 from .sanitize import neutralise, terminal_safe
@@ -41,6 +42,21 @@ def iso(value: Any) -> str | None:
 def iso_micros(micros: int) -> str:
     """``iso`` of a time given as integer microseconds since the epoch."""
     return iso(pd.Timestamp(micros, unit="us", tz="UTC")) or ""
+
+
+def iso_micros_many(micros: np.ndarray) -> list[str]:
+    """``iso_micros`` of many times at once; years outside 1–9999 one by one."""
+    values = np.asarray(micros, dtype=np.int64)
+    text = np.char.add(np.datetime_as_string(values.astype("datetime64[us]"), unit="us"), "Z")
+    out: list[str] = text.tolist()
+    wild = (values < _YEAR_1) | (values >= _YEAR_10000)
+    for i in np.flatnonzero(wild):
+        out[i] = iso_micros(int(values[i]))
+    return out
+
+
+_YEAR_1 = int(np.datetime64("0001-01-01T00:00:00", "us").astype(np.int64))
+_YEAR_10000 = int(np.datetime64("9999-12-31T23:59:59.999999", "us").astype(np.int64)) + 1
 
 
 def short_time(value: str | None) -> str:

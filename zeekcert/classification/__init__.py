@@ -6,16 +6,18 @@ The pipeline (``verdicts``): take the connections; attach each one's leaf certif
 policy (``recheck``: dates, keys, hashes, and the self-signed rule, subject = issuer on
 a one-certificate chain; ``hostname``: RFC 6125 names); then settle causes, primary
 cause and evidence. ``known`` prepares the certificates and notices once for many
-batches. ``rollup`` turns classified connections into one row per server.
+batches. ``rollup`` and ``tally`` turn classified connections into one row per server, batch by
+batch.
 This layer reads frames, never files, and keeps nothing between runs.
 """
 
 from .certs import CERT_FIELDS, cert_table
 from .known import Known, know
-from .rollup import SERVER_KEY, cause_flags, servers, sort_worst_first
+from .rollup import SERVER_KEY, cause_flags, sort_worst_first
+from .tally import ServerTally, servers
 from .verdicts import classify, join_summary
 
 __all__ = [
-    "CERT_FIELDS", "SERVER_KEY", "Known", "cause_flags", "cert_table", "classify",
+    "CERT_FIELDS", "SERVER_KEY", "Known", "ServerTally", "cause_flags", "cert_table", "classify",
     "join_summary", "know", "servers", "sort_worst_first",
 ]

@@ -83,7 +83,12 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
         key = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     out = pd.DataFrame({"key": key.astype(object).to_numpy()})
     for name, source in CERT_FIELDS.items():
-        out[name] = frame[source].to_numpy(dtype=object) if source in frame.columns else None
+        if source not in frame.columns:
+            out[name] = None
+        elif isinstance(frame[source].dtype, pd.DatetimeTZDtype):  # as is: no object per time
+            out[name] = frame[source].array
+        else:
+            out[name] = frame[source].to_numpy(dtype=object)
     out["seen"] = frame["ts"].to_numpy() if "ts" in frame.columns else pd.NaT
     return out
 

@@ -15,12 +15,11 @@ from ..errors import UsageError
 from ..formatting import PIPE_WIDTH
 from ..inventory import load_allowlist
 from ..policy import Policy
-from ..reading import load
 from ..report import (
     TOP,
     Findings,
     TextOptions,
-    build_report,
+    build_streaming,
     target_lines,
     write_csv,
     write_html,
@@ -89,11 +88,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
         raise UsageError("--targets - needs the report in a file: give --output FILE")
     progress = Progress(err, args.quiet)
     with Destination(args.output, out) as report_out, _targets(args.targets, out) as targets:
-        logs = load(args.path, kinds=["ssl", "x509", "notice"], start=since, end=until,
-                    strict=args.strict, progress=progress.files)
-        progress.stage(f"classifying {len(logs.ssl):,} connections")
-        findings = build_report(logs, policy=policy, now=now, allowlist=allowlist,
-                                since=since, until=until)
+        streamed = build_streaming(args.path, policy=policy, now=now, allowlist=allowlist,
+                                   since=since, until=until, strict=args.strict,
+                                   progress=progress.files, stage=progress.stage)
+        findings = streamed.findings
         progress.stage("writing the report")
         writer = _writer(fmt, args, out if report_out.is_stdout else None)
         report_out.write(lambda fh: writer(findings, fh))
@@ -101,7 +99,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
             lines = target_lines(findings.servers, findings.self_signed)
             targets.write(lambda fh: write_targets(lines, fh))
         progress.done()
-    read = input_outcome(logs.report, args.path, err)
+    read = input_outcome(streamed.load_report, args.path, err)
     return int(worst(read, _found(findings, args.fail_on)))
 
 

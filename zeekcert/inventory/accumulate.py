@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..causes import Cause
 from ..classification import SERVER_KEY, cause_flags
-from ..formatting import iso, iso_micros
+from ..formatting import iso, iso_micros, iso_micros_many
 
 # Per pair: 2,048 times of 8 bytes (16 KiB as an array, at most 35 KiB as JSON text in the
 # state), enough for the median of a 145-s poll over 3.4 days, or a 10-minute poll over
@@ -39,6 +39,7 @@ RETENTION = timedelta(days=90)  # records last seen longer ago are pruned from t
 CERT_COLUMNS = ["fingerprint", "subject", "issuer", "not_valid_before", "not_valid_after",
                 "key_type", "key_length", "sig_alg"]
 Key = tuple[Any, ...]
+CAUSE_NAMES = [c.value for c in Cause]
 
 
 class ServerStatus(StrEnum):
@@ -96,6 +97,22 @@ class Accumulator:
         self._servers_from(rows)
         self._pairs_from(rows)
 
+    def merge(self, other: Accumulator) -> None:
+        """Take in the records of another accumulator (a file, a batch, a worker), exactly.
+
+        ``other`` holds records of the same run: what it saw counts as seen in this run.
+        """
+        for key, theirs in other.servers.items():
+            if key not in self.servers:
+                self.fresh.add(key)
+                self.servers[key] = _new_server()
+            _merge_server(self.servers[key], theirs)
+        self.seen_now |= other.seen_now
+        for key, pair in other.pairs.items():
+            mine = self.pairs.setdefault(key, {"connections": 0, "times": []})
+            mine["connections"] += pair["connections"]
+            mine["times"] = merge_times(mine["times"], pair["times"])
+
     def _selected(self, classified: pd.DataFrame) -> pd.DataFrame:
         """The connections that show the cause, each on its own, with a server to key."""
         flags = cause_flags(classified)
@@ -107,35 +124,39 @@ class Accumulator:
         return frame.astype({"id.resp_p": "int64"})
 
     def _servers_from(self, rows: pd.DataFrame) -> None:
+        """Per-server aggregates by pandas; the loop only files them into the records."""
         groups = rows.groupby(SERVER_KEY, sort=False)
         size = groups.size()
-        first = groups["_us"].min().reindex(size.index).to_numpy()
-        last = groups["_us"].max().reindex(size.index).to_numpy()
+        first = iso_micros_many(groups["_us"].min().reindex(size.index).to_numpy())
+        last = iso_micros_many(groups["_us"].max().reindex(size.index).to_numpy())
         flags = cause_flags(rows).groupby([rows[k] for k in SERVER_KEY], sort=False).any()
-        names = np.array([c.value for c in Cause])
-        matrix = flags.reindex(size.index)[list(names)].to_numpy(dtype=bool)
-        for i, key in enumerate(size.index):
-            self._server(key, int(first[i]), int(last[i]), int(size.iloc[i]),
-                         list(names[matrix[i]]))
-        clients = rows.groupby([*SERVER_KEY, "id.orig_h"], sort=False).size().reset_index(name="n")
-        for host, port, client, n in clients.itertuples(index=False):
+        bits = flags.reindex(size.index)[list(CAUSE_NAMES)].to_numpy(dtype=bool)
+        patterns, which = np.unique(bits, axis=0, return_inverse=True)
+        named = [[CAUSE_NAMES[j] for j in np.flatnonzero(p)] for p in patterns]
+        for key, lo, hi, n, w in zip(size.index, first, last, size.tolist(),
+                                     which.reshape(-1).tolist(), strict=True):
+            self._server(key, lo, hi, n, named[w])
+        clients = rows.groupby([*SERVER_KEY, "id.orig_h"], sort=False).size()
+        for (host, port, client), n in zip(clients.index, clients.tolist(), strict=True):
             counts = self.servers[(host, port)]["clients"]
-            counts[str(client)] = counts.get(str(client), 0) + int(n)
+            counts[str(client)] = counts.get(str(client), 0) + n
         self._add_distinct(rows, "server_name", "server_names")
         self._add_distinct(rows[rows["subject"].notna()], "fingerprint", "fingerprints")
         self._latest_certificates(rows)
 
-    def _server(self, key: Key, first: int, last: int, size: int, causes: list[str]) -> None:
-        if key not in self.servers:
+    def _server(self, key: Key, first: str, last: str, size: int, causes: list[str]) -> None:
+        record = self.servers.get(key)
+        if record is None:
             self.fresh.add(key)
-        record = self.servers.setdefault(key, _new_server())
+            record = self.servers[key] = _new_server()
         self.seen_now.add(key)
-        record["first_seen"] = _min(record["first_seen"], iso_micros(first))
-        record["last_seen"] = _max(record["last_seen"], iso_micros(last))
+        record["first_seen"] = _min(record["first_seen"], first)
+        record["last_seen"] = _max(record["last_seen"], last)
         record["connections"] += size
         record["window_connections"] += size
-        record["causes"] = [c.value for c in Cause if c.value in set(record["causes"]) | set(
-            causes)]
+        if not set(causes) <= set(record["causes"]):
+            had = set(record["causes"]) | set(causes)
+            record["causes"] = [c for c in CAUSE_NAMES if c in had]
 
     def _add_distinct(self, rows: pd.DataFrame, column: str, field: str) -> None:
         pairs = rows[[*SERVER_KEY, column]].dropna().astype({column: str}).drop_duplicates()
@@ -184,6 +205,24 @@ class Accumulator:
         record = self.pairs.setdefault(key, {"connections": 0, "times": []})
         record["times"] = merge_times(record["times"], us)
         record["connections"] += len(us)
+
+
+def _merge_server(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+    """Fold one server record into another: extremes, sums and unions."""
+    mine["first_seen"] = theirs["first_seen"] if mine["first_seen"] is None else _min(
+        mine["first_seen"], theirs["first_seen"] or mine["first_seen"])
+    mine["last_seen"] = theirs["last_seen"] if mine["last_seen"] is None else _max(
+        mine["last_seen"], theirs["last_seen"] or mine["last_seen"])
+    mine["connections"] += theirs["connections"]
+    mine["window_connections"] += theirs["window_connections"]
+    for client, n in theirs["clients"].items():
+        mine["clients"][client] = mine["clients"].get(client, 0) + n
+    for name in ("server_names", "fingerprints"):
+        mine[name] = sorted(set(mine[name]) | set(theirs[name]))
+    causes = set(mine["causes"]) | set(theirs["causes"])
+    mine["causes"] = [c.value for c in Cause if c.value in causes]
+    if theirs["cert"] and (not mine["cert"] or _rank(theirs["cert"]) > _rank(mine["cert"])):
+        mine["cert"] = dict(theirs["cert"])
 
 
 def merge_times(kept: list[int], more: np.ndarray | list[int]) -> list[int]:

@@ -4,22 +4,46 @@ Bytes layer (``discovery``, ``stream``): which files, in which order, covering w
 hours; opened by magic bytes and cut into blocks of whole lines. It never knows what a
 Zeek field is. Interpretation layer (``tsv``, ``json_lines``, ``columns``, ``unescape``,
 ``schema``): blocks to typed Arrow tables; it never opens a file. ``file`` and ``tree``
-join the two for one file and for a tree; ``file_report`` is the ledger of what was read
+join the two for one file and for a tree, ``streamed`` for a tree read a block at a
+time (with ``seen``, the uids already read); ``file_report`` is the ledger of what was read
 and what was skipped. This layer knows nothing of certificates, causes or servers.
 """
 
 from .arrow import concat_tables, to_pandas
 from .copies import identity, mark_copy
-from .discovery import Found, discover, find_logs, kind_from_name, select_window
+from .discovery import Found, archive_order, discover, find_logs, kind_from_name, select_window
 from .file import read_log, read_table
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
+from .seen import SeenUids
+from .streamed import StreamedFile, StreamedLoad
 from .tree import Batch, Logs, frame_of, iter_batches, load, note_link
 from .zat import from_zat
 
 __all__ = [
-    "CLEAN", "Batch", "FileReport", "FileStatus", "Found", "LoadReport", "Logs",
-    "concat_tables", "content_id", "discover", "find_logs", "frame_of", "from_zat",
-    "identity", "iter_batches", "kind_from_name", "load", "mark_copy", "note_link",
-    "read_log", "read_table", "select_window", "to_pandas",
+    "CLEAN",
+    "Batch",
+    "FileReport",
+    "FileStatus",
+    "Found",
+    "LoadReport",
+    "Logs",
+    "SeenUids", "StreamedFile",
+    "StreamedLoad",
+    "archive_order", "concat_tables",
+    "content_id",
+    "discover",
+    "find_logs",
+    "frame_of",
+    "from_zat",
+    "identity",
+    "iter_batches",
+    "kind_from_name",
+    "load",
+    "mark_copy",
+    "note_link",
+    "read_log",
+    "read_table",
+    "select_window",
+    "to_pandas",
 ]

@@ -24,9 +24,14 @@ def identity(kind: str | None, table: pa.Table) -> Hashable | None:
     """What a file's records are known by; None for a file with no rows."""
     if table.num_rows == 0:
         return None
-    names = [n for n in _IDENTIFYING if n in table.column_names]
-    ends = table.select(names).take([0, table.num_rows - 1]).to_pylist()
-    return (kind, table.num_rows, *(tuple(map(str, row.values())) for row in ends))
+    return identity_of(kind, table.num_rows, table.take([0, table.num_rows - 1]))
+
+
+def identity_of(kind: str | None, rows: int, ends: pa.Table) -> Hashable:
+    """The identity of a file of ``rows`` rows whose first and last rows are ``ends``."""
+    names = [n for n in _IDENTIFYING if n in ends.column_names]
+    first_last = ends.select(names).to_pylist()
+    return (kind, rows, *(tuple(map(str, row.values())) for row in first_last))
 
 
 def mark_copy(report: FileReport, rows: int, original: str) -> None:

@@ -120,7 +120,7 @@ def discover(source: Source, kinds: Iterable[str] = KINDS) -> Found:
             _walk(Path(item), wanted, found)
         else:
             found.paths.append(Path(item))
-    found.paths = sorted(dict.fromkeys(found.paths), key=_order)
+    found.paths = sorted(dict.fromkeys(found.paths), key=archive_order)
     return found
 
 
@@ -153,7 +153,9 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _order(path: Path) -> tuple[str, str]:
+def archive_order(path: str | Path) -> tuple[str, str]:
+    """The order in which files are read: oldest archive first, then by path."""
+    path = Path(path)
     span = span_from_name(path)
     # Archives sort by the time their name gives; ``current/`` and unnamed files come last.
     return (span.start.isoformat() if span.start else "~", str(path))

@@ -188,7 +188,8 @@ class TsvParser:
         if len(h.separator) != 1 or len(set(names)) != len(names) or ord(h.separator) > 127:
             return self._split_python(data, first)
         data = _escape_lone_cr(data)
-        native = {n: col.csv_type(h.type_of(n, self.kind), hexish=_hexish(data)) for n in names}
+        hexish = _hexish(data)  # once per block: it scans the whole block
+        native = {n: col.csv_type(h.type_of(n, self.kind), hexish=hexish) for n in names}
         text = dict.fromkeys(names, pa.string())
         attempts: tuple[tuple[Callable[[], bytes], dict[str, pa.DataType]], ...] = (
             (lambda: data, native), (lambda: data, text), (lambda: _mark_bad_utf8(data), text))

@@ -2,27 +2,31 @@
 inventory, the data quality and a timeline. Every renderer (table, Markdown, JSON, CSV,
 HTML) draws on one ``Findings``, so the formats cannot disagree.
 
-The pipeline, top to bottom: classify the connections, roll them up per server, keep the
-failing ones, take the self-signed ones with their acknowledgement, then count.
+The pipeline, top to bottom: classify the connections and fold them into a
+``ReportTally`` (one batch for ``build``, many for ``streaming``); then ``from_tally``
+keeps the failing servers, takes the self-signed ones with their acknowledgement and
+regularity, and counts.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ..causes import Cause, Unverified, Verdict
-from ..classification import cause_flags, classify, servers
-from ..inventory import Acknowledgement, inventory
+from ..causes import Cause, Unverified
+from ..classification import classify
+from ..inventory import GONE_AFTER, Accumulator, Acknowledgement, settle, to_frame
 from ..policy import Policy
+from ..reading import LoadReport
 from ..sanitize import html_escape
 from .activity import activity
 from .quality import DataQuality, data_quality
+from .tally import ReportTally
 
 BEACON_COLUMNS = ["acknowledged", "acknowledged_by", "beacon_client", "median_interval_s",
                   "jitter", "clockwork", "top_clients"]
@@ -90,31 +94,27 @@ def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
           since: datetime | None = None, until: datetime | None = None) -> Findings:
     """Classify ``logs`` (what ``zeekcert.load`` returns) and gather the report's content."""
     now = now or datetime.now(UTC)
-    classified = classify(logs, policy=policy, now=now)
-    flags = cause_flags(classified)
-    failed = flags.any(axis=1).to_numpy()
-    failing = failing_servers(servers(_hosts_of(classified, failed)))
-    start, end = _window(classified, since, until)
-    signed = self_signed(classified, failing, now, allowlist or ())
+    tally = ReportTally()
+    tally.add(classify(logs, policy=policy, now=now))
+    return from_tally(tally, getattr(logs, "report", None), now, allowlist, since, until)
+
+
+def from_tally(tally: ReportTally, report: LoadReport | None, now: datetime,
+               allowlist: Sequence[Acknowledgement] | None = None,
+               since: datetime | None = None, until: datetime | None = None) -> Findings:
+    """The report's content from what was folded into ``tally``."""
+    failing = failing_servers(tally.servers.table(failing_only=True))
+    signed = self_signed(tally.signed, failing, now, allowlist or ())
     return Findings(
-        window_start=start, window_end=end, connections=len(classified),
-        failed_connections=int(failed.sum()),
-        unverified=unverified_counts(classified), by_cause=count_by_cause(classified, flags),
-        servers=failing, self_signed=signed,
-        quality=data_quality(logs, classified), timeline=timeline(classified),
+        window_start=pd.Timestamp(since) if since else tally.window[0],
+        window_end=pd.Timestamp(until) if until else tally.window[1],
+        connections=tally.connections, failed_connections=tally.failed,
+        unverified={r.value: tally.unverified.get(r.value, 0) for r in Unverified},
+        by_cause=_by_cause(tally, failing), servers=failing, self_signed=signed,
+        quality=data_quality(report, tally.quality), timeline=_timeline(tally),
         allowlist_given=allowlist is not None,
-        activity=activity(classified, failing, signed),
+        activity=activity(tally.timeline_rows(), failing, signed),
     )
-
-
-def _hosts_of(classified: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """Every connection to an address that some of ``rows`` went to.
-
-    Rolling up only these servers, not every server in the logs, keeps a report on a big
-    site's day quick; a server's totals still count all its connections.
-    """
-    hosts = classified["id.resp_h"]
-    return classified[hosts.isin(hosts[rows].unique()).to_numpy()]
 
 
 def failing_servers(table: pd.DataFrame) -> pd.DataFrame:
@@ -124,18 +124,24 @@ def failing_servers(table: pd.DataFrame) -> pd.DataFrame:
         drop=True).astype({"resp_p": "Int64"})  # a port may be unset in a damaged log
 
 
-def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
+def self_signed(signed: Accumulator, failing: pd.DataFrame, now: datetime,
                 allowlist: Sequence[Acknowledgement]) -> pd.DataFrame:
     """The failing servers that presented a self-signed certificate, with acknowledgement
-    and their most regular client (see ``regularity``)."""
+    and their most regular client (see ``regularity``).
+
+    ``self_signed_connections`` counts the connections that showed the certificate;
+    ``connections`` also counts resumed sessions and TLS 1.3, which showed none.
+    """
     rows = failing.loc[failing["causes"].map(lambda cs: Cause.SELF_SIGNED.value in cs)
                        .astype(bool)]
-    mine = classified["id.resp_h"].isin(list(rows["resp_h"].astype(str))).to_numpy()
-    inv = inventory(classified[mine], now, allowlist=allowlist)
-    inv = inv[["resp_h", "resp_p", *BEACON_COLUMNS]]
+    settle(signed, now, GONE_AFTER)
+    inv = to_frame(signed, now, allowlist)
+    inv = inv[["resp_h", "resp_p", "total_connections", *BEACON_COLUMNS]].rename(
+        columns={"total_connections": "self_signed_connections"})
     inv = inv.astype({"resp_h": str, "resp_p": "Int64"})
     merged = rows.astype({"resp_h": str}).merge(inv, on=["resp_h", "resp_p"], how="left")
-    merged["self_signed_connections"] = _self_signed_connections(classified, merged)
+    merged["self_signed_connections"] = merged["self_signed_connections"].fillna(0).astype(
+        "int64")
     merged["acknowledged"] = merged["acknowledged"].fillna(False).astype(bool)
     merged["clockwork"] = merged["clockwork"].fillna(False).astype(bool)
     for name in ("acknowledged_by", "beacon_client"):  # None, never NaN, for "none"
@@ -143,68 +149,23 @@ def self_signed(classified: pd.DataFrame, failing: pd.DataFrame, now: datetime,
     return merged.reset_index(drop=True)
 
 
-def _self_signed_connections(classified: pd.DataFrame, rows: pd.DataFrame) -> list[int]:
-    """Per server, the connections that showed its self-signed certificate; resumed
-    sessions and TLS 1.3 showed none, and ``connections`` counts them too."""
-    signed = cause_flags(classified)[Cause.SELF_SIGNED.value].to_numpy()
-    counts = classified[signed].groupby(
-        [classified["id.resp_h"][signed].astype(str), classified["id.resp_p"][signed]],
-        observed=True).size()
-    return [int(counts.get((str(h), p), 0)) for h, p in zip(rows["resp_h"], rows["resp_p"],
-                                                           strict=True)]
+def _by_cause(tally: ReportTally, failing: pd.DataFrame) -> dict[str, CauseCount]:
+    """Servers, connections and clients per cause code, in order of precedence."""
+    servers = Counter(c for causes in failing["causes"] for c in causes)
+    return {c.value: CauseCount(servers=servers.get(c.value, 0),
+                                connections=tally.cause_connections.get(c.value, 0),
+                                clients=len(tally.cause_clients[c.value])) for c in Cause}
 
 
-def unverified_counts(classified: pd.DataFrame) -> dict[str, int]:
-    """Connections that could not be judged, by reason (every reason, zeros included)."""
-    judged = (classified["primary_cause"] == Verdict.UNVERIFIED.value).to_numpy(dtype=bool)
-    reasons = classified.loc[judged, "unverified_reason"].value_counts()
-    return {r.value: int(reasons.get(r.value, 0)) for r in Unverified}
-
-
-def count_by_cause(classified: pd.DataFrame,
-                   flags: pd.DataFrame | None = None) -> dict[str, CauseCount]:
-    """Servers, connections and clients per cause code, in order of precedence.
-
-    ``flags`` is ``cause_flags(classified)``, when the caller has it already.
-    """
-    flags = cause_flags(classified) if flags is None else flags
-    ports = classified["id.resp_p"].fillna(0).to_numpy(dtype=np.int64)
-    servers = _codes(classified["id.resp_h"]) * 65536 + ports
-    clients = _codes(classified["id.orig_h"])
-    out = {}
-    for cause in Cause:
-        has = flags[cause.value].to_numpy()
-        out[cause.value] = CauseCount(servers=len(np.unique(servers[has])),
-                                      connections=int(has.sum()),
-                                      clients=len(np.unique(clients[has])))
-    return out
-
-
-def _codes(column: pd.Series) -> np.ndarray:
-    """Integer codes of a column's values (categorical codes when it is one)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(dtype=np.int64)
-    return pd.factorize(column)[0].astype(np.int64)
-
-
-def timeline(classified: pd.DataFrame) -> pd.DataFrame:
+def _timeline(tally: ReportTally) -> pd.DataFrame:
     """Failing connections per time bin (hours, or days past three days) by primary cause."""
-    failing = classified[classified["primary_cause"].isin([c.value for c in Cause]).to_numpy()]
-    if failing.empty or failing["ts"].isna().all():
+    hours = tally.hours
+    lo, hi = tally.failing_window
+    if not len(hours) or lo is None or hi is None:
         return pd.DataFrame(columns=[c.value for c in Cause])
-    ts = failing["ts"]
-    freq = "h" if ts.max() - ts.min() <= pd.Timedelta(days=3) else "D"
-    bins = ts.dt.floor(freq)
-    table = pd.crosstab(bins, failing["primary_cause"].astype(str))
-    full = pd.date_range(bins.min(), bins.max(), freq=freq, name="bin")
+    freq = "h" if hi - lo <= pd.Timedelta(days=3) else "D"
+    bins = pd.DatetimeIndex(hours.index)
+    table = hours.groupby(bins.floor(freq)).sum() if freq == "D" else hours
+    full = pd.date_range(table.index.min(), table.index.max(), freq=freq, name="bin")
     columns = [c.value for c in Cause if c.value in table.columns]
-    return table.reindex(index=full, columns=columns, fill_value=0)
-
-
-def _window(classified: pd.DataFrame, since: datetime | None,
-            until: datetime | None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """The window asked for; where not asked, the first and last connection seen."""
-    ts = classified["ts"].dropna() if "ts" in classified.columns else pd.Series([])
-    start = pd.Timestamp(since) if since else (ts.min() if len(ts) else None)
-    end = pd.Timestamp(until) if until else (ts.max() if len(ts) else None)
-    return start, end
+    return table.reindex(index=full, columns=columns, fill_value=0).astype("int64")

@@ -12,14 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..causes import Cause
-from ..classification import join_summary
-from ..reading import CLEAN, FileStatus, LoadReport, frame_of
+from ..classification import cause_flags, join_summary
+from ..reading import CLEAN, FileStatus, LoadReport
 
 MAX_PROBLEMS = 50  # files listed by name per list; the counts in ``files`` are complete
 
@@ -82,36 +79,74 @@ class DataQuality:
         }
 
 
-def data_quality(logs: Any, classified: pd.DataFrame) -> DataQuality:
-    """The data quality of ``logs`` (with its load report) and of their classification."""
-    report: LoadReport = getattr(logs, "report", None) or LoadReport()
-    joined = join_summary(classified)
-    ssl = frame_of(logs, "ssl")
-    statuses = ssl["validation_status"] if "validation_status" in ssl.columns else None
-    with_status = 0 if statuses is None else int(statuses.notna().sum())
-    from_ssl = (classified["certificate_source"] == "ssl_log").to_numpy(dtype=bool) if len(
-        classified) else np.zeros(0, bool)
+@dataclass
+class QualityCounts:
+    """What the data quality counts over the connections, summed batch by batch."""
+
+    join: Counter[str] = field(default_factory=Counter)
+    with_status: int = 0
+    from_ssl: int = 0
+    validity_from_ssl: bool = False
+    clock_suspect: int = 0
+    clock_dependent: int = 0
+    missing_leaves: set[str] = field(default_factory=set)
+
+    def add(self, classified: pd.DataFrame) -> None:
+        """Count one batch of classified connections."""
+        if not len(classified):
+            return
+        self.join.update(join_summary(classified))
+        self.with_status += int(classified["validation_status"].notna().sum())
+        source = classified["certificate_source"]
+        from_ssl = (source == "ssl_log").to_numpy(dtype=bool)
+        self.from_ssl += int(from_ssl.sum())
+        self.validity_from_ssl |= bool(
+            classified.loc[from_ssl, "not_valid_after"].notna().any())
+        clock = _clock(classified)
+        self.clock_suspect += clock["clock_suspect_connections"]
+        self.clock_dependent += clock["clock_dependent_verdicts"]
+        unknown = classified["fingerprint"].notna() & (source != "x509").fillna(True)
+        leaves = classified.loc[unknown.to_numpy(dtype=bool), "fingerprint"]
+        self.missing_leaves.update(str(v) for v in pd.unique(leaves.astype(object)))
+
+    def merge(self, other: QualityCounts) -> None:
+        """Add the counts of ``other`` (another file or worker)."""
+        self.join.update(other.join)
+        self.with_status += other.with_status
+        self.from_ssl += other.from_ssl
+        self.validity_from_ssl |= other.validity_from_ssl
+        self.clock_suspect += other.clock_suspect
+        self.clock_dependent += other.clock_dependent
+        self.missing_leaves |= other.missing_leaves
+
+
+def data_quality(report: LoadReport | None, counts: QualityCounts) -> DataQuality:
+    """The data quality of a load (its report) and of its classified connections."""
+    report = report or LoadReport()
     listed = [f for f in report.files if f.status not in CLEAN]
     copies = [f.path for f in report.files if f.status is FileStatus.DUPLICATE]
     return DataQuality(
         files=file_counts(report), lines_skipped=sum(f.skipped for f in report.files),
         rows=dict(sorted(report.rows_by_kind().items())),
-        connections_without_certificate=joined.get("no_certificate", 0),
-        validation_status_logged=with_status > 0,
-        connections_with_validation_status=with_status,
-        certificates_not_in_x509=_missing_certificates(ssl, frame_of(logs, "x509")),
-        connections_not_in_x509=joined.get("leaf_not_in_x509", 0),
+        connections_without_certificate=counts.join.get("no_certificate", 0),
+        validation_status_logged=counts.with_status > 0,
+        connections_with_validation_status=counts.with_status,
+        certificates_not_in_x509=len(counts.missing_leaves),
+        connections_not_in_x509=counts.join.get("leaf_not_in_x509", 0),
         problems=[_problem(f) for f in listed[:MAX_PROBLEMS]],
         problems_not_listed=max(0, len(listed) - MAX_PROBLEMS),
         duplicates=[str(p) for p in copies[:MAX_PROBLEMS]],
         bad_values=bad_values(report),
         links_outside_tree=[f"{f.path} -> {f.link_target}" for f in report.files
                             if f.link_target][:MAX_PROBLEMS],
-        validation_status_column=_column_state(report, "validation_status", with_status),
-        connections_checked_from_ssl_log=int(from_ssl.sum()),
-        checks_from_ssl_log=_checks_from_ssl(classified, from_ssl),
+        validation_status_column=_column_state(report, "validation_status",
+                                               counts.with_status),
+        connections_checked_from_ssl_log=counts.from_ssl,
+        checks_from_ssl_log=(["self_signed", "validity"] if counts.validity_from_ssl else
+                             ["self_signed"]) if counts.from_ssl else [],
         repeated_rows={k: n for k, n in report.repeated.items() if n},
-        **_clock(classified),
+        clock_suspect_connections=counts.clock_suspect,
+        clock_dependent_verdicts=counts.clock_dependent,
     )
 
 
@@ -125,16 +160,6 @@ def _column_state(report: LoadReport, name: str, values: int) -> str:
     return "unknown" if any(f.format == "json" for f in files) else "absent"
 
 
-def _checks_from_ssl(classified: pd.DataFrame, from_ssl: np.ndarray) -> list[str]:
-    """The checks made on certificates known only from ssl.log's own fields."""
-    if not from_ssl.any():
-        return []
-    checks = ["self_signed"]
-    if classified.loc[from_ssl, "not_valid_after"].notna().any():
-        checks.append("validity")
-    return checks
-
-
 _DATED = (Cause.EXPIRED.value, Cause.NOT_YET_VALID.value)
 
 
@@ -143,7 +168,8 @@ def _clock(classified: pd.DataFrame) -> dict[str, int]:
     if "clock_suspect" not in classified.columns or not len(classified):
         return {"clock_suspect_connections": 0, "clock_dependent_verdicts": 0}
     suspect = classified["clock_suspect"].to_numpy(dtype=bool)
-    dated = classified["causes"].map(lambda cs: any(c in _DATED for c in cs)).to_numpy(bool)
+    flags = cause_flags(classified)
+    dated = (flags[_DATED[0]] | flags[_DATED[1]]).to_numpy(dtype=bool)
     return {"clock_suspect_connections": int(suspect.sum()),
             "clock_dependent_verdicts": int((suspect & dated).sum())}
 
@@ -168,19 +194,3 @@ def _problem(f: Any) -> Problem:
     return Problem(str(f.path), str(f.status), int(f.skipped), first, str(f.message))
 
 
-def _missing_certificates(ssl: pd.DataFrame, x509: pd.DataFrame) -> int:
-    """Distinct leaf certificates ssl.log names that no loaded x509.log row describes."""
-    for chain, key in (("cert_chain_fps", "fingerprint"), ("cert_chain_fuids", "id")):
-        if chain not in ssl.columns:
-            continue
-        leaves = _leaves(ssl[chain])
-        known = set(x509[key].dropna().astype(str)) if key in x509.columns else set()
-        return len(leaves - known)
-    return 0
-
-
-def _leaves(chains: pd.Series) -> set[str]:
-    """The distinct first entries of a list column, computed in Arrow."""
-    lists = pa.array(chains, from_pandas=True)
-    lists = lists.filter(pc.fill_null(pc.greater(pc.list_value_length(lists), 0), False))
-    return {str(v) for v in pc.unique(pc.list_element(lists, 0)).to_pylist()}

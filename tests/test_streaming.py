@@ -1,0 +1,151 @@
+"""The report streams: batch by batch, file by file, it says what the whole load says.
+
+``build_streaming`` on a tree equals ``build`` on ``load`` of it, and a report folded
+from any cut of the connections into batches, in any order, merged through sub-tallies
+as files and workers would be, equals the report of one batch.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from certfactory import SSL_FIELDS, SSL_TYPES, X509_FIELDS, X509_TYPES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tinylogs import FINGERPRINT, SERVER, ssl_row, x509_row
+from zeekwriter import write_tsv
+
+import zeekcert
+from zeekcert.classification import classify
+from zeekcert.reading import SeenUids
+from zeekcert.report import build_streaming, report_dict
+from zeekcert.report.findings import build, from_tally
+from zeekcert.report.tally import ReportTally
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_logs"
+NOW = datetime(2026, 11, 27, 1, tzinfo=UTC)
+
+
+def _json(findings: zeekcert.Findings) -> dict[str, object]:
+    return json.loads(json.dumps(report_dict(findings), default=str))
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[zeekcert.Logs, pd.DataFrame]:
+    logs = zeekcert.load(SAMPLE)
+    return logs, classify(logs, now=NOW)
+
+
+def test_the_streamed_sample_says_what_the_whole_load_says(
+        sample: tuple[zeekcert.Logs, pd.DataFrame]) -> None:
+    logs, _ = sample
+    whole = build(logs, now=NOW)
+    streamed = build_streaming(SAMPLE, now=NOW)
+    assert _json(streamed.findings) == _json(whole)
+    assert streamed.findings.connections == 10442
+    assert streamed.load_report.counts()["duplicate"] == 54
+    pd.testing.assert_frame_equal(streamed.findings.activity, whole.activity)
+
+
+@st.composite
+def cuts(draw: st.DrawFn, n: int) -> list[list[tuple[int, int]]]:
+    """Row ranges cut anywhere, shuffled, and grouped into sub-tallies (files, workers)."""
+    points = sorted(draw(st.sets(st.integers(1, n - 1), max_size=12)))
+    ranges = list(zip([0, *points], [*points, n], strict=True))
+    ranges = draw(st.permutations(ranges))
+    groups = sorted(draw(st.sets(st.integers(1, max(len(ranges) - 1, 1)), max_size=4)))
+    return [ranges[a:b] for a, b in zip([0, *groups], [*groups, len(ranges)], strict=True)
+            if ranges[a:b]]
+
+
+def _folded(classified: pd.DataFrame, grouping: list[list[tuple[int, int]]]) -> ReportTally:
+    total = ReportTally()
+    for group in grouping:
+        part = ReportTally()
+        for lo, hi in group:
+            part.add(classified.iloc[lo:hi])
+        total.merge(part)
+    return total
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_cut_and_order_of_batches_gives_the_same_report(
+        sample: tuple[zeekcert.Logs, pd.DataFrame], data: st.DataObject) -> None:
+    logs, classified = sample
+    one = ReportTally()
+    one.add(classified)
+    expected = _json(from_tally(one, logs.report, NOW))
+    grouping = data.draw(cuts(len(classified)))
+    assert _json(from_tally(_folded(classified, grouping), logs.report, NOW)) == expected
+
+
+def test_timelines_keep_every_failing_connection_and_start_at_the_first_failing_batch(
+        sample: tuple[zeekcert.Logs, pd.DataFrame]) -> None:
+    """A server's timeline starts with the batch in which it first failed (README): all
+    its failing connections are there; a passing one from before may not be."""
+    logs, classified = sample
+    ordered = classified.sort_values("ts", kind="stable").reset_index(drop=True)
+    one = ReportTally()
+    one.add(ordered)
+    many = _folded(ordered, [[(i, min(i + 700, len(ordered)))]
+                             for i in range(0, len(ordered), 700)])
+    expected = from_tally(one, logs.report, NOW).activity
+    got = from_tally(many, logs.report, NOW).activity
+    rows = {tuple(r) for r in expected.astype(str).itertuples(index=False)}
+    assert {tuple(r) for r in got.astype(str).itertuples(index=False)} <= rows
+    pd.testing.assert_frame_equal(got[got["failing"]].reset_index(drop=True),
+                                  expected[expected["failing"]].reset_index(drop=True))
+    assert (len(expected), len(got)) == (2227, 2226)
+
+
+def _tree(folder: Path, hours: list[list[int]]) -> Path:
+    """One ssl file per hour holding the given connection numbers, and the certificate."""
+    folder.mkdir()
+    for h, numbers in enumerate(hours):
+        write_tsv(str(folder / f"ssl.{h:02d}:00:00-{h + 1:02d}:00:00.log"), SSL_FIELDS,
+                  SSL_TYPES, [ssl_row(i) for i in numbers], log_path="ssl")
+    write_tsv(str(folder / "x509.log"), X509_FIELDS, X509_TYPES, [x509_row()],
+              log_path="x509")
+    return folder
+
+
+def test_a_uid_logged_again_in_another_file_counts_once(tmp_path: Path) -> None:
+    tree = _tree(tmp_path / "logs", [[0, 1, 2], [2, 3, 3, 4]])
+    streamed = build_streaming(tree, now=NOW)
+    whole = build(zeekcert.load(tree), now=NOW)
+    assert streamed.findings.connections == 5
+    assert streamed.load_report.repeated == {"ssl": 2}
+    assert _json(streamed.findings) == _json(whole)
+    signed = streamed.findings.self_signed.set_index("resp_h")
+    assert signed.loc[SERVER, "self_signed_connections"] == 5
+    assert signed.loc[SERVER, "fingerprints"] == [FINGERPRINT]
+
+
+def test_a_copy_in_another_format_is_read_once_and_its_uids_are_not_repeats(
+        tmp_path: Path) -> None:
+    tree = _tree(tmp_path / "logs", [[0, 1, 2]])
+    copy = tree / "backup"
+    copy.mkdir()
+    (copy / "ssl.00:00:00-01:00:00.log").write_bytes(
+        (tree / "ssl.00:00:00-01:00:00.log").read_bytes())
+    streamed = build_streaming(tree, now=NOW)
+    assert streamed.findings.connections == 3
+    assert streamed.load_report.repeated == {"ssl": 0}
+    assert streamed.load_report.counts()["duplicate"] == 1
+
+
+def test_seen_uids_answer_like_a_set() -> None:
+    seen = SeenUids()
+    first = seen.first_time(pd.Series(["a", "b", "a", None, "c"]))
+    assert first.tolist() == [True, True, False, True, True]
+    for start in range(0, 3000, 100):  # enough batches to merge levels several times
+        seen.first_time(pd.Series([f"u{i}" for i in range(start, start + 150)]))
+    assert len(seen) == 3 + 3050
+    again = seen.first_time(pd.Series(["u0", "u3049", "u3050", "b"]))
+    assert again.tolist() == [False, False, True, False]
+    assert len(seen.levels) <= 12

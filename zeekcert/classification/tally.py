@@ -1,0 +1,208 @@
+"""Per-server rollups of classified batches, merged exactly in any order.
+
+A report on a big site's day sees its connections a batch at a time. Each batch becomes
+partial records, all computed by pandas per group: per server its counts, first and
+last time, cause flags and latest certificate; the distinct (server, client),
+(server, name) and (server, fingerprint) pairs. Partials are merged by sum, min, max,
+any and union, and the latest certificate is the one of greatest (time, subject), so
+any order and any cut into batches give the same table. Partials are compacted when
+they outgrow what is already compacted: the cost is amortised, and memory follows the
+number of servers, not of connections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..causes import Cause, Verdict
+from .rollup import cause_flags, sort_worst_first
+
+KEY = ["id.resp_h", "id.resp_p"]
+FLAGS = [c.value for c in Cause]
+_SUMS = {"connections": "sum", "failed_connections": "sum", "unverified_connections": "sum",
+         "first_seen": "min", "last_seen": "max", "not_valid_after": "max",
+         **{f: "max" for f in FLAGS}}
+_DISTINCT = {"clients": "id.orig_h", "server_names": "server_name",
+             "fingerprints": "fingerprint"}
+MIN_COMPACT = 50_000  # partial rows kept before the first compaction
+
+
+@dataclass
+class Part:
+    """Partial records: per server, its latest certificate, and three distinct-pair sets."""
+
+    servers: pd.DataFrame
+    latest: pd.DataFrame
+    pairs: dict[str, pd.DataFrame]
+
+    def rows(self) -> int:
+        """How many rows the part holds in all."""
+        return len(self.servers) + len(self.latest) + sum(len(p) for p in self.pairs.values())
+
+
+def part_of(classified: pd.DataFrame) -> Part:
+    """The partial records of one batch of classified connections.
+
+    Grouping is done on the batch's own (categorical) columns; only the per-server
+    results are turned into text keys, which are the same in every batch.
+    """
+    keys = {KEY[0]: classified[KEY[0]].array, KEY[1]: classified[KEY[1]].astype("Int64").array}
+    flags = cause_flags(classified)
+    rows = pd.DataFrame({
+        **keys, "connections": 1,
+        "failed_connections": flags.any(axis=1).to_numpy(dtype=np.int64),
+        "unverified_connections": (classified["primary_cause"] == Verdict.UNVERIFIED.value)
+        .to_numpy(dtype=np.int64),
+        "first_seen": _times(classified["ts"]), "last_seen": _times(classified["ts"]),
+        "not_valid_after": _times(classified["not_valid_after"]),
+        **{f: flags[f].to_numpy() for f in FLAGS}})
+    servers = _text_keys(rows.groupby(KEY, sort=False, dropna=False, observed=True).agg(
+        _SUMS).reset_index())
+    certs = pd.DataFrame({**keys, "ts": _times(classified["ts"]),
+                          "subject": classified["subject"].array,
+                          "issuer": classified["issuer"].array})
+    pairs = {name: _distinct(keys, classified[column]) for name, column in _DISTINCT.items()}
+    return Part(servers, _latest(certs[certs["subject"].notna().to_numpy()]), pairs)
+
+
+def _times(column: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """A time column's array as it is: ``to_numpy`` would make one object per value."""
+    return pd.to_datetime(column, utc=True).astype("datetime64[us, UTC]").array
+
+
+def _text_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the address as text, the same in every batch, and the port Int64."""
+    out = frame.copy()
+    out[KEY[0]] = frame[KEY[0]].astype(object).to_numpy()
+    out[KEY[1]] = frame[KEY[1]].astype("Int64")
+    return out
+
+
+def _distinct(keys: dict[str, object], values: pd.Series) -> pd.DataFrame:
+    frame = pd.DataFrame({**keys, "value": values.array})
+    frame = frame[frame["value"].notna().to_numpy()].drop_duplicates()
+    return _text_keys(frame).astype({"value": object})
+
+
+def _latest(certs: pd.DataFrame) -> pd.DataFrame:
+    """Per server, the certificate row of greatest (time, subject, issuer).
+
+    Only the rows at a server's latest time are compared as text: the few ties.
+    """
+    if not len(certs):
+        return _text_keys(certs)
+    latest = certs.groupby(KEY, sort=False, dropna=False, observed=True)["ts"].transform("max")
+    at_latest = (certs["ts"] == latest).fillna(False) | latest.isna()  # no time: all tie
+    tied = _text_keys(certs[at_latest.to_numpy(dtype=bool)])
+    tied = tied.astype({"subject": str, "issuer": str})
+    ordered = tied.sort_values(["subject", "issuer"], kind="stable")
+    return ordered.drop_duplicates(KEY, keep="last").reset_index(drop=True)
+
+
+def merge(parts: list[Part]) -> Part:
+    """One part holding what all of ``parts`` hold: sums, extremes and unions."""
+    if len(parts) == 1:
+        return parts[0]
+    servers = pd.concat([p.servers for p in parts], ignore_index=True)
+    servers = servers.groupby(KEY, sort=False, dropna=False).agg(_SUMS).reset_index()
+    latest = _latest(pd.concat([p.latest for p in parts], ignore_index=True))
+    pairs = {name: pd.concat([p.pairs[name] for p in parts], ignore_index=True)
+             .drop_duplicates() for name in _DISTINCT}
+    return Part(servers, latest, pairs)
+
+
+class ServerTally:
+    """Folds batches into per-server records; ``table()`` gives ``servers()``'s table."""
+
+    def __init__(self) -> None:
+        self._done: Part | None = None
+        self._parts: list[Part] = []
+
+    def add(self, classified: pd.DataFrame) -> None:
+        """Take in one batch, in any order of batches."""
+        if len(classified):
+            self.take(part_of(classified))
+
+    def take(self, part: Part) -> None:
+        """Take in a part made elsewhere (another batch, file or worker)."""
+        self._parts.append(part)
+        done = self._done.rows() if self._done else 0
+        if sum(p.rows() for p in self._parts) > max(done, MIN_COMPACT):
+            self.compact()
+
+    def compact(self) -> Part:
+        """Merge everything taken so far into one part, and return it."""
+        parts = ([self._done] if self._done else []) + self._parts
+        if parts:
+            self._done, self._parts = merge(parts), []
+        return self._done or part_of_nothing()
+
+    def table(self, failing_only: bool = False) -> pd.DataFrame:
+        """One row per server, worst first (see ``rollup.servers``)."""
+        done = self.compact()
+        servers = done.servers
+        if failing_only:
+            servers = servers[servers[FLAGS].any(axis=1).to_numpy()]
+        return sort_worst_first(_finish(servers.reset_index(drop=True), done))
+
+
+def part_of_nothing() -> Part:
+    """The part of no connections."""
+    empty = pd.DataFrame({KEY[0]: pd.Series(dtype=object), KEY[1]: pd.Series(dtype="Int64")})
+    servers = empty.assign(**{c: pd.Series(dtype="int64") for c in _SUMS})
+    for name in ("first_seen", "last_seen", "not_valid_after"):
+        servers[name] = pd.Series(dtype="datetime64[us, UTC]")
+    servers[FLAGS] = servers[FLAGS].astype(bool)
+    latest = empty.assign(ts=pd.Series(dtype="datetime64[us, UTC]"), subject=pd.Series(
+        dtype=object), issuer=pd.Series(dtype=object))
+    return Part(servers, latest, {n: empty.assign(value=pd.Series(dtype=object))
+                                  for n in _DISTINCT})
+
+
+def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
+    """The selected servers with clients counted, lists sorted and causes named."""
+    index = pd.MultiIndex.from_frame(servers[KEY])
+    out = servers[[*KEY, "connections", "failed_connections", "unverified_connections"]].copy()
+    clients = done.pairs["clients"].groupby(KEY, dropna=False).size()
+    out["clients"] = clients.reindex(index).fillna(0).to_numpy(dtype=np.int64)
+    out["first_seen"] = servers["first_seen"].array
+    out["last_seen"] = servers["last_seen"].array
+    latest = done.latest.set_index(KEY).reindex(index)
+    out["subject"] = latest["subject"].to_numpy()
+    out["issuer"] = latest["issuer"].to_numpy()
+    out["not_valid_after"] = servers["not_valid_after"].array
+    for name in ("server_names", "fingerprints"):
+        out[name] = _lists(done.pairs[name], index)
+    names = np.array(FLAGS)
+    out["causes"] = [list(names[row]) for row in servers[FLAGS].to_numpy(dtype=bool)]
+    out["primary_cause"] = [cs[0] if cs else None for cs in out["causes"]]
+    return out
+
+
+def _lists(pairs: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]:
+    """The sorted distinct values per server of ``index``, grouped in Arrow."""
+    if not len(pairs):
+        return [[] for _ in range(len(index))]
+    frame = pairs.astype({"value": str}).sort_values("value", kind="stable")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    grouped = table.group_by(KEY, use_threads=False).aggregate([("value", "list")])
+    keys = grouped.select(KEY).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    found = pd.Series(grouped.column("value_list").to_pylist(),
+                      index=pd.MultiIndex.from_frame(keys), dtype=object)
+    return [v if isinstance(v, list) else [] for v in found.reindex(index)]
+
+
+def servers(classified: pd.DataFrame) -> pd.DataFrame:
+    """One row per server: causes (union, by precedence), connections, clients, times, names.
+
+    ``connections`` counts every TLS connection to the server; ``failed_connections``
+    those with at least one cause, ``unverified_connections`` those that could not be
+    judged. Servers are sorted worst first: by primary cause, then by connections.
+    """
+    tally = ServerTally()
+    tally.add(classified)
+    return tally.table()

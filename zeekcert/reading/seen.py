@@ -1,0 +1,64 @@
+"""Which connection uids a streamed load has seen already, in bounded memory.
+
+A load that holds every row finds a repeated ``uid`` with ``duplicated()``. A stream
+cannot keep ten million uid strings (70 bytes each in a Python set), so it keeps their
+64-bit hashes, 8 bytes each, in a few sorted arrays of decreasing size: a new batch is
+looked up in each by binary search, and arrays of like size are merged, so each hash
+is sorted O(log n) times in all. Two different uids share a hash with odds of about
+n² / 2⁶⁵ (3 in a million for 10 million uids); such a uid would be counted as repeated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class SeenUids:
+    """A set of uid hashes; ``first_time`` says which of a batch's uids are new."""
+
+    def __init__(self) -> None:
+        self.levels: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return sum(len(level) for level in self.levels)
+
+    def first_time(self, uids: pd.Series, elsewhere: SeenUids | None = None) -> np.ndarray:
+        """True for each uid not seen before, here or in ``elsewhere``, nor earlier in
+        ``uids``; an NA uid is always new. The new uids are remembered here."""
+        present = uids.notna().to_numpy()
+        hashes = hash_uids(uids)
+        new = present & ~pd.Series(hashes).duplicated().to_numpy() & ~self.contains(hashes)
+        if elsewhere is not None:
+            new &= ~elsewhere.contains(hashes)
+        self.add(hashes[new])
+        fresh: np.ndarray = new | ~present
+        return fresh
+
+    def contains(self, hashes: np.ndarray) -> np.ndarray:
+        """Whether each hash is in the set."""
+        found = np.zeros(len(hashes), dtype=bool)
+        for level in self.levels:
+            at = np.minimum(np.searchsorted(level, hashes), len(level) - 1)
+            found |= level[at] == hashes
+        return found
+
+    def add(self, hashes: np.ndarray) -> None:
+        """Remember ``hashes`` (distinct, and not already in the set)."""
+        if not len(hashes):
+            return
+        self.levels.append(np.sort(hashes))
+        while len(self.levels) > 1 and len(self.levels[-2]) <= 2 * len(self.levels[-1]):
+            last = self.levels.pop()
+            self.levels[-1] = np.sort(np.concatenate([self.levels[-1], last]))
+
+    def update(self, other: SeenUids) -> None:
+        """Remember every hash of ``other`` (disjoint from this set)."""
+        for level in other.levels:
+            self.add(level)
+
+
+def hash_uids(uids: pd.Series) -> np.ndarray:
+    """64-bit hashes of the uids' text, the same in every batch and process."""
+    return pd.util.hash_array(uids.astype(object).fillna("").astype(str).to_numpy(
+        dtype=object), categorize=False)
