@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from certfactory import SSL_FIELDS, SSL_TYPES, X509_FIELDS, X509_TYPES
@@ -21,6 +22,7 @@ from zeekwriter import write_tsv
 
 import zeekcert
 from zeekcert.classification import classify
+from zeekcert.classification.rollup import _address_key, address_rank
 from zeekcert.reading import SeenUids
 from zeekcert.report import build_streaming, report_dict
 from zeekcert.report.findings import build, from_tally
@@ -149,3 +151,14 @@ def test_seen_uids_answer_like_a_set() -> None:
     again = seen.first_time(pd.Series(["u0", "u3049", "u3050", "b"]))
     assert again.tolist() == [False, False, True, False]
     assert len(seen.levels) <= 12
+
+
+@given(st.lists(st.one_of(st.ip_addresses().map(str), st.text(max_size=8),
+                          st.sampled_from(["010.1.1.1", "1.2.3.256", "::ffff:1.2.3.4"])),
+                max_size=30))
+def test_servers_are_ordered_by_address_as_ipaddress_orders_them(hosts: list[str]) -> None:
+    """IPv4 by value (numpy), then IPv6, then any other text, as ``ipaddress`` says."""
+    rank = address_rank(pd.Series(hosts, dtype=object))
+    assert sorted(rank.tolist()) == list(range(len(hosts)))
+    by_rank = [_address_key(hosts[i]) for i in np.argsort(rank)]
+    assert by_rank == sorted(_address_key(h) for h in hosts)

@@ -8,7 +8,6 @@ spreadsheet would run as a formula.
 from __future__ import annotations
 
 import io
-import json
 from typing import Any, BinaryIO, TextIO
 
 import pandas as pd
@@ -22,6 +21,7 @@ from ..formatting import (
     records,
     short_time,
     text_table,
+    write_json_text,
 )
 from ..sanitize import terminal_safe
 from .accumulate import ServerStatus
@@ -41,8 +41,7 @@ TABLE_COLUMNS = [
 
 def write_json(frame: pd.DataFrame, out: TextIO) -> None:
     """``{"schema_version": 1, "servers": [...]}``; documented in the README."""
-    json.dump({"schema_version": SCHEMA_VERSION, "servers": records(frame)}, out, indent=2,
-              ensure_ascii=True)  # C1 controls and bidi overrides as \u escapes
+    write_json_text({"schema_version": SCHEMA_VERSION, "servers": records(frame)}, out)
     out.write("\n")
 
 

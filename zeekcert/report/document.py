@@ -7,14 +7,13 @@ logs had them; each renderer escapes for its own surface.
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 import pandas as pd
 
 from .. import formatting
 from ..causes import Cause, Unverified
-from ..formatting import iso, records
+from ..formatting import iso, records, write_json_text
 from .findings import Findings
 
 SCHEMA_VERSION = 2  # 2: unverified_by_reason splits no_certificate (README)
@@ -85,8 +84,7 @@ def short_list(values: list[Any] | None, keep: int = 3) -> str:
 
 def write_json(findings: Findings, out: TextIO) -> None:
     """The documented JSON object (see ``report_dict``)."""
-    # ASCII only: C1 controls and bidi overrides become \u escapes, even on a terminal.
-    json.dump(report_dict(findings), out, indent=2, ensure_ascii=True)
+    write_json_text(report_dict(findings), out)  # ASCII only: no raw C1 or bidi, anywhere
     out.write("\n")
 
 

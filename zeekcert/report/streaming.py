@@ -95,7 +95,10 @@ class _Fold:
             return
         if own is not None:
             self._add(own, tables)
-            self.tally.merge(own)
+            if self.tally.connections:
+                self.tally.merge(own)
+            else:  # the first file read: its tally is the report's, no merge needed
+                self.tally = own
             return
         self.pending += tables
         if sum(t.num_rows for t in self.pending) >= BATCH_ROWS:
