@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..causes import Cause
 from ..classification import SERVER_KEY, cause_flags
-from ..formatting import iso, iso_micros, iso_micros_many
+from ..formatting import iso_micros_many, records
 
 # Per pair: 2,048 times of 8 bytes (16 KiB as an array, at most 35 KiB as JSON text in the
 # state), enough for the median of a 145-s poll over 3.4 days, or a 10-minute poll over
@@ -175,11 +175,12 @@ class Accumulator:
         known = known.assign(_fp=known["fingerprint"].astype(object).fillna("").astype(str))
         known = known.sort_values(["_us", "_fp"], kind="stable")
         latest = known.drop_duplicates(SERVER_KEY, keep="last")
-        for last in latest[[*SERVER_KEY, "_us", *CERT_COLUMNS]].astype(object).to_dict(
-                "records"):
-            record = self.servers[(last["id.resp_h"], last["id.resp_p"])]
-            cert = {c: _plain(last[c]) for c in CERT_COLUMNS} | {
-                "ts": iso_micros(int(last["_us"]))}
+        certs = records(latest[CERT_COLUMNS])  # column by column: times formatted at once
+        stamps = iso_micros_many(latest["_us"].to_numpy())
+        keys = zip(latest[SERVER_KEY[0]].tolist(), latest[SERVER_KEY[1]].tolist(), strict=True)
+        for key, cert, when in zip(keys, certs, stamps, strict=True):
+            record = self.servers[key]
+            cert["ts"] = when
             if not record["cert"] or _rank(cert) > _rank(record["cert"]):
                 record["cert"] = cert
 
@@ -253,17 +254,6 @@ def _min(old: str | None, new: str) -> str:
 
 def _max(old: str | None, new: str) -> str:
     return new if old is None or new > old else old
-
-
-def _plain(value: object) -> object:
-    """A JSON-friendly scalar: times as ISO text, NA as None, numpy numbers as Python's."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp | datetime):
-        return iso(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value if isinstance(value, int | float | str | bool) else str(value)
 
 
 def settle(acc: Accumulator, now: datetime, gone_after: timedelta) -> None:

@@ -88,6 +88,8 @@ def _beacon(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     best: dict[str, Any] = {"beacon_client": None, "median_interval_s": None, "jitter": None,
                             "clockwork": False}
     for client, pair in sorted(pairs, key=lambda cp: str(cp[0])):  # ties: the same winner
+        if len(pair["times"]) < 3:  # fewer than two intervals: nothing to measure
+            continue
         intervals = intervals_of(pair)
         if len(intervals) < 2:
             continue
