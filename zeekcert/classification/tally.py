@@ -77,7 +77,7 @@ def _times(column: pd.Series) -> pd.api.extensions.ExtensionArray:
 def _text_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the address as text, the same in every batch, and the port Int64."""
     out = frame.copy()
-    out[KEY[0]] = frame[KEY[0]].astype(object).to_numpy()
+    out[KEY[0]] = frame[KEY[0]].astype("str")  # Arrow-backed text: no Python string a row
     out[KEY[1]] = frame[KEY[1]].astype("Int64")
     return out
 
@@ -85,7 +85,7 @@ def _text_keys(frame: pd.DataFrame) -> pd.DataFrame:
 def _distinct(keys: dict[str, object], values: pd.Series) -> pd.DataFrame:
     frame = pd.DataFrame({**keys, "value": values.array})
     frame = frame[frame["value"].notna().to_numpy()].drop_duplicates()
-    return _text_keys(frame).astype({"value": object})
+    return _text_keys(frame).astype({"value": "str"})
 
 
 def _latest(certs: pd.DataFrame) -> pd.DataFrame:

@@ -21,9 +21,9 @@ def rows_of(classified: pd.DataFrame, hosts: set[str]) -> pd.DataFrame:
     """The connections to ``hosts``, in the columns a timeline needs."""
     near = classified[classified["id.resp_h"].isin(list(hosts)).to_numpy(dtype=bool)]
     return pd.DataFrame({
-        "resp_h": near["id.resp_h"].astype(str).to_numpy(),
+        "resp_h": near["id.resp_h"].astype("str").array,  # Arrow-backed: compact
         "resp_p": near["id.resp_p"].astype("Int64").array,
-        "orig_h": near["id.orig_h"].astype(str).to_numpy(),
+        "orig_h": near["id.orig_h"].astype("str").array,
         "ts": near["ts"].array,
         "failing": near["primary_cause"].isin([c.value for c in Cause]).to_numpy(),
     }).dropna(subset=["ts"])

@@ -59,6 +59,8 @@ def build_streaming(source: str | Path, policy: Policy | None = None,
         stage("reading certificates and notices")
     side = load(source, kinds=["x509", "notice"], start=since, end=until, strict=strict)
     known = know(side.x509, side.notice, policy=policy)
+    side_report = side.report
+    del side  # the frames: ``known`` holds what is needed of them
     stream = StreamedLoad(source, ("ssl",), since, until, strict=strict, progress=progress)
     fold = _Fold(known, now)
     for file in stream.files():
@@ -67,7 +69,7 @@ def build_streaming(source: str | Path, policy: Policy | None = None,
     if not fold.rows:  # no ssl rows: the connections notices name, if any
         fold.tally.add(classify({"ssl": pd.DataFrame()}, now=now, known=known))
     tally = fold.tally
-    report = LoadReport(_in_order(side.report, stream.report), repeated=stream.report.repeated)
+    report = LoadReport(_in_order(side_report, stream.report), repeated=stream.report.repeated)
     return StreamedReport(from_tally(tally, report, now, allowlist, since, until), report)
 
 
