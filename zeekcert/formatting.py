@@ -128,6 +128,13 @@ def plain_column(column: pd.Series) -> list[Any]:
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         values: list[Any] = column.tolist()
         return values
+    text_categories = isinstance(dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(
+        dtype.categories)
+    if (isinstance(dtype, np.dtype) and dtype.kind == "f") or text_categories or isinstance(
+            dtype, pd.StringDtype | pd.Int64Dtype | pd.BooleanDtype):
+        # Scalars only: as Python values, NA as None, without a call per cell.
+        kept: list[Any] = column.astype(object).where(column.notna(), None).tolist()
+        return kept
     return [_plain(v) for v in column.tolist()]
 
 
