@@ -54,8 +54,8 @@ class StreamedFile:
 
     def _once(self, table: pa.Table) -> pa.Table:
         self._note_ends(table)
-        if "uid" not in table.column_names:
-            return table
+        if self.report.kind != "ssl" or "uid" not in table.column_names:
+            return table  # only ssl.log has one row per connection: notices repeat uids
         uids = pd.Series(table.column("uid").to_pandas(), dtype=object)
         new = self._seen.first_time(uids, elsewhere=self._load.seen)
         self.repeated += int((~new).sum())

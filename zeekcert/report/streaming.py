@@ -1,7 +1,7 @@
 """The report of a log tree read a block at a time, in memory bounded by its servers.
 
-x509 and notice logs are loaded first (they are small beside ssl.log) and prepared once
-(``know``). Then each ssl file is streamed: every block is classified against what is
+x509 and notice logs are read first, a block at a time, and prepared once (``Known``,
+see ``side_logs``). Then each ssl file is streamed: every block is classified against what is
 known and folded into a tally of the file's own, which joins the report's only when the
 file turns out not to be a copy of one read before. The result equals ``build`` on the
 whole load, field by field (``tests/test_streaming.py``).
@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ..classification import Known, classify, know
+from ..classification import Known, classify
 from ..inventory import Acknowledgement
 from ..policy import Policy
 from ..reading import (
@@ -28,10 +28,10 @@ from ..reading import (
     StreamedLoad,
     archive_order,
     concat_tables,
-    load,
     to_pandas,
 )
 from .findings import Findings, from_tally
+from .side_logs import read_known
 from .tally import ReportTally
 
 Progress = Callable[[int, int, int], None]  # files done, files in all, rows so far
@@ -57,10 +57,7 @@ def build_streaming(source: str | Path, policy: Policy | None = None,
     now = now or datetime.now(UTC)
     if stage is not None:
         stage("reading certificates and notices")
-    side = load(source, kinds=["x509", "notice"], start=since, end=until, strict=strict)
-    known = know(side.x509, side.notice, policy=policy)
-    side_report = side.report
-    del side  # the frames: ``known`` holds what is needed of them
+    known, side_report = read_known(source, since, until, strict, policy)
     stream = StreamedLoad(source, ("ssl",), since, until, strict=strict, progress=progress)
     fold = _Fold(known, now)
     for file in stream.files():

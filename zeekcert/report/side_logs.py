@@ -1,0 +1,62 @@
+"""The x509 and notice logs of a streamed report, read a block at a time into ``Known``.
+
+A scanner-heavy day logs a certificate for nearly every server: two million x509 rows
+for ten million connections. Loading them whole would hold every column of every row;
+here each block becomes rows of the certificate table (only the fields a verdict needs,
+each certificate once) and each notice block its evidence rows, so memory follows the
+distinct certificates. A file that turns out to be a copy is left out, as ``load`` does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..classification import Known, cert_table, notice_evidence
+from ..policy import Policy
+from ..reading import LoadReport, StreamedLoad, to_pandas
+
+COMPACT_ROWS = 100_000  # certificate rows held before they are first made distinct
+
+
+class _Certificates:
+    """Certificate-table parts, made distinct when they outgrow what is distinct already."""
+
+    def __init__(self) -> None:
+        self.done = cert_table(None)
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, parts: list[pd.DataFrame]) -> None:
+        self.parts += parts
+        if sum(len(p) for p in self.parts) > max(len(self.done), COMPACT_ROWS):
+            self.compact()
+
+    def compact(self) -> pd.DataFrame:
+        """One table of every certificate so far; a later row of a certificate wins."""
+        if self.parts:
+            both = pd.concat([self.done, *self.parts]).reset_index()
+            self.done, self.parts = cert_table(both), []
+        return self.done
+
+
+def read_known(source: str | Path, since: datetime | None, until: datetime | None,
+               strict: bool, policy: Policy | None) -> tuple[Known, LoadReport]:
+    """The certificates and notices under ``source``, prepared, and the report of their files."""
+    stream = StreamedLoad(source, ("x509", "notice"), since, until, strict=strict)
+    certs, notices = _Certificates(), []
+    for file in stream.files():
+        mine: list[pd.DataFrame] = []
+        evidence: list[pd.DataFrame] = []
+        for table in file.batches():
+            frame = to_pandas(table)
+            if file.report.kind == "x509":
+                mine.append(cert_table(frame))
+            else:
+                evidence.append(notice_evidence(frame))
+        if file.kept:
+            certs.add(mine)
+            notices += evidence
+    found = pd.concat(notices, ignore_index=True) if notices else notice_evidence(None)
+    return Known(policy or Policy(), certs.compact(), found), stream.report
