@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..causes import Cause, Evidence, bit
 from ..policy import Policy
@@ -31,6 +32,7 @@ class Known:
     cert_self_signed: np.ndarray = field(init=False)
     text_codes: dict[str, tuple[np.ndarray, pd.Index]] = field(init=False)
     notice_bits: pd.Series = field(init=False)
+    notice_uids: pa.Array = field(init=False)  # notice_bits' index, for Arrow's index_in
     other_text: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -40,6 +42,7 @@ class Known:
         set_(self, "cert_self_signed", same)
         set_(self, "text_codes", {name: _codes(self.certs[name]) for name in TEXT_FIELDS})
         set_(self, "notice_bits", _notice_bits(self.notices))
+        set_(self, "notice_uids", pa.array(list(self.notice_bits.index), pa.string()))
         other = self.notices[self.notices["cause"] == Cause.OTHER]
         set_(self, "other_text", other.groupby("uid")["detail"].agg("; ".join).to_dict()
              if len(other) else {})

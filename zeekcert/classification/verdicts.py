@@ -53,7 +53,7 @@ def classify(logs: Any, policy: Policy | None = None, now: datetime | None = Non
     status = Statuses(conns)
     mask = status.bits()
     mask |= _sni_bits(conns)
-    mask |= _notice_bits(conns, known.notice_bits)
+    mask |= _notice_bits(conns, known.notice_bits, known.notice_uids)
     mask |= policy_bits(conns, leaf, (known.cert_bits, known.cert_self_signed), known.policy,
                         now)
     mask |= _hostname_bits(conns, leaf, known.certs)
@@ -121,16 +121,15 @@ def _sni_bits(conns: pd.DataFrame) -> np.ndarray:
                     bit(Cause.HOSTNAME_MISMATCH, Evidence.ZEEK_STATUS), 0)
 
 
-def _notice_bits(conns: pd.DataFrame, per_uid: pd.Series) -> np.ndarray:
-    """Notice causes by uid; only the few connections that have a notice are looked up."""
-    out = np.zeros(len(conns), dtype=np.int64)
+def _notice_bits(conns: pd.DataFrame, per_uid: pd.Series, uids_known: pa.Array) -> np.ndarray:
+    """Notice causes by uid, looked up in Arrow: ``uids_known`` is ``per_uid``'s index."""
     if not len(per_uid) or "uid" not in conns.columns:
-        return out
+        return np.zeros(len(conns), dtype=np.int64)
     uids = pa.chunked_array(chunks_of(conns["uid"])).cast(pa.string())
-    hit = np.flatnonzero(pc.is_in(uids, value_set=pa.array(list(per_uid.index), pa.string()))
-                         .to_numpy(zero_copy_only=False))
-    out[hit] = per_uid.reindex(uids.take(pa.array(hit)).to_pylist()).to_numpy(dtype=np.int64)
-    return out
+    where = pc.fill_null(pc.index_in(uids, value_set=uids_known), -1).to_numpy(
+        zero_copy_only=False)
+    bits: np.ndarray = np.append(per_uid.to_numpy(dtype=np.int64), 0)[where]
+    return bits
 
 
 def _hostname_bits(conns: pd.DataFrame, leaf: pd.DataFrame, certs: pd.DataFrame) -> np.ndarray:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 class SeenUids:
@@ -26,8 +28,18 @@ class SeenUids:
     def first_time(self, uids: pd.Series, elsewhere: SeenUids | None = None) -> np.ndarray:
         """True for each uid not seen before, here or in ``elsewhere``, nor earlier in
         ``uids``; an NA uid is always new. The new uids are remembered here."""
-        present = uids.notna().to_numpy()
-        hashes = hash_uids(uids)
+        return self.first_of(hash_uids(uids), uids.notna().to_numpy(), elsewhere)
+
+    def first_time_in(self, column: pa.ChunkedArray | pa.Array,
+                      elsewhere: SeenUids | None = None) -> np.ndarray:
+        """``first_time`` of an Arrow column of uids, hashed without a pandas detour."""
+        present = pc.is_valid(column).to_numpy(zero_copy_only=False)
+        text = pc.fill_null(column.cast(pa.string()), "").to_numpy(zero_copy_only=False)
+        return self.first_of(pd.util.hash_array(text, categorize=False), present, elsewhere)
+
+    def first_of(self, hashes: np.ndarray, present: np.ndarray,
+                 elsewhere: SeenUids | None = None) -> np.ndarray:
+        """``first_time`` of uids already hashed; ``present`` is False where a uid is NA."""
         new = present & ~pd.Series(hashes).duplicated().to_numpy() & ~self.contains(hashes)
         if elsewhere is not None:
             new &= ~elsewhere.contains(hashes)

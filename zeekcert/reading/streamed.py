@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 
 from .arrow import concat_tables, loading_pool
@@ -56,8 +55,7 @@ class StreamedFile:
         self._note_ends(table)
         if self.report.kind != "ssl" or "uid" not in table.column_names:
             return table  # only ssl.log has one row per connection: notices repeat uids
-        uids = pd.Series(table.column("uid").to_pandas(), dtype=object)
-        new = self._seen.first_time(uids, elsewhere=self._load.seen)
+        new = self._seen.first_time_in(table.column("uid"), elsewhere=self._load.seen)
         self.repeated += int((~new).sum())
         return table if new.all() else table.filter(pa.array(new))
 

@@ -19,7 +19,7 @@ import pandas as pd
 from ..causes import Cause, Unverified, Verdict
 from ..classification import ServerTally, cause_flags
 from ..inventory import Accumulator
-from .activity import latest, rows_of
+from .activity import MAX_CONNECTIONS, latest, rows_of
 from .quality import QualityCounts
 
 CAUSES = [c.value for c in Cause]
@@ -86,14 +86,18 @@ class ReportTally:
             self._keep_activity(rows)
 
     def _keep_activity(self, rows: pd.DataFrame) -> None:
-        """Keep timeline rows; cut to each server's latest when they have doubled."""
+        """Keep timeline rows; when they have doubled, cut servers past the cap to their
+        latest rows (sorting only then: on most days no server reaches it)."""
         if not len(rows):
             return
         self.activity.append(rows)
         self.activity_rows += len(rows)
-        if self.activity_rows > 2 * max(len(self.activity[0]), 50_000):
-            self.activity = [latest(pd.concat(self.activity, ignore_index=True))]
-            self.activity_rows = len(self.activity[0])
+        if self.activity_rows <= 2 * max(len(self.activity[0]), 50_000):
+            return
+        held = pd.concat(self.activity, ignore_index=True)
+        sizes = held.groupby(["resp_h", "resp_p"], sort=False, dropna=False).size()
+        self.activity = [latest(held) if (sizes > MAX_CONNECTIONS).any() else held]
+        self.activity_rows = len(self.activity[0])
 
     def timeline_rows(self) -> pd.DataFrame:
         """The rows kept for timelines, as ``activity.rows_of`` makes them."""
