@@ -23,6 +23,7 @@ from zeekwriter import write_tsv
 import zeekcert
 from zeekcert.classification import classify
 from zeekcert.classification.rollup import _address_key, address_rank
+from zeekcert.classification.tally import text_hashes
 from zeekcert.reading import SeenUids
 from zeekcert.report import build_streaming, report_dict
 from zeekcert.report.findings import build, from_tally
@@ -162,3 +163,13 @@ def test_servers_are_ordered_by_address_as_ipaddress_orders_them(hosts: list[str
     assert sorted(rank.tolist()) == list(range(len(hosts)))
     by_rank = [_address_key(hosts[i]) for i in np.argsort(rank)]
     assert by_rank == sorted(_address_key(h) for h in hosts)
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["10.0.0.1", "fd00::1", ""]),
+                          st.text(max_size=6)), max_size=20))
+def test_text_hashes_are_the_same_for_categories_and_plain_text(values: list[str | None]
+                                                               ) -> None:
+    """Batches differ in dtype (a TSV enum, JSON text): equal text must hash alike."""
+    plain = text_hashes(pd.Series(values, dtype=object))
+    assert plain.tolist() == text_hashes(pd.Series(values, dtype="category")).tolist()
+    assert plain.tolist() == text_hashes(pd.Series(values, dtype="str")).tolist()

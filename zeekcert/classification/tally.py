@@ -84,17 +84,21 @@ def _client_pairs(classified: pd.DataFrame) -> pd.DataFrame:
     pairs = frame.groupby([*KEY, "client"], sort=False, dropna=False, observed=True).size(
         ).reset_index()
     return pd.DataFrame({"server": server_hashes(pairs[KEY[0]], pairs[KEY[1]]),
-                         "client": _text_hashes(pairs["client"])}).drop_duplicates()
+                         "client": text_hashes(pairs["client"])}).drop_duplicates()
 
 
 def server_hashes(hosts: pd.Series, ports: pd.Series) -> np.ndarray:
     """A 64-bit hash of each (address, port), the same in every batch and process."""
-    host = _text_hashes(hosts)
+    host = text_hashes(hosts)
     port = pd.util.hash_array(ports.astype("Int64").fillna(-1).to_numpy(dtype=np.int64))
     return pd.util.hash_array(host ^ (port * np.uint64(0x9E3779B97F4A7C15)))
 
 
-def _text_hashes(values: pd.Series) -> np.ndarray:
+def text_hashes(values: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each value's text (NA as ""); categories are hashed once each."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = np.append(values.cat.categories.astype(str).to_numpy(dtype=object), "")
+        return pd.util.hash_array(names, categorize=False)[values.cat.codes.to_numpy()]
     text = values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
     return pd.util.hash_array(text, categorize=True)
 
