@@ -47,7 +47,8 @@ def test_the_streamed_sample_says_what_the_whole_load_says(
         sample: tuple[zeekcert.Logs, pd.DataFrame]) -> None:
     logs, _ = sample
     whole = build(logs, now=NOW)
-    streamed = build_streaming(SAMPLE, now=NOW)
+    streamed = zeekcert.build_streaming(SAMPLE, now=NOW)
+    assert zeekcert.build_streaming is build_streaming
     assert _json(streamed.findings) == _json(whole)
     assert streamed.findings.connections == 10442
     assert streamed.load_report.counts()["duplicate"] == 54

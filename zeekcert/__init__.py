@@ -5,7 +5,8 @@ The pipeline, one layer per subpackage:
 - ``reading``: ``load`` a tree of ssl, x509 and notice logs into typed DataFrames;
 - ``classification``: ``classify`` every connection's certificate, ``servers`` per server;
 - ``inventory``: the self-signed inventory and the nightly job that keeps it;
-- ``report``: ``build_report`` and every format the report is written in;
+- ``report``: ``build_report``, ``build_streaming`` (a tree too big to hold) and every
+  format the report is written in;
 - ``cli``: ``python -m zeekcert``, on top of all of them.
 
 A notebook needs only this module: what crosses a layer's boundary and a user needs is
@@ -38,15 +39,15 @@ from .reading import (
     read_log,
     read_table,
 )
-from .report import Findings, build_report
+from .report import Findings, build_report, build_streaming
 
 __all__ = [
     "Batch", "Cause", "ConfigError", "Evidence", "FileReport", "FileStatus", "Findings",
     "LoadReport", "Logs", "Policy", "StateError", "StateLocked", "Unverified", "Verdict",
-    "ZeekLogError", "ZeekcertError", "build_inventory", "build_report", "classification",
-    "classify", "find_logs", "from_zat", "inventory", "iter_batches", "join_summary", "load",
-    "load_allowlist", "main", "read_log", "read_table", "reading", "regularity", "report",
-    "run_nightly", "servers",
+    "ZeekLogError", "ZeekcertError", "build_inventory", "build_report", "build_streaming",
+    "classification", "classify", "find_logs", "from_zat", "inventory", "iter_batches",
+    "join_summary", "load", "load_allowlist", "main", "read_log", "read_table", "reading",
+    "regularity", "report", "run_nightly", "servers",
 ]
 
 
