@@ -23,8 +23,7 @@ from zeekwriter import write_tsv
 import zeekcert
 from zeekcert.classification import classify
 from zeekcert.classification.rollup import _address_key, address_rank
-from zeekcert.classification.tally import text_hashes
-from zeekcert.reading import SeenUids
+from zeekcert.reading import SeenUids, text_hashes
 from zeekcert.report import build_streaming, report_dict
 from zeekcert.report.findings import build, from_tally
 from zeekcert.report.tally import ReportTally

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..causes import Cause, Verdict
+from ..reading import text_hashes
 from .rollup import cause_flags, sort_worst_first
 
 KEY = ["id.resp_h", "id.resp_p"]
@@ -92,15 +93,6 @@ def server_hashes(hosts: pd.Series, ports: pd.Series) -> np.ndarray:
     host = text_hashes(hosts)
     port = pd.util.hash_array(ports.astype("Int64").fillna(-1).to_numpy(dtype=np.int64))
     return pd.util.hash_array(host ^ (port * np.uint64(0x9E3779B97F4A7C15)))
-
-
-def text_hashes(values: pd.Series) -> np.ndarray:
-    """A 64-bit hash of each value's text (NA as ""); categories are hashed once each."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        names = np.append(values.cat.categories.astype(str).to_numpy(dtype=object), "")
-        return pd.util.hash_array(names, categorize=False)[values.cat.codes.to_numpy()]
-    text = values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
-    return pd.util.hash_array(text, categorize=True)
 
 
 def _times(column: pd.Series) -> pd.api.extensions.ExtensionArray:

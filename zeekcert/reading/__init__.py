@@ -15,7 +15,7 @@ from .discovery import Found, archive_order, discover, find_logs, kind_from_name
 from .file import read_log, read_table
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
-from .seen import SeenUids
+from .seen import SeenUids, text_hashes
 from .streamed import StreamedFile, StreamedLoad
 from .tree import Batch, Logs, frame_of, iter_batches, load, note_link
 from .zat import from_zat
@@ -45,5 +45,6 @@ __all__ = [
     "read_log",
     "read_table",
     "select_window",
+    "text_hashes",
     "to_pandas",
 ]

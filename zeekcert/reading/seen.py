@@ -28,7 +28,7 @@ class SeenUids:
     def first_time(self, uids: pd.Series, elsewhere: SeenUids | None = None) -> np.ndarray:
         """True for each uid not seen before, here or in ``elsewhere``, nor earlier in
         ``uids``; an NA uid is always new. The new uids are remembered here."""
-        return self.first_of(hash_uids(uids), uids.notna().to_numpy(), elsewhere)
+        return self.first_of(text_hashes(uids), uids.notna().to_numpy(), elsewhere)
 
     def first_time_in(self, column: pa.ChunkedArray | pa.Array,
                       elsewhere: SeenUids | None = None) -> np.ndarray:
@@ -70,7 +70,14 @@ class SeenUids:
             self.add(level)
 
 
-def hash_uids(uids: pd.Series) -> np.ndarray:
-    """64-bit hashes of the uids' text, the same in every batch and process."""
-    return pd.util.hash_array(uids.astype(object).fillna("").astype(str).to_numpy(
-        dtype=object), categorize=False)
+def text_hashes(values: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each value's text (NA as ""), the same in every batch and process.
+
+    Uids, addresses and client–server pairs are all known by it; a categorical's
+    categories are hashed once each.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = np.append(values.cat.categories.astype(str).to_numpy(dtype=object), "")
+        return pd.util.hash_array(names, categorize=False)[values.cat.codes.to_numpy()]
+    text = values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
+    return pd.util.hash_array(text, categorize=True)

@@ -117,9 +117,8 @@ class _Fold:
 def _in_order(side: LoadReport, ssl: LoadReport) -> list[FileReport]:
     """The file reports as one load lists them: folders not listed, then files in the
     order they are read. A folder both loads could not list is named once."""
-    problems = {(f.path, f.status, f.message): f for f in side.files + ssl.files
-                if f.kind is None and f.status is FileStatus.UNREADABLE}
-    folders = {id(f) for f in side.files + ssl.files
-               if f.kind is None and f.status is FileStatus.UNREADABLE}
-    files = [f for f in side.files + ssl.files if id(f) not in folders]
-    return [*problems.values(), *sorted(files, key=lambda f: archive_order(f.path))]
+    every = side.files + ssl.files
+    folders = [f for f in every if f.kind is None and f.status is FileStatus.UNREADABLE]
+    once = {(f.path, f.status, f.message): f for f in folders}
+    files = [f for f in every if not any(f is g for g in folders)]
+    return [*once.values(), *sorted(files, key=lambda f: archive_order(f.path))]
