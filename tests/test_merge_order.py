@@ -31,12 +31,15 @@ from zeekcert.inventory import (
     MAX_TIMES,
     Accumulator,
     State,
+    from_records,
+    pair_records,
     prune,
     run_nightly,
+    server_records,
     settle,
     to_frame,
 )
-from zeekcert.inventory import accumulate as accumulate_module
+from zeekcert.inventory import columnar as columnar_module
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_logs"
 NOW = datetime(2026, 11, 27, 1, tzinfo=UTC)
@@ -67,8 +70,8 @@ def fold(batches: list[list[pd.DataFrame]]) -> Accumulator:
 def records(acc: Accumulator) -> tuple[dict[Any, Any], dict[Any, Any]]:
     """The servers (without what a run says of itself) and the pairs, comparable."""
     servers = {k: {f: v for f, v in r.items() if f not in RUN_FIELDS}
-               for k, r in acc.servers.items()}
-    return servers, dict(acc.pairs)
+               for k, r in server_records(acc).items()}
+    return servers, pair_records(acc)
 
 
 def regular(acc: Accumulator) -> pd.DataFrame:
@@ -116,7 +119,7 @@ def test_the_sample_in_reverse_hours_keeps_its_intervals(
     frame = regular(acc).set_index(["resp_h", "resp_p"])
     assert round(frame.loc[JENKINS, "median_interval_s"], 2) == 16312.44
     assert round(frame.loc[("203.0.113.44", 443), "median_interval_s"], 2) == 144.59
-    times = [t for p in acc.pairs.values() for t in [p["times"]]]
+    times = [p["times"] for p in pair_records(acc).values()]
     assert all(a <= b for ts in times for a, b in itertools.pairwise(ts))
 
 
@@ -165,18 +168,36 @@ def test_generated_rows_fold_the_same_past_the_cap(rows: list[dict[str, Any]],
     classified = _classified(rows)
     files = [classified.iloc[[i]] for i in range(len(classified))]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accumulate_module, "MAX_TIMES", 4)
+        patch.setattr(columnar_module, "MAX_TIMES", 4)
         baseline = fold([[classified]])
         acc = fold(_frames(files, data.draw(groupings(len(files)))))
-    assert records(acc) == records(baseline)
-    assert all(len(p["times"]) <= 4 for p in acc.pairs.values())
-    pd.testing.assert_frame_equal(regular(acc), regular(baseline))
+        assert records(acc) == records(baseline)  # tables reduce when read: inside the cap
+        assert all(len(p["times"]) <= 4 for p in pair_records(acc).values())
+        pd.testing.assert_frame_equal(regular(acc), regular(baseline))
 
 
 def test_a_pair_keeps_the_latest_times_of_all_it_saw() -> None:
+    """Even times in one batch, odd ones in another: the latest 2,048 of both stay."""
     assert MAX_TIMES == 2048
-    kept = accumulate_module.merge_times(list(range(0, 4000, 2)), list(range(1, 4001, 2)))
-    assert kept == list(range(4000 - 2048, 4000))  # 0 to 3999, the latest 2048
+    one = {"uid": "C", "id.orig_h": CLIENTS[0], "id.resp_h": SERVERS[0], "id.resp_p": 443,
+           "server_name": None, "fp": FPS[0]}
+    acc = Accumulator()
+    for start in (0, 1):
+        acc.add(_classified([{**one, "ts": T0 + pd.Timedelta(microseconds=t)}
+                             for t in range(start, 4000, 2)]))
+    (pair,) = pair_records(acc).values()
+    base = int(T0.value // 1000)
+    assert [t - base for t in pair["times"]] == list(range(4000 - 2048, 4000))
+    assert pair["connections"] == 4000
+
+
+def test_state_records_round_trip_exactly(sample_files: list[pd.DataFrame]) -> None:
+    """What the state keeps and gives back is the same accumulator, field by field."""
+    acc = fold([[f] for f in sample_files[:20]])
+    again = from_records(server_records(acc), pair_records(acc))
+    assert server_records(again) == server_records(acc)
+    assert pair_records(again) == pair_records(acc)
+    assert len(server_records(acc)) == 4
 
 
 def _nightly_day(target: Path, day: str) -> Path:
@@ -210,9 +231,9 @@ def test_pruning_forgets_what_the_retention_has_passed() -> None:
                           "id.resp_h": SERVERS[0], "id.resp_p": 443, "server_name": None,
                           "fp": FPS[0]}]))
     assert prune(acc, T0 + timedelta(days=89), timedelta(days=90)) == 0
-    assert len(acc.servers) == 1 and len(acc.pairs) == 1
+    assert len(server_records(acc)) == 1 and len(pair_records(acc)) == 1
     assert prune(acc, T0 + timedelta(days=91), timedelta(days=90)) == 1
-    assert acc.servers == {} and acc.pairs == {}
+    assert server_records(acc) == {} and pair_records(acc) == {}
 
 
 def test_a_retention_shorter_than_gone_after_is_refused(tmp_path: Path) -> None:

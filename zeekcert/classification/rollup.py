@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,8 @@ def address_rank(hosts: pd.Series) -> np.ndarray:
     """Each host's place in address order: IPv4 by value, then IPv6, then anything else.
 
     IPv4 addresses, nearly all of a site's servers, are ordered by numpy; the rest one by
-    one with ``ipaddress``.
+    one with ``ipaddress``. Equal hosts share a rank, so a sort on it leaves their order
+    to the next key (the port), not to where the rows happen to be.
     """
     text = pa.array(hosts.astype(object).where(hosts.notna(), "").astype(str).to_numpy(
         dtype=object), pa.string())
@@ -53,12 +55,16 @@ def address_rank(hosts: pd.Series) -> np.ndarray:
     octets = pc.cast(pc.list_flatten(pc.split_pattern(text.filter(pa.array(v4)), ".")),
                      pa.int64()).to_numpy().reshape(-1, 4)
     value = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
-    fours = np.flatnonzero(v4)[np.argsort(value, kind="stable")]
-    rest = np.flatnonzero(~v4)
+    by_value = np.argsort(value, kind="stable")
+    fours, value = np.flatnonzero(v4)[by_value], value[by_value]
     names = text.to_pylist()
-    others = sorted(rest.tolist(), key=lambda i: _address_key(names[i]))
+    keys = sorted((_address_key(names[i]), i) for i in np.flatnonzero(~v4).tolist())
+    others = np.asarray([i for _, i in keys], dtype=np.int64)
+    new = np.ones(len(hosts), dtype=bool)  # where a new address starts, in address order
+    new[1:len(fours)] = value[1:] != value[:-1]
+    new[len(fours) + 1:] = [a != b for (a, _), (b, _) in itertools.pairwise(keys)]
     rank = np.empty(len(hosts), dtype=np.int64)
-    rank[np.r_[fours, np.asarray(others, dtype=np.int64)]] = np.arange(len(hosts))
+    rank[np.r_[fours, others]] = np.cumsum(new) - 1  # equal hosts share a rank: ports decide
     return rank
 
 
@@ -67,4 +73,4 @@ def _address_key(host: object) -> tuple[int, int, str]:
         ip = ipaddress.ip_address(str(host))
     except ValueError:
         return (9, 0, str(host))
-    return (ip.version, int(ip), "")
+    return (ip.version, int(ip), str(host))  # two spellings of one address: by text

@@ -1,7 +1,9 @@
 """Servers over time: the self-signed (or any-cause) inventory, kept between runs.
 
-``accumulate`` folds classified connections into per-server and per-pair records that
-merge exactly; ``beacons`` measures how regularly each client polls; ``allowlist``
+``accumulate`` folds classified connections into per-server and per-pair tables
+(``columnar``, kept as ``parts``) that merge exactly; ``lifecycle`` gives each server its
+status for a run and prunes the old; ``records`` turns the tables into the state's records
+and back; ``beacons`` measures how regularly each client polls; ``allowlist``
 acknowledges expected servers; ``table`` turns the records into the inventory frame;
 ``state`` keeps records, certificate cache and file ledger in SQLite and holds the run's
 write lock; ``nightly`` is the job that ties them together; ``writers`` writes the
@@ -9,17 +11,40 @@ inventory. This layer takes files only through ``zeekcert.reading`` and verdicts
 through ``zeekcert.classification``.
 """
 
-from .accumulate import MAX_TIMES, RETENTION, Accumulator, ServerStatus, prune, settle
+from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledged_by, load_allowlist
 from .beacons import regularity
+from .columnar import MAX_TIMES
+from .lifecycle import RETENTION, ServerStatus, prune, settle
 from .nightly import NightlyResult, Progress, run_nightly
+from .records import from_records, pair_records, server_records
 from .state import State
 from .table import GONE_AFTER, inventory, to_frame
 from .writers import write_csv, write_json, write_parquet, write_table
 
 __all__ = [
-    "GONE_AFTER", "MAX_TIMES", "RETENTION", "Accumulator", "Acknowledgement", "NightlyResult",
-    "Progress", "ServerStatus", "State", "acknowledged_by", "inventory", "load_allowlist",
-    "prune", "regularity", "run_nightly", "settle", "to_frame", "write_csv", "write_json",
-    "write_parquet", "write_table",
+    "GONE_AFTER",
+    "MAX_TIMES",
+    "RETENTION",
+    "Accumulator",
+    "Acknowledgement",
+    "NightlyResult",
+    "Progress",
+    "ServerStatus",
+    "State",
+    "acknowledged_by",
+    "from_records",
+    "inventory",
+    "load_allowlist",
+    "pair_records",
+    "prune",
+    "regularity",
+    "run_nightly",
+    "server_records",
+    "settle",
+    "to_frame",
+    "write_csv",
+    "write_json",
+    "write_parquet",
+    "write_table",
 ]

@@ -36,6 +36,34 @@ def regularity(conns: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def pair_stats(times: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per pair of ``keys`` with two intervals or more, from its connection times ``us``
+    (µs): ``intervals``, ``median_interval_s``, ``jitter`` and ``clockwork``.
+
+    The same numbers as ``interval_stats`` of each pair's sorted intervals, for every pair
+    at once. A pair with a median of 0 (a burst) has no jitter, so it is left out.
+    """
+    codes = times.groupby(keys, sort=False).ngroup().to_numpy()
+    order = np.lexsort((times["us"].to_numpy(), codes))
+    codes, us = codes[order], times["us"].to_numpy()[order]
+    step = np.zeros(len(codes), dtype=bool)
+    step[1:] = codes[1:] == codes[:-1]  # an interval: a time after another of its pair
+    steps = pd.DataFrame({"pair": codes[step], "s": np.diff(us)[step[1:]] / 1e6})
+    groups = steps.groupby("pair", sort=False)["s"]
+    stats = pd.DataFrame({"intervals": groups.size(), "median_interval_s": groups.median()})
+    stats = stats[(stats["intervals"] >= 2) & (stats["median_interval_s"] > 0)]
+    steps = steps[steps["pair"].isin(stats.index)]
+    deviation = (steps["s"] - stats["median_interval_s"].reindex(steps["pair"]).to_numpy()).abs()
+    stats["jitter"] = deviation.groupby(steps["pair"].to_numpy()).median() / stats[
+        "median_interval_s"]
+    stats["clockwork"] = ((stats["intervals"] >= MIN_INTERVALS)
+                          & (stats["jitter"] <= CLOCKWORK_JITTER)
+                          & (stats["median_interval_s"] >= MIN_PERIOD_S))
+    first = np.flatnonzero(~step)
+    named = times.iloc[order[first]][keys].set_index(codes[first])
+    return named.join(stats, how="inner").reset_index(drop=True)
+
+
 def interval_stats(intervals: list[float]) -> tuple[float, float]:
     """Median interval and jitter (MAD over median); NaN when there are too few intervals."""
     values = np.asarray(intervals, dtype=float)

@@ -45,8 +45,9 @@ from ..reading import (
     select_window,
     to_pandas,
 )
-from .accumulate import RETENTION, Accumulator, ServerStatus, prune, settle
 from .allowlist import Acknowledgement
+from .lifecycle import RETENTION, ServerStatus, prune, settle
+from .records import from_records, pair_records, server_records
 from .state import State
 from .table import GONE_AFTER, to_frame
 
@@ -109,10 +110,7 @@ class _Job:
                  progress: Progress | None, total: int):
         self.state, self.policy, self.now = state, policy, now
         self.run = state.next_run()
-        self.acc = Accumulator(cause=cause, servers=state.records("servers"),
-                               pairs=state.records("pairs"))
-        self.acc.servers = {(h, int(p)): r for (h, p), r in self.acc.servers.items()}
-        self.acc.pairs = {(o, h, int(p)): r for (o, h, p), r in self.acc.pairs.items()}
+        self.acc = from_records(state.records("servers"), state.records("pairs"), cause)
         self.acc.start_run()
         self.certs = _cache_frame(state.records("certificates"))
         self.notices: list[pd.DataFrame] = []
@@ -194,10 +192,10 @@ class _Job:
 
     def save(self, started: datetime) -> None:
         """Write records, cache and the run's history line (committed by the caller)."""
-        self.state.save("servers", self.acc.servers)
-        self.state.save("pairs", self.acc.pairs)
+        self.state.save("servers", server_records(self.acc))
+        self.state.save("pairs", pair_records(self.acc))
         self.state.save("certificates", _cache_records(self.certs))
-        statuses = [r["status"] for r in self.acc.servers.values()]
+        statuses = self.acc.table("servers")["status"].tolist()
         self.summary |= {s.value: statuses.count(s.value) for s in ServerStatus}
         self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
         self.state.add_run(iso(started) or "", iso(pd.Timestamp.now(tz="UTC")) or "",

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StateError, StateLocked
-from .accumulate import MAX_TIMES
+from .columnar import MAX_TIMES
 
 SCHEMA_VERSION = 3
 _RECORDS_SEEN = ("CREATE TABLE IF NOT EXISTS records_seen (identity TEXT PRIMARY KEY,"

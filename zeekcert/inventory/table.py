@@ -9,18 +9,29 @@ its clients connect, whether an allowlist entry acknowledges it, and its
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..causes import Cause
 from ..classification import sort_worst_first
-from .accumulate import Accumulator, intervals_of, settle
+from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledged_by
-from .beacons import interval_stats, is_clockwork
+from .beacons import pair_stats
+from .columnar import (
+    CAUSE_COLUMNS,
+    CERT_COLUMNS,
+    KEY2,
+    KEY3,
+    NO_FIRST,
+    NO_TIME,
+    cause_lists,
+    lists_per,
+    sorted_lists,
+)
+from .lifecycle import settle
 
 TOP_CLIENTS = 3
 GONE_AFTER = timedelta(days=7)
@@ -44,60 +55,74 @@ def inventory(classified: pd.DataFrame, now: datetime, cause: str = Cause.SELF_S
 def to_frame(acc: Accumulator, now: datetime,
              allowlist: Sequence[Acknowledgement] = ()) -> pd.DataFrame:
     """The inventory as a DataFrame, worst first, with acknowledgements as of ``now``."""
-    pairs: dict[tuple[Any, ...], list[tuple[str, dict[str, Any]]]] = {}
-    for (client, host, port), pair in acc.pairs.items():
-        pairs.setdefault((host, port), []).append((client, pair))
-    rows = [_row(key, record, acc.cause, pairs.get(key, []), now, allowlist)
-            for key, record in acc.servers.items()]
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    for name in ("first_seen", "last_seen", "not_valid_before", "not_valid_after"):
+    servers = acc.table("servers")
+    index = pd.MultiIndex.from_frame(servers[KEY2])
+    causes = cause_lists(servers[CAUSE_COLUMNS].to_numpy(dtype=bool))
+    clients = acc.table("clients")
+    counts = clients.groupby(KEY2, sort=False).size().reindex(index, fill_value=0)
+    frame = pd.DataFrame({
+        "resp_h": servers["resp_h"].tolist(), "resp_p": servers["resp_p"].to_numpy(),
+        "status": [s if isinstance(s, str) else "new" for s in servers["status"].tolist()],
+        "acknowledged": False, "acknowledged_by": None, "causes": causes,
+        "other_causes": [[c for c in cs if c != acc.cause] for cs in causes],
+        "connections": servers["window"], "total_connections": servers["connections"],
+        "clients": counts.to_numpy(), "top_clients": _top_clients(clients, index),
+        "first_seen": _times(servers["first_us"], NO_FIRST),
+        "last_seen": _times(servers["last_us"], NO_TIME),
+        "server_names": sorted_lists(acc.table("names"), index),
+        "fingerprints": sorted_lists(acc.table("fingerprints"), index),
+        **{name: servers[f"cert.{name}"].where(servers["cert_us"] != NO_TIME, None).tolist()
+           for name in CERT_COLUMNS},
+    })
+    for name in ("not_valid_before", "not_valid_after"):
         frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
+    frame = frame.join(_beacons(acc.table("times"), index))
+    if allowlist:
+        _acknowledge(frame, list(allowlist), now)
     frame["primary_cause"] = [c[0] if c else None for c in frame["causes"]]
-    ordered = sort_worst_first(frame, host="resp_h", port="resp_p", count="total_connections")
+    ordered = sort_worst_first(frame[[*COLUMNS, "primary_cause"]], host="resp_h",
+                               port="resp_p", count="total_connections")
     return ordered.drop(columns="primary_cause")
 
 
-def _row(key: tuple[Any, ...], record: dict[str, Any], cause: str,
-         pairs: list[tuple[str, dict[str, Any]]], now: datetime,
-         allowlist: Sequence[Acknowledgement]) -> dict[str, Any]:
-    host, port = key
-    cert = record["cert"]
-    entry = acknowledged_by(list(allowlist), pd.Timestamp(now).date(), str(host), int(port),
-                            record["fingerprints"], cert.get("subject"))
-    clients = sorted(record["clients"].items(), key=lambda kv: (-kv[1], kv[0]))
-    return {
-        "resp_h": host, "resp_p": int(port), "status": record["status"],
-        "acknowledged": entry is not None,
-        "acknowledged_by": entry.describe() if entry else None,
-        "causes": record["causes"],
-        "other_causes": [c for c in record["causes"] if c != cause],
-        "connections": record["window_connections"],
-        "total_connections": record["connections"], "clients": len(clients),
-        "top_clients": [f"{c} ({n})" for c, n in clients[:TOP_CLIENTS]],
-        "first_seen": record["first_seen"], "last_seen": record["last_seen"],
-        "server_names": record["server_names"], "fingerprints": record["fingerprints"],
-        **{name: cert.get(name) for name in ("fingerprint", "subject", "issuer",
-                                             "not_valid_before", "not_valid_after",
-                                             "key_type", "key_length", "sig_alg")},
-        **_beacon(pairs),
-    }
+def _times(us: pd.Series, missing: int) -> pd.Series:
+    values = us.to_numpy()
+    stamps = np.where(values == missing, np.datetime64("NaT", "us"),
+                      values.astype("datetime64[us]"))
+    return pd.Series(pd.DatetimeIndex(stamps).tz_localize("UTC"), index=us.index)
 
 
-def _beacon(pairs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    """The most regular client of the server: its median interval, jitter and flag."""
-    best: dict[str, Any] = {"beacon_client": None, "median_interval_s": None, "jitter": None,
-                            "clockwork": False}
-    for client, pair in sorted(pairs, key=lambda cp: str(cp[0])):  # ties: the same winner
-        if len(pair["times"]) < 3:  # fewer than two intervals: nothing to measure
-            continue
-        intervals = intervals_of(pair)
-        if len(intervals) < 2:
-            continue
-        median, jitter = interval_stats(intervals)
-        if math.isnan(jitter):
-            continue
-        clockwork = is_clockwork(len(intervals), median, jitter)
-        if best["jitter"] is None or (clockwork, -jitter) > (best["clockwork"], -best["jitter"]):
-            best = {"beacon_client": client if clockwork else None, "median_interval_s": median,
-                    "jitter": jitter, "clockwork": clockwork}
-    return best
+def _top_clients(clients: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]:
+    """Each server's busiest clients, most connections first, then by address text."""
+    ordered = clients.assign(_n=-clients["n"]).sort_values(["_n", "orig_h"], kind="stable")
+    ordered = ordered.assign(text=ordered["orig_h"].astype(str) + " ("
+                             + ordered["n"].astype(str) + ")")
+    return lists_per(ordered, "text", index, most=TOP_CLIENTS)
+
+
+def _beacons(times: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
+    """Each server's most regular client: clockwork first, then least jitter, then the
+    first client in address-text order, so a tie always has the same winner."""
+    stats = pair_stats(times, KEY3)
+    best = stats.assign(_cw=~stats["clockwork"]).sort_values(
+        [*KEY2, "_cw", "jitter", "orig_h"], kind="stable").drop_duplicates(KEY2)
+    best = best.set_index(KEY2).reindex(index)
+    clockwork = best["clockwork"].fillna(False).astype(bool).to_numpy()
+    return pd.DataFrame({
+        "beacon_client": pd.Series(best["orig_h"].to_numpy(), dtype=object).where(
+            clockwork, None).tolist(),
+        "median_interval_s": best["median_interval_s"].to_numpy(dtype=float),
+        "jitter": best["jitter"].to_numpy(dtype=float), "clockwork": clockwork})
+
+
+def _acknowledge(frame: pd.DataFrame, allowlist: list[Acknowledgement], now: datetime,
+                 ) -> None:
+    """Mark the servers an active allowlist entry matches (a step per server: lists are
+    short, and only given ones cost)."""
+    on = pd.Timestamp(now).date()
+    entries = [acknowledged_by(allowlist, on, str(h), int(p), fps, subject)
+               for h, p, fps, subject in zip(frame["resp_h"], frame["resp_p"],
+                                             frame["fingerprints"], frame["subject"],
+                                             strict=True)]
+    frame["acknowledged"] = [e is not None for e in entries]
+    frame["acknowledged_by"] = [e.describe() if e else None for e in entries]

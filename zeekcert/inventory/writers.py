@@ -24,7 +24,7 @@ from ..formatting import (
     write_json_text,
 )
 from ..sanitize import terminal_safe
-from .accumulate import ServerStatus
+from .lifecycle import ServerStatus
 
 SCHEMA_VERSION = 1
 # (field, title, how it gives way on a narrow terminal), in the order the table shows them.
