@@ -271,3 +271,32 @@ def test_a_first_run_over_an_old_archive_calls_long_gone_servers_gone(tree: Path
                 now=NOW + timedelta(days=30))
     statuses = {s["status"] for s in json.loads(out.getvalue())["servers"]}
     assert (code, statuses) == (0, {"gone"})
+
+
+def test_files_read_in_many_small_blocks_give_the_same_inventory(
+        tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of 2 KiB, and ssl folded 40 rows at a time into an hour file's own records: the
+    same inventory, and a growing file cut in the middle of a block gives its new rows."""
+    from zeekcert.inventory import nightly as nightly_module
+    from zeekcert.reading import lines as lines_module
+    whole = run_nightly(tree, tmp_path / "whole.db", NOW)
+    logs = tmp_path / "logs"
+    shutil.copytree(tree, logs)
+    live = logs / "current" / "ssl.log"
+    text = live.read_bytes()
+    assert len(text) > 6 * 2048  # several blocks even for the live file
+    lines = text.split(b"\n")
+    header = [line for line in lines if line.startswith(b"#") and not line.startswith(b"#close")]
+    body = [line for line in lines if line and not line.startswith(b"#")]
+    monkeypatch.setattr(lines_module, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(nightly_module, "BATCH_ROWS", 40)
+    live.write_bytes(b"\n".join(header + body[:23]) + b"\n")
+    state = tmp_path / "s.db"
+    first = run_nightly(logs, state, NOW)
+    live.write_bytes(b"\n".join(header + body) + b"\n")
+    second = run_nightly(logs, state, NOW)
+    assert second.summary["rows"] == len(body) - 23
+    assert first.summary["rows"] + second.summary["rows"] == whole.summary["rows"]
+    pd.testing.assert_frame_equal(_stable(second.inventory), _stable(whole.inventory))
+    in_blocks = run_nightly(tree, tmp_path / "blocks.db", NOW)
+    pd.testing.assert_frame_equal(_stable(in_blocks.inventory), _stable(whole.inventory))

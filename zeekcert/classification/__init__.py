@@ -11,7 +11,7 @@ batch.
 This layer reads frames, never files, and keeps nothing between runs.
 """
 
-from .certs import CERT_FIELDS, cert_table
+from .certs import CERT_FIELDS, CertificateParts, cert_table
 from .known import Known, know
 from .notices import notice_evidence
 from .rollup import SERVER_KEY, cause_flags, sort_worst_first
@@ -19,6 +19,7 @@ from .tally import ServerTally, servers
 from .verdicts import classify, join_summary
 
 __all__ = [
-    "CERT_FIELDS", "SERVER_KEY", "Known", "ServerTally", "cause_flags", "cert_table", "classify",
-    "join_summary", "know", "notice_evidence", "servers", "sort_worst_first",
+    "CERT_FIELDS", "SERVER_KEY", "CertificateParts", "Known", "ServerTally", "cause_flags",
+    "cert_table", "classify", "join_summary", "know", "notice_evidence", "servers",
+    "sort_worst_first",
 ]

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from .distinct import chunks_of, unify
 
+COMPACT_ROWS = 100_000  # certificate rows held before they are first made distinct
 # Normalised certificate columns, and where Zeek's x509.log keeps them.
 CERT_FIELDS = {
     "subject": "certificate.subject",
@@ -59,6 +60,31 @@ def cert_table(x509: pd.DataFrame | None, cache: pd.DataFrame | None = None) -> 
     for name in ("subject", "issuer", "key_type", "sig_alg"):
         table[name] = table[name].astype("string[pyarrow]")
     return table
+
+
+class CertificateParts:
+    """A certificate table fed in parts: made distinct once the parts outgrow it.
+
+    A scanner-heavy day logs two million x509 rows; each part is a ``cert_table`` of a
+    block, and the whole is made distinct again only when the parts have doubled it.
+    """
+
+    def __init__(self, done: pd.DataFrame | None = None) -> None:
+        self.done = done if done is not None else cert_table(None)
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, parts: list[pd.DataFrame]) -> None:
+        """Take in ``cert_table`` parts; a later row of a certificate wins."""
+        self.parts += parts
+        if sum(len(p) for p in self.parts) > max(len(self.done), COMPACT_ROWS):
+            self.table()
+
+    def table(self) -> pd.DataFrame:
+        """One table of every certificate so far."""
+        if self.parts:
+            both = pd.concat([self.done, *self.parts]).reset_index()
+            self.done, self.parts = cert_table(both), []
+        return self.done
 
 
 def _is_table(frame: pd.DataFrame | None) -> bool:

@@ -1,21 +1,22 @@
 """The nightly inventory job: take in what is new in a log tree, keep the inventory.
 
 Read the state, then every log file whose rows are not all taken in yet: x509 first
-(into the certificate cache), notices, then ssl, file by file in time order, each
-classified against the cache and folded into the inventory records. The certificates
-and notices are prepared once (``Known``), and small ssl files are classified together,
-up to ``BATCH_ROWS`` rows, so a tree of many small files does not pay per file. A file is
-known by
-its content (header and first record), not its name, so ``current/ssl.log`` moved into
-the archive and compressed is not counted twice, and a growing file gives only its new
-complete rows. Everything is committed in one transaction at the end.
+(into the certificate cache), notices, then ssl, file by file in time order and a block
+at a time, each classified against the cache and folded into the inventory records.
+What a file gives is held (a big ssl file: folded into records of its own) until its end
+shows it is not a copy. The certificates and notices are prepared once (``Known``), and
+small ssl files are classified together, up to ``BATCH_ROWS`` rows, so a tree of many
+small files does not pay per file. A file is known by its content (header and first
+record), not its name, so ``current/ssl.log`` moved into the archive and compressed is
+not counted twice, and a growing file gives only its new complete rows. Everything is
+committed in one transaction at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..causes import Cause
-from ..classification import CERT_FIELDS, Known, cert_table, classify, know
+from ..classification import CERT_FIELDS, CertificateParts, Known, cert_table, classify, know
 from ..errors import ConfigError, ZeekLogError
 from ..formatting import iso
 from ..policy import Policy
@@ -37,14 +38,16 @@ from ..reading import (
     concat_tables,
     content_id,
     discover,
-    identity,
+    identity_of,
+    iter_tables,
     kind_from_name,
     mark_copy,
     note_link,
-    read_table,
+    read_ahead,
     select_window,
     to_pandas,
 )
+from .accumulate import Accumulator
 from .allowlist import Acknowledgement
 from .lifecycle import RETENTION, ServerStatus, prune, settle
 from .records import from_records, pair_records, server_records
@@ -112,7 +115,7 @@ class _Job:
         self.run = state.next_run()
         self.acc = from_records(state.records("servers"), state.records("pairs"), cause)
         self.acc.start_run()
-        self.certs = _cache_frame(state.records("certificates"))
+        self.certs = CertificateParts(_cache_frame(state.records("certificates")))
         self.notices: list[pd.DataFrame] = []
         self.known: Known | None = None  # built at the first ssl batch, after x509 and notices
         self.pending: list[pa.Table] = []
@@ -123,78 +126,108 @@ class _Job:
     def read(self, paths: list[Path], found: Found) -> None:
         """x509 and notices first, then ssl: a connection needs its certificate.
 
-        The next file is read in a helper thread while this one is classified and
-        folded in: reading is mostly Arrow and ISA-L, which release the GIL.
+        Each file is read a block at a time, so a day written as one file is held no
+        more than a day of hourly files. Reading is mostly Arrow and ISA-L, which release
+        the GIL: the next block is read in a helper thread while this one is folded in.
         """
         rank = {k: i for i, k in enumerate(KINDS)}
         ordered = sorted(paths, key=lambda p: rank.get(kind_from_name(p) or "", len(KINDS)))
-        with ThreadPoolExecutor(1, thread_name_prefix="zeekcert-next") as pool:
-            ahead = [pool.submit(_load, p, found) for p in ordered[:1]]
-            for i, path in enumerate(ordered):  # a stable sort keeps each kind in time order
-                loaded = ahead.pop().result()
-                ahead += [pool.submit(_load, p, found) for p in ordered[i + 1:i + 2]]
-                self._file(path, *loaded)
+        for path in ordered:  # a stable sort keeps each kind in time order
+            self._file(path, found)
         self._classify_pending()
 
-    def _file(self, path: Path, file_id: str | None, table: pa.Table, report: FileReport,
-              ) -> None:
+    def _file(self, path: Path, found: Found) -> None:
+        """Take in the rows of one file that earlier runs did not, unless it is a copy."""
         self.done += 1
         if self.progress:
             self.progress(self.done, self.total, str(path))
+        report = note_link(FileReport(str(path)), found)
         self.reports.append(report)
-        if file_id is None:
+        blocks = read_ahead(iter_tables(path, report))
+        first = next(blocks, None)
+        file_id = _file_id(path, report)
+        if first is None or file_id is None:
             return
         done = self.state.rows_done(file_id)
-        if table.num_rows > done and self._is_copy(table, report):
-            done = table.num_rows
-        if table.num_rows > done:
-            self._take(report.kind, table.slice(done))
+        taken = _Taken(report.kind)
+        rows, ends = 0, list[pa.Table]()
+        for table in itertools.chain([first], blocks):
+            if table.num_rows:
+                ends = [ends[0] if ends else table.slice(0, 1), table.slice(table.num_rows - 1)]
+            if rows + table.num_rows > done:
+                self._take(taken, table.slice(max(0, done - rows)))
+            rows += table.num_rows
+        if report.status is FileStatus.UNREADABLE:  # cut short: taken in when it reads whole
+            return
+        if rows > done and self._is_copy(report, rows, ends):
+            done = rows
+        elif rows > done:
+            self._commit(taken)
             self.summary["files_read"] += 1
-            self.summary["rows"] += table.num_rows - done
-        self.state.mark_file(file_id, report.kind, str(path), max(done, table.num_rows),
-                             self.run)
+            self.summary["rows"] += rows - done
+        self.state.mark_file(file_id, report.kind, str(path), max(done, rows), self.run)
 
-    def _is_copy(self, table: pa.Table, report: FileReport) -> bool:
+    def _is_copy(self, report: FileReport, rows: int, ends: list[pa.Table]) -> bool:
         """Whether this or an earlier run took in the same records from another file."""
-        key = identity(report.kind, table)
-        if key is None:
-            return False
+        key = identity_of(report.kind, rows, concat_tables(ends))
         digest = hashlib.sha256(repr(key).encode()).hexdigest()
         original = self.state.copy_of(digest)
         if original is not None and original != report.path:
-            mark_copy(report, table.num_rows, original)
+            mark_copy(report, rows, original)
             return True
         self.state.remember(digest, report.path)
         return False
 
-    def _take(self, kind: str | None, table: pa.Table) -> None:
-        if kind == "x509":
-            self.certs = cert_table(to_pandas(table), self.certs)
+    def _take(self, taken: _Taken, table: pa.Table) -> None:
+        """Hold a block of a file until the file is known not to be a copy; a big ssl
+        file is classified as it goes, into records of its own."""
+        if taken.kind == "x509":
+            taken.certs.append(cert_table(to_pandas(table)))
+        elif taken.kind == "notice":
+            taken.notices.append(to_pandas(table))
+        elif taken.kind == "ssl":
+            taken.ssl.append(table)
+            if sum(t.num_rows for t in taken.ssl) >= BATCH_ROWS:
+                taken.own = taken.own or Accumulator(cause=self.acc.cause)
+                taken.own.add(self._classified(taken.ssl))
+                taken.ssl = []
+
+    def _commit(self, taken: _Taken) -> None:
+        """Fold a file that is not a copy into the run."""
+        if taken.certs:
+            self.certs.add(taken.certs)
             self.known = None
-        elif kind == "notice":
-            self.notices.append(to_pandas(table))
+        if taken.notices:
+            self.notices += taken.notices
             self.known = None
-        elif kind == "ssl":
-            self.pending.append(table)
-            if sum(t.num_rows for t in self.pending) >= BATCH_ROWS:
-                self._classify_pending()
+        if taken.own is not None:
+            if taken.ssl:
+                taken.own.add(self._classified(taken.ssl))
+            self.acc.merge(taken.own)
+            return
+        self.pending += taken.ssl
+        if sum(t.num_rows for t in self.pending) >= BATCH_ROWS:
+            self._classify_pending()
 
     def _classify_pending(self) -> None:
-        """Classify the ssl rows taken so far in one call, and fold them in."""
-        if not self.pending:
-            return
+        """Classify the small files' ssl rows taken so far in one call, and fold them in."""
+        if self.pending:
+            self.acc.add(self._classified(self.pending))
+            self.pending = []
+
+    def _classified(self, tables: list[pa.Table]) -> pd.DataFrame:
+        """ssl rows classified against the certificates and notices prepared once."""
         if self.known is None:
             notices = pd.concat(self.notices) if self.notices else None
-            self.known = know(None, notices, self.certs, self.policy)
-        frame = to_pandas(concat_tables(self.pending))
-        self.pending = []
-        self.acc.add(classify({"ssl": frame}, now=self.now, known=self.known))
+            self.known = know(None, notices, self.certs.table(), self.policy)
+        return classify({"ssl": to_pandas(concat_tables(tables))}, now=self.now,
+                        known=self.known)
 
     def save(self, started: datetime) -> None:
         """Write records, cache and the run's history line (committed by the caller)."""
         self.state.save("servers", server_records(self.acc))
         self.state.save("pairs", pair_records(self.acc))
-        self.state.save("certificates", _cache_records(self.certs))
+        self.state.save("certificates", _cache_records(self.certs.table()))
         statuses = self.acc.table("servers")["status"].tolist()
         self.summary |= {s.value: statuses.count(s.value) for s in ServerStatus}
         self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
@@ -202,18 +235,26 @@ class _Job:
                            self.summary)
 
 
-def _load(path: Path, found: Found) -> tuple[str | None, pa.Table, FileReport]:
-    """A file's identity, rows and report; a file that could not be read has no identity."""
-    table, report = read_table(path)
-    note_link(report, found)
+@dataclass
+class _Taken:
+    """What one file gave, held until it is known not to be a copy."""
+
+    kind: str | None
+    certs: list[pd.DataFrame] = field(default_factory=list)
+    notices: list[pd.DataFrame] = field(default_factory=list)
+    ssl: list[pa.Table] = field(default_factory=list)
+    own: Accumulator | None = None
+
+
+def _file_id(path: Path, report: FileReport) -> str | None:
+    """A readable file's identity by content; None for one that could not be read."""
     if report.status in (FileStatus.UNREADABLE, FileStatus.NOT_REGULAR):
-        return None, table, report
+        return None
     try:
-        file_id = content_id(path)
+        return content_id(path)
     except ZeekLogError as exc:  # gone or changed between the two reads
         report.status, report.message = FileStatus.UNREADABLE, exc.message
-        return None, pa.table({}), report
-    return file_id, table, report
+        return None
 
 
 def _cache_frame(records: dict[tuple[Any, ...], dict[str, Any]]) -> pd.DataFrame:

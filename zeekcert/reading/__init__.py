@@ -10,9 +10,9 @@ and what was skipped. This layer knows nothing of certificates, causes or server
 """
 
 from .arrow import concat_tables, to_pandas
-from .copies import identity, mark_copy
+from .copies import identity, identity_of, mark_copy
 from .discovery import Found, archive_order, discover, find_logs, kind_from_name, select_window
-from .file import read_log, read_table
+from .file import iter_tables, read_ahead, read_log, read_table
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
 from .seen import SeenUids, text_hashes
@@ -37,11 +37,14 @@ __all__ = [
     "frame_of",
     "from_zat",
     "identity",
+    "identity_of",
     "iter_batches",
+    "iter_tables",
     "kind_from_name",
     "load",
     "mark_copy",
     "note_link",
+    "read_ahead",
     "read_log",
     "read_table",
     "select_window",

@@ -13,7 +13,7 @@ from .arrow import concat_tables, loading_pool, to_pandas
 from .discovery import kind_from_name
 from .file_report import CLEAN, FileReport, FileStatus
 from .json_lines import JsonParser
-from .lines import MAX_LINE_BYTES, Block, Tail, line_blocks
+from .lines import MAX_LINE_BYTES, Block, Tail, line_blocks, prefetch
 from .stream import NotRegular, Stream, open_stream
 from .tsv import BTEST_LINE, TsvParser, empty_table, sniff_prefix
 
@@ -41,6 +41,15 @@ def read_table(path: str | Path, columns: list[str] | None = None,
         table = concat_tables(list(iter_tables(path, report, columns=columns)))
     check(report, strict)
     return table, report
+
+
+def read_ahead(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """``tables`` (from ``iter_tables``) with the next one read in a helper thread while
+    the caller works on this one; the file's report is filled in that thread."""
+    def pooled() -> Iterator[pa.Table]:
+        with loading_pool():
+            yield from tables
+    return prefetch(pooled())
 
 
 def check(report: FileReport, strict: bool) -> None:

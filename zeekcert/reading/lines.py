@@ -16,12 +16,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from .stream import Stream, open_stream
 
 BLOCK_BYTES = 32 << 20  # parse in blocks of about this many bytes of text
 MAX_LINE_BYTES = 16 << 20  # a longer line is skipped; no Zeek log line comes near it
 INLINE_BYTES = 1 << 20  # a file this small on disk is cut in the caller's thread
+T = TypeVar("T")
 _AHEAD = 1  # blocks prepared ahead of the parser: each is BLOCK_BYTES of memory
 _DONE = object()
 
@@ -44,7 +46,7 @@ class Tail:
     data: bytes = b""
 
 
-def prefetch(chunks: Iterator[Block]) -> Iterator[Block]:
+def prefetch(chunks: Iterator[T]) -> Iterator[T]:
     """Run ``chunks`` in a helper thread, yielding its items in order; errors are re-raised here."""
     box: queue.Queue[object] = queue.Queue(_AHEAD)
     stop = threading.Event()

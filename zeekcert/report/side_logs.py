@@ -14,38 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..classification import Known, cert_table, notice_evidence
+from ..classification import CertificateParts, Known, cert_table, notice_evidence
 from ..policy import Policy
 from ..reading import LoadReport, StreamedLoad, to_pandas
-
-COMPACT_ROWS = 100_000  # certificate rows held before they are first made distinct
-
-
-class _Certificates:
-    """Certificate-table parts, made distinct when they outgrow what is distinct already."""
-
-    def __init__(self) -> None:
-        self.done = cert_table(None)
-        self.parts: list[pd.DataFrame] = []
-
-    def add(self, parts: list[pd.DataFrame]) -> None:
-        self.parts += parts
-        if sum(len(p) for p in self.parts) > max(len(self.done), COMPACT_ROWS):
-            self.compact()
-
-    def compact(self) -> pd.DataFrame:
-        """One table of every certificate so far; a later row of a certificate wins."""
-        if self.parts:
-            both = pd.concat([self.done, *self.parts]).reset_index()
-            self.done, self.parts = cert_table(both), []
-        return self.done
 
 
 def read_known(source: str | Path, since: datetime | None, until: datetime | None,
                strict: bool, policy: Policy | None) -> tuple[Known, LoadReport]:
     """The certificates and notices under ``source``, prepared, and the report of their files."""
     stream = StreamedLoad(source, ("x509", "notice"), since, until, strict=strict)
-    certs, notices = _Certificates(), []
+    certs, notices = CertificateParts(), []
     for file in stream.files():
         mine: list[pd.DataFrame] = []
         evidence: list[pd.DataFrame] = []
@@ -59,4 +37,4 @@ def read_known(source: str | Path, since: datetime | None, until: datetime | Non
             certs.add(mine)
             notices += evidence
     found = pd.concat(notices, ignore_index=True) if notices else notice_evidence(None)
-    return Known(policy or Policy(), certs.compact(), found), stream.report
+    return Known(policy or Policy(), certs.table(), found), stream.report
