@@ -58,8 +58,10 @@ class Parts:
 
 def typed(frame: pd.DataFrame, empty: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with exactly the columns and dtypes of ``empty``, so parts concatenate."""
-    frame = frame[list(empty.columns)]
-    wrong = {name: dtype for name, dtype in empty.dtypes.items() if frame[name].dtype != dtype}
+    if not frame.columns.equals(empty.columns):
+        frame = frame[list(empty.columns)]
+    dtypes = frame.dtypes
+    wrong = {name: dtype for name, dtype in empty.dtypes.items() if dtypes[name] != dtype}
     return frame.astype(wrong) if wrong else frame
 
 
