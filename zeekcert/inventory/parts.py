@@ -60,8 +60,8 @@ def typed(frame: pd.DataFrame, empty: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with exactly the columns and dtypes of ``empty``, so parts concatenate."""
     if not frame.columns.equals(empty.columns):
         frame = frame[list(empty.columns)]
-    dtypes = frame.dtypes
-    wrong = {name: dtype for name, dtype in empty.dtypes.items() if dtypes[name] != dtype}
+    have = dict(zip(frame.columns, frame.dtypes, strict=True))
+    wrong = {name: dtype for name, dtype in empty.dtypes.items() if have[name] != dtype}
     return frame.astype(wrong) if wrong else frame
 
 
