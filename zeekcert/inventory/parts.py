@@ -9,8 +9,9 @@ rows with a pandas call per batch, never a Python step per key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -60,7 +61,7 @@ def typed(frame: pd.DataFrame, empty: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with exactly the columns and dtypes of ``empty``, so parts concatenate."""
     if not frame.columns.equals(empty.columns):
         frame = frame[list(empty.columns)]
-    have = dict(zip(frame.columns, frame.dtypes, strict=True))
+    have: dict[Hashable, Any] = dict(zip(frame.columns, frame.dtypes, strict=True))
     wrong = {name: dtype for name, dtype in empty.dtypes.items() if have[name] != dtype}
     return frame.astype(wrong) if wrong else frame
 
