@@ -9,15 +9,12 @@ had them; each writer escapes for its own surface with ``sanitize``.
 from __future__ import annotations
 
 import csv
-import json
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from .sanitize import neutralise, terminal_safe
@@ -83,33 +80,6 @@ def _plain(value: Any) -> Any:
     if value is None or (not isinstance(value, list | str) and pd.isna(value)):
         return None
     return value
-
-
-def write_json_text(data: Any, out: TextIO) -> None:
-    """``data`` as JSON indented by 2, ASCII only, byte for byte as ``json.dump`` with
-    ``indent=2, ensure_ascii=True`` writes it, and many times faster (orjson).
-
-    Every character past ``~`` becomes a ``\\u`` escape, so C1 controls and bidi overrides
-    never reach a terminal raw. What orjson refuses (a lone surrogate, a key that is not
-    text) goes through ``json``. Floats are printed alike except below 1e-4 (``1e-05``
-    against ``1e-5``): the report rounds its floats to 3 places, so none occurs.
-    """
-    try:
-        text = _NOT_ASCII.sub(_u_escape, orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
-    except (TypeError, orjson.JSONEncodeError):
-        text = json.dumps(data, indent=2, ensure_ascii=True)
-    out.write(text)
-
-
-_NOT_ASCII = re.compile(r"[^\x00-\x7e]")
-
-
-def _u_escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code > 0xFFFF:  # as a UTF-16 surrogate pair, as json does
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return f"\\u{code:04x}"
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -21,12 +21,13 @@ from ..formatting import (
     records,
     short_time,
     text_table,
-    write_json_text,
 )
+from ..json_text import Parts, write_json_text
 from ..sanitize import terminal_safe
 from .lifecycle import ServerStatus
 
 SCHEMA_VERSION = 1
+PART_ROWS = 20_000  # servers converted and written at a time
 # (field, title, how it gives way on a narrow terminal), in the order the table shows them.
 TABLE_COLUMNS = [
     ("status", "status", Fit(100, droppable=False)), ("resp_h", "server", Fit(99, droppable=False)),
@@ -41,7 +42,8 @@ TABLE_COLUMNS = [
 
 def write_json(frame: pd.DataFrame, out: TextIO) -> None:
     """``{"schema_version": 1, "servers": [...]}``; documented in the README."""
-    write_json_text({"schema_version": SCHEMA_VERSION, "servers": records(frame)}, out)
+    parts = (records(frame.iloc[i:i + PART_ROWS]) for i in range(0, len(frame), PART_ROWS))
+    write_json_text({"schema_version": SCHEMA_VERSION, "servers": Parts(parts)}, out)
     out.write("\n")
 
 

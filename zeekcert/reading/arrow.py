@@ -1,4 +1,5 @@
-"""Arrow plumbing: tables to pandas with the dtypes analysts expect, unions, the load's pool.
+"""Arrow plumbing: tables to pandas with the dtypes analysts expect, unions, the load's pool,
+and the rows of a time window (``clip_rows``).
 
 While zeekcert loads, Arrow allocates from jemalloc where pyarrow has it. Loading
 allocates and frees hundreds of MiB of short-lived buffers; with pyarrow's default
@@ -122,3 +123,18 @@ def loading_pool() -> Iterator[None]:
             _DEPTH -= 1
             if _DEPTH == 0:
                 pa.set_memory_pool(_SAVED.pop())
+
+
+def clip_rows(table: pa.Table, start: pd.Timestamp | None, end: pd.Timestamp | None,
+              ) -> pa.Table:
+    """The rows with ``start <= ts < end`` (either bound may be open); a table without
+    ``ts`` is kept whole."""
+    if (start is None and end is None) or "ts" not in table.column_names:
+        return table
+    ts = table.column("ts")
+    keep = pa.scalar(True)
+    if start is not None:
+        keep = pc.and_(keep, pc.greater_equal(ts, pa.scalar(start.to_pydatetime(), ts.type)))
+    if end is not None:
+        keep = pc.and_(keep, pc.less(ts, pa.scalar(end.to_pydatetime(), ts.type)))
+    return table.filter(pc.fill_null(keep, False))

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .arrow import concat_tables, loading_pool
+from .arrow import clip_rows, concat_tables, loading_pool
 from .copies import identity_of, mark_copy
 from .discovery import Source, TimeLike, discover, select_window, utc
 from .file import check, iter_tables
 from .file_report import FileReport, FileStatus, LoadReport
 from .seen import SeenUids
-from .tree import _clip, note_link
+from .tree import note_link
 
 Progress = Callable[[int, int, int], None]  # files done, files in all, rows so far
 
@@ -46,7 +46,7 @@ class StreamedFile:
                 table = next(tables, None)
             if table is None:
                 break
-            table = _clip(table, *self._load.window)
+            table = clip_rows(table, *self._load.window)
             if table.num_rows:
                 yield self._once(table)
         self._finish()

@@ -12,10 +12,9 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..sanitize import html_escape
-from .arrow import concat_tables, loading_pool, to_pandas
+from .arrow import clip_rows, concat_tables, loading_pool, to_pandas
 from .copies import drop_copies
 from .discovery import Found, Source, TimeLike, discover, select_window, utc
 from .file import check, iter_tables
@@ -62,23 +61,11 @@ class Batch:
     report: FileReport
 
 
-def _clip(table: pa.Table, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pa.Table:
-    if (start is None and end is None) or "ts" not in table.column_names:
-        return table
-    ts = table.column("ts")
-    keep = pa.scalar(True)
-    if start is not None:
-        keep = pc.and_(keep, pc.greater_equal(ts, pa.scalar(start.to_pydatetime(), ts.type)))
-    if end is not None:
-        keep = pc.and_(keep, pc.less(ts, pa.scalar(end.to_pydatetime(), ts.type)))
-    return table.filter(pc.fill_null(keep, False))
-
-
 def _read_one(path: Path, columns: list[str] | None, start: TimeLike,
               end: TimeLike) -> tuple[pa.Table, FileReport]:
     report = FileReport(str(path))
     lo, hi = utc(start), utc(end)
-    tables = [_clip(t, lo, hi) for t in iter_tables(path, report, columns=columns)]
+    tables = [clip_rows(t, lo, hi) for t in iter_tables(path, report, columns=columns)]
     return concat_tables(tables), report
 
 
@@ -202,7 +189,7 @@ def iter_batches(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike =
                 break
             if report.kind in kinds and table.num_rows:
                 shown = True
-                yield Batch(report.kind, to_pandas(_clip(table, lo, hi)), report)
+                yield Batch(report.kind, to_pandas(clip_rows(table, lo, hi)), report)
         check(report, strict)
         if not shown and report.status not in CLEAN:
             yield Batch(report.kind, pd.DataFrame(), report)

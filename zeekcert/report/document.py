@@ -7,15 +7,18 @@ logs had them; each renderer escapes for its own surface.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 import pandas as pd
 
 from .. import formatting
 from ..causes import Cause, Unverified
-from ..formatting import iso, records, write_json_text
+from ..formatting import iso, records
+from ..json_text import Parts, write_json_text
 from .findings import Findings
 
+PART_ROWS = 20_000  # server records converted and written at a time
 SCHEMA_VERSION = 2  # 2: unverified_by_reason splits no_certificate (README)
 SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
                  "failed_connections", "unverified_connections", "clients", "first_seen",
@@ -48,16 +51,18 @@ def summary_dict(findings: Findings) -> dict[str, Any]:
     }
 
 
-def report_dict(findings: Findings) -> dict[str, Any]:
-    """The whole report as the documented JSON object."""
-    return {
+def report_dict(findings: Findings, servers: bool = True) -> dict[str, Any]:
+    """The whole report as the documented JSON object (without the two server lists,
+    when not ``servers``)."""
+    head = {
         "schema_version": SCHEMA_VERSION,
         "window": {"start": iso(findings.window_start), "end": iso(findings.window_end)},
         "summary": summary_dict(findings),
-        "servers": server_records(findings.servers, SERVER_FIELDS),
-        "self_signed": server_records(findings.self_signed, SELF_SIGNED_FIELDS),
-        "data_quality": findings.quality.as_dict(),
     }
+    if servers:
+        head |= {"servers": server_records(findings.servers, SERVER_FIELDS),
+                 "self_signed": server_records(findings.self_signed, SELF_SIGNED_FIELDS)}
+    return head | {"data_quality": findings.quality.as_dict()}
 
 
 SUMMARY_COLUMNS = ["cause", "servers", "connections", "clients", "meaning"]
@@ -83,9 +88,19 @@ def short_list(values: list[Any] | None, keep: int = 3) -> str:
 
 
 def write_json(findings: Findings, out: TextIO) -> None:
-    """The documented JSON object (see ``report_dict``)."""
-    write_json_text(report_dict(findings), out)  # ASCII only: no raw C1 or bidi, anywhere
+    """The documented JSON object (see ``report_dict``), its server lists converted and
+    written a part at a time: a day of 300,000 failing servers is never all dicts."""
+    data = {**report_dict(findings, servers=False),
+            "servers": Parts(_record_parts(findings.servers, SERVER_FIELDS)),
+            "self_signed": Parts(_record_parts(findings.self_signed, SELF_SIGNED_FIELDS))}
+    order = ["schema_version", "window", "summary", "servers", "self_signed", "data_quality"]
+    write_json_text({k: data[k] for k in order}, out)  # ASCII only: no raw C1 or bidi
     out.write("\n")
+
+
+def _record_parts(frame: pd.DataFrame, fields: list[str]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(frame), PART_ROWS):
+        yield server_records(frame.iloc[start:start + PART_ROWS], fields)
 
 
 def write_csv(findings: Findings, out: TextIO) -> None:
