@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .arrow import clip_rows, concat_tables, loading_pool
+from .arrow import clip_rows, concat_tables
 from .copies import identity_of, mark_copy
 from .discovery import Source, TimeLike, discover, select_window, utc
-from .file import check, iter_tables
+from .file import check, iter_tables, read_ahead
 from .file_report import FileReport, FileStatus, LoadReport
 from .seen import SeenUids
 from .tree import note_link
@@ -40,12 +40,8 @@ class StreamedFile:
 
     def batches(self) -> Iterator[pa.Table]:
         """The file's rows a block at a time, each connection once (by uid)."""
-        tables = iter_tables(self.path, self.report, columns=self._load.columns)
-        while True:
-            with loading_pool():  # not held across the yield: the caller's code runs there
-                table = next(tables, None)
-            if table is None:
-                break
+        for table in read_ahead(iter_tables(self.path, self.report,
+                                            columns=self._load.columns)):
             table = clip_rows(table, *self._load.window)
             if table.num_rows:
                 yield self._once(table)

@@ -100,11 +100,12 @@ class ReportTally:
         self.activity_rows = len(self.activity[0])
 
     def timeline_rows(self) -> pd.DataFrame:
-        """The rows kept for timelines, as ``activity.rows_of`` makes them."""
+        """The rows kept for timelines, as ``activity.rows_of`` makes them: a server may
+        have more than ``MAX_CONNECTIONS`` (``activity`` cuts the servers it shows)."""
         if not self.activity:
             return rows_of(pd.DataFrame({c: [] for c in ("id.resp_h", "id.resp_p", "id.orig_h",
                                                          "ts", "primary_cause")}), set())
-        return latest(pd.concat(self.activity, ignore_index=True))
+        return pd.concat(self.activity, ignore_index=True)
 
 
 def _reasons(classified: pd.DataFrame) -> dict[str, int]:
