@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -149,23 +149,29 @@ class _Job:
         if first is None or file_id is None:
             return
         done = self.state.rows_done(file_id)
-        taken = _Taken(report.kind)
-        rows, ends = 0, list[pa.Table]()
-        for table in itertools.chain([first], blocks):
-            if table.num_rows:
-                ends = [ends[0] if ends else table.slice(0, 1), table.slice(table.num_rows - 1)]
-            if rows + table.num_rows > done:
-                self._take(taken, table.slice(max(0, done - rows)))
-            rows += table.num_rows
+        taken = self._blocks(itertools.chain([first], blocks), report.kind, done)
+        rows = taken.rows
         if report.status is FileStatus.UNREADABLE:  # cut short: taken in when it reads whole
             return
-        if rows > done and self._is_copy(report, rows, ends):
+        if rows > done and self._is_copy(report, rows, taken.ends):
             done = rows
         elif rows > done:
             self._commit(taken)
             self.summary["files_read"] += 1
             self.summary["rows"] += rows - done
         self.state.mark_file(file_id, report.kind, str(path), max(done, rows), self.run)
+
+    def _blocks(self, tables: Iterator[pa.Table], kind: str | None, done: int) -> _Taken:
+        """Take in a file's blocks past its first ``done`` rows, noting its ends."""
+        taken = _Taken(kind)
+        for table in tables:
+            if table.num_rows:
+                first = taken.ends[0] if taken.ends else table.slice(0, 1)
+                taken.ends = [first, table.slice(table.num_rows - 1)]
+            if taken.rows + table.num_rows > done:
+                self._take(taken, table.slice(max(0, done - taken.rows)))
+            taken.rows += table.num_rows
+        return taken
 
     def _is_copy(self, report: FileReport, rows: int, ends: list[pa.Table]) -> bool:
         """Whether this or an earlier run took in the same records from another file."""
@@ -240,6 +246,8 @@ class _Taken:
     """What one file gave, held until it is known not to be a copy."""
 
     kind: str | None
+    rows: int = 0  # read, whether taken in or done by an earlier run
+    ends: list[pa.Table] = field(default_factory=list)  # its first and last rows
     certs: list[pd.DataFrame] = field(default_factory=list)
     notices: list[pd.DataFrame] = field(default_factory=list)
     ssl: list[pa.Table] = field(default_factory=list)
