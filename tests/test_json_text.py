@@ -4,6 +4,7 @@ ensure_ascii=True)`` writes, whether a list is given whole or a part at a time."
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from typing import Any
 
@@ -34,7 +35,7 @@ def test_a_list_written_in_parts_is_the_same_text(head: Any, items: list[Any], t
                                                   cuts: list[int]) -> None:
     whole = {"head": head, "servers": items, "tail": tail}
     bounds = [0, *sorted(min(c, len(items)) for c in cuts), len(items)]
-    parts = [items[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [items[a:b] for a, b in itertools.pairwise(bounds)]
     expected = json.dumps(whole, indent=2, ensure_ascii=True)
     assert _written(whole) == expected
     assert _written({**whole, "servers": Parts(iter(parts))}) == expected
