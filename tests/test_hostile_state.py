@@ -126,3 +126,33 @@ def test_a_full_disk_mid_run_changes_nothing(good_state: tuple[Path, Path],
     assert _rows(state) == before
     assert run_cli(["inventory", tree, "--state", state])[0] == 0  # and it recovers
     assert os.path.getsize(state) > 0
+
+
+@pytest.mark.parametrize("table,record,named", [
+    ("servers", "{not json", "servers"),
+    ("servers", "[1, 2]", "servers"),
+    ("servers", '{"first_seen": null}', "servers and pairs"),
+    ("servers", None, "servers and pairs"),  # a real record with "clients" as a number
+    ("pairs", '{"connections": 3, "times": 7}', "servers and pairs"),
+    ("pairs", '{"connections": "many", "times": [1]}', "servers and pairs"),
+    ("certificates", '"just text"', "certificates"),
+])
+def test_damaged_records_are_reported_and_left_alone(good_state: tuple[Path, Path],
+                                                    table: str, record: str | None,
+                                                    named: str) -> None:
+    """A record edited by hand or by another program: exit 3, naming the table."""
+    tree, state = good_state
+    with sqlite3.connect(state) as db:
+        if record is None:
+            text = db.execute(f"SELECT record FROM {table} LIMIT 1").fetchone()[0]
+            record = text.replace('"clients": {', '"clients": 5, "x": {', 1)
+        assert db.execute(f"UPDATE {table} SET record=? WHERE rowid=(SELECT MIN(rowid) "
+                          f"FROM {table})", (record,)).rowcount == 1
+    with sqlite3.connect(state) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = _digest(state)
+    code, out, err = run_cli(["inventory", tree, "--state", state])
+    assert (code, out) == (3, "")
+    assert err.startswith(f"zeekcert: {state}: the state's {named} records are damaged (")
+    assert RECOVER in err
+    assert _digest(state) == before

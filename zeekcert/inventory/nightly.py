@@ -51,7 +51,7 @@ from .accumulate import Accumulator
 from .allowlist import Acknowledgement
 from .lifecycle import RETENTION, ServerStatus, prune, settle
 from .records import from_records, pair_records, server_records
-from .state import State
+from .state import State, damaged_records
 from .table import GONE_AFTER, to_frame
 
 KINDS = ("x509", "notice", "ssl")
@@ -113,9 +113,12 @@ class _Job:
                  progress: Progress | None, total: int):
         self.state, self.policy, self.now = state, policy, now
         self.run = state.next_run()
-        self.acc = from_records(state.records("servers"), state.records("pairs"), cause)
+        self.acc = _kept_records(state, cause)
         self.acc.start_run()
-        self.certs = CertificateParts(_cache_frame(state.records("certificates")))
+        try:
+            self.certs = CertificateParts(_cache_frame(state.records("certificates")))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise damaged_records("certificates", exc, state.path) from exc
         self.notices: list[pd.DataFrame] = []
         self.known: Known | None = None  # built at the first ssl batch, after x509 and notices
         self.pending: list[pa.Table] = []
@@ -252,6 +255,16 @@ class _Taken:
     notices: list[pd.DataFrame] = field(default_factory=list)
     ssl: list[pa.Table] = field(default_factory=list)
     own: Accumulator | None = None
+
+
+def _kept_records(state: State, cause: str) -> Accumulator:
+    """The inventory the state keeps; StateError when its records are not what a run
+    writes (edited by hand, or written by something else)."""
+    servers, pairs = state.records("servers"), state.records("pairs")
+    try:
+        return from_records(servers, pairs, cause)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise damaged_records("servers and pairs", exc, state.path) from exc
 
 
 def _file_id(path: Path, report: FileReport) -> str | None:

@@ -136,10 +136,17 @@ class State:
 
     # Records: certificates, servers and pairs, stored as JSON.
     def records(self, table: str) -> dict[tuple[Any, ...], dict[str, Any]]:
-        """Every record of ``certificates``, ``servers`` or ``pairs``, by key."""
+        """Every record of ``certificates``, ``servers`` or ``pairs``, by key; StateError
+        for one that is not a JSON object."""
         keys = {"certificates": 1, "servers": 2, "pairs": 3}[table]
         rows = self.db.execute(f"SELECT * FROM {table}").fetchall()
-        return {tuple(r[:keys]): json.loads(r[keys]) for r in rows}
+        try:
+            found = {tuple(r[:keys]): json.loads(r[keys]) for r in rows}
+        except (TypeError, ValueError) as exc:
+            raise damaged_records(table, exc, self.path) from exc
+        if not all(isinstance(r, dict) for r in found.values()):
+            raise damaged_records(table, TypeError("a record is not a JSON object"), self.path)
+        return found
 
     def save(self, table: str, records: dict[tuple[Any, ...], dict[str, Any]]) -> None:
         """Replace the records of ``table`` with ``records``."""
@@ -210,6 +217,12 @@ _DIAGNOSES = (
     ("disk i/o error", "the disk failed ({error}): nothing was changed"),
     ("unable to open", "cannot open state ({error})"),
 )
+
+
+def damaged_records(table: str, exc: Exception, path: Path) -> StateError:
+    """The StateError for records of ``table`` that cannot be what a run wrote."""
+    detail = f"{type(exc).__name__}: {str(exc)[:80]}"
+    return StateError(f"the state's {table} records are damaged ({detail}): " + _RECOVER, path)
 
 
 def _state_error(exc: sqlite3.Error, path: Path) -> StateError:
