@@ -8,9 +8,11 @@ import itertools
 import json
 from typing import Any
 
+import pandas as pd
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from zeekcert.formatting import _plain, plain_column
 from zeekcert.json_text import Parts, write_json_text
 
 # Any text, lone surrogates included (orjson refuses them: a part falls back to json).
@@ -41,3 +43,17 @@ def test_a_list_written_in_parts_is_the_same_text(head: Any, items: list[Any], t
     assert _written({**whole, "servers": Parts(iter(parts))}) == expected
     assert _written({**whole, "servers": Parts([])}) == json.dumps(
         {**whole, "servers": []}, indent=2, ensure_ascii=True)
+
+
+CELLS = st.one_of(st.none(), TEXT, st.integers(-5, 5), st.just(float("nan")),
+                  st.just(pd.Timestamp("2026-11-25 10:00:00.123456", tz="UTC")),
+                  st.lists(TEXT, max_size=3), st.lists(st.one_of(TEXT, st.integers()),
+                                                       max_size=3))
+
+
+@given(st.lists(CELLS, max_size=8) | st.lists(st.lists(TEXT, max_size=3), max_size=8)
+       | st.lists(st.one_of(st.none(), TEXT), max_size=8))
+def test_a_column_is_made_plain_as_each_of_its_cells_is(cells: list[Any]) -> None:
+    """The whole-column shortcuts (lists of text, text or None) change no value."""
+    column = pd.Series(cells, dtype=object)
+    assert plain_column(column) == [_plain(v) for v in column.tolist()]

@@ -105,7 +105,12 @@ def plain_column(column: pd.Series) -> list[Any]:
         # Scalars only: as Python values, NA as None, without a call per cell.
         kept: list[Any] = column.astype(object).where(column.notna(), None).tolist()
         return kept
-    return [_plain(v) for v in column.tolist()]
+    values = column.tolist()
+    if all(type(v) is list for v in values) and all(type(x) is str for v in values for x in v):
+        return values  # lists of text, as a report's names and causes are: ready as they are
+    if all(v is None or type(v) is str for v in values):
+        return values
+    return [_plain(v) for v in values]
 
 
 def iso_column(column: pd.Series) -> list[str | None]:

@@ -12,6 +12,7 @@ This layer reads frames, never files, and keeps nothing between runs.
 """
 
 from .certs import CERT_FIELDS, CertificateParts, cert_table
+from .distinct import lists_per
 from .known import Known, know
 from .notices import notice_evidence
 from .rollup import SERVER_KEY, cause_flags, sort_worst_first
@@ -20,6 +21,6 @@ from .verdicts import classify, join_summary
 
 __all__ = [
     "CERT_FIELDS", "SERVER_KEY", "CertificateParts", "Known", "ServerTally", "cause_flags",
-    "cert_table", "classify", "join_summary", "know", "notice_evidence", "servers",
+    "cert_table", "classify", "join_summary", "know", "lists_per", "notice_evidence", "servers",
     "sort_worst_first",
 ]

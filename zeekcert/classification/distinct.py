@@ -6,6 +6,9 @@ name is judged once: these helpers hash in Arrow and hand back integer codes.
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -38,3 +41,18 @@ def unify(parts: list[np.ndarray], dicts: list[list[object]]) -> tuple[np.ndarra
         out.append(remap[codes.astype(np.int64)])  # -1 picks the appended -1
     merged = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
     return merged, list(uniques)
+
+
+def lists_per(rows: pd.DataFrame, column: str, index: pd.MultiIndex, keys: list[str],
+              most: int | None = None) -> list[list[Any]]:
+    """Per key of ``index``, the ``column`` values of its ``rows`` (matched on ``keys``)
+    in their order, at most ``most``: grouped by one stable sort and cut, with no Python
+    step per row, where ``groupby().agg(list)`` takes one per group."""
+    place = (index.get_indexer(pd.MultiIndex.from_frame(rows[keys])) if len(rows)
+             else np.zeros(0, dtype=np.int64))
+    order = np.argsort(place, kind="stable")
+    place, values = place[order], rows[column].to_numpy(dtype=object)[order]
+    bounds = np.searchsorted(place, np.arange(len(index) + 1)).tolist()
+    if most is None:
+        return [values[a:b].tolist() for a, b in itertools.pairwise(bounds)]
+    return [values[a:min(b, a + most)].tolist() for a, b in itertools.pairwise(bounds)]

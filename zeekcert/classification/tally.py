@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..causes import Cause, Verdict
 from ..reading import text_hashes
+from .distinct import lists_per
 from .rollup import cause_flags, sort_worst_first
 
 KEY = ["id.resp_h", "id.resp_p"]
@@ -213,16 +213,9 @@ def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
 
 
 def _lists(pairs: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]:
-    """The sorted distinct values per server of ``index``, grouped in Arrow."""
-    if not len(pairs):
-        return [[] for _ in range(len(index))]
-    frame = pairs.astype({"value": str}).sort_values("value", kind="stable")
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    grouped = table.group_by(KEY, use_threads=False).aggregate([("value", "list")])
-    keys = grouped.select(KEY).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-    found = pd.Series(grouped.column("value_list").to_pylist(),
-                      index=pd.MultiIndex.from_frame(keys), dtype=object)
-    return [v if isinstance(v, list) else [] for v in found.reindex(index)]
+    """The sorted distinct values per server of ``index``."""
+    ordered = pairs.astype({"value": str}).sort_values("value", kind="stable")
+    return lists_per(ordered, "value", index, KEY)
 
 
 def servers(classified: pd.DataFrame) -> pd.DataFrame:

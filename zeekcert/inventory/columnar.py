@@ -18,13 +18,11 @@ any grouping of the same rows reduces to the same table.
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from ..causes import Cause
+from ..classification import lists_per
 from .parts import Parts, distinct, summed
 
 # Per pair: 2,048 times of 8 bytes (16 KiB, at most 35 KiB as JSON text in the state),
@@ -109,18 +107,4 @@ def cause_lists(bits: np.ndarray) -> list[list[str]]:
 
 def sorted_lists(values: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]:
     """Per key of ``index``, its values of a set table, sorted; empty where it has none."""
-    return lists_per(values.sort_values("value", kind="stable"), "value", index)
-
-
-def lists_per(rows: pd.DataFrame, column: str, index: pd.MultiIndex,
-              most: int | None = None) -> list[list[Any]]:
-    """Per key of ``index``, the ``column`` values of its ``rows`` in their order (at most
-    ``most``): grouped by one stable sort, then cut, not by a Python step per row."""
-    place = index.get_indexer(pd.MultiIndex.from_frame(rows[KEY2])) if len(rows) else (
-        np.zeros(0, dtype=np.int64))
-    order = np.argsort(place, kind="stable")
-    place, values = place[order], rows[column].to_numpy(dtype=object)[order]
-    bounds = np.searchsorted(place, np.arange(len(index) + 1)).tolist()
-    if most is None:
-        return [values[a:b].tolist() for a, b in itertools.pairwise(bounds)]
-    return [values[a:min(b, a + most)].tolist() for a, b in itertools.pairwise(bounds)]
+    return lists_per(values.sort_values("value", kind="stable"), "value", index, KEY2)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause
-from ..classification import sort_worst_first
+from ..classification import lists_per, sort_worst_first
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledged_by
 from .beacons import pair_stats
@@ -28,7 +28,6 @@ from .columnar import (
     NO_FIRST,
     NO_TIME,
     cause_lists,
-    lists_per,
     sorted_lists,
 )
 from .lifecycle import settle
@@ -97,7 +96,7 @@ def _top_clients(clients: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]
     ordered = clients.assign(_n=-clients["n"]).sort_values(["_n", "orig_h"], kind="stable")
     ordered = ordered.assign(text=ordered["orig_h"].astype(str) + " ("
                              + ordered["n"].astype(str) + ")")
-    return lists_per(ordered, "text", index, most=TOP_CLIENTS)
+    return lists_per(ordered, "text", index, KEY2, most=TOP_CLIENTS)
 
 
 def _beacons(times: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
