@@ -39,11 +39,10 @@ from ..reading import (
     content_id,
     discover,
     identity_of,
-    iter_tables,
     kind_from_name,
     mark_copy,
     note_link,
-    read_ahead,
+    read_blocks,
     select_window,
     to_pandas,
 )
@@ -146,7 +145,7 @@ class _Job:
             self.progress(self.done, self.total, str(path))
         report = note_link(FileReport(str(path)), found)
         self.reports.append(report)
-        blocks = read_ahead(iter_tables(path, report))
+        blocks = read_blocks(path, report)
         first = next(blocks, None)
         file_id = _file_id(path, report)
         if first is None or file_id is None:

@@ -12,7 +12,7 @@ and what was skipped. This layer knows nothing of certificates, causes or server
 from .arrow import concat_tables, to_pandas
 from .copies import identity, identity_of, mark_copy
 from .discovery import Found, archive_order, discover, find_logs, kind_from_name, select_window
-from .file import iter_tables, read_ahead, read_log, read_table
+from .file import iter_tables, read_blocks, read_log, read_table
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
 from .seen import SeenUids, text_hashes
@@ -44,7 +44,7 @@ __all__ = [
     "load",
     "mark_copy",
     "note_link",
-    "read_ahead",
+    "read_blocks",
     "read_log",
     "read_table",
     "select_window",

@@ -19,6 +19,7 @@ from .tsv import BTEST_LINE, TsvParser, empty_table, sniff_prefix
 
 _ZEEKISH = {"ts", "uid", "id.orig_h", "fingerprint", "host", "_path"}
 _BOM = b"\xef\xbb\xbf"
+READ_AHEAD_BYTES = 4 << 20  # files bigger than this (on disk) are read a block ahead
 _TOO_LONG = f"longer than {MAX_LINE_BYTES >> 20} MiB: skipped"
 
 
@@ -43,13 +44,34 @@ def read_table(path: str | Path, columns: list[str] | None = None,
     return table, report
 
 
-def read_ahead(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
-    """``tables`` (from ``iter_tables``) with the next one read in a helper thread while
-    the caller works on this one; the file's report is filled in that thread."""
-    def pooled() -> Iterator[pa.Table]:
+def read_blocks(path: str | Path, report: FileReport,
+                columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """``iter_tables``, with the next block read in a helper thread while the caller
+    works on this one when the file is big enough to have a next block.
+
+    A thread costs about a millisecond to start: a tree of a thousand one-row files would
+    pay it a thousand times for nothing. A small file is read block by block here, under
+    the loading pool only while a block is read, never while the caller works.
+    """
+    tables = iter_tables(path, report, columns=columns)
+    try:
+        big = Path(path).stat().st_size > READ_AHEAD_BYTES
+    except OSError:  # iter_tables says what is wrong with it
+        big = False
+    if big:
+        yield from prefetch(_pooled(tables))
+        return
+    while True:
         with loading_pool():
-            yield from tables
-    return prefetch(pooled())
+            table = next(tables, None)
+        if table is None:
+            return
+        yield table
+
+
+def _pooled(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    with loading_pool():
+        yield from tables
 
 
 def check(report: FileReport, strict: bool) -> None:

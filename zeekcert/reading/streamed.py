@@ -19,7 +19,7 @@ import pyarrow as pa
 from .arrow import clip_rows, concat_tables
 from .copies import identity_of, mark_copy
 from .discovery import Source, TimeLike, discover, select_window, utc
-from .file import check, iter_tables, read_ahead
+from .file import check, read_blocks
 from .file_report import FileReport, FileStatus, LoadReport
 from .seen import SeenUids
 from .tree import note_link
@@ -40,8 +40,7 @@ class StreamedFile:
 
     def batches(self) -> Iterator[pa.Table]:
         """The file's rows a block at a time, each connection once (by uid)."""
-        for table in read_ahead(iter_tables(self.path, self.report,
-                                            columns=self._load.columns)):
+        for table in read_blocks(self.path, self.report, columns=self._load.columns):
             table = clip_rows(table, *self._load.window)
             if table.num_rows:
                 yield self._once(table)
