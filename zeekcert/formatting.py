@@ -3,7 +3,8 @@
 Every time zeekcert writes, in JSON, CSV, the state and the tables, is ``iso``: ISO 8601
 in UTC with microseconds and ``Z``, fixed width, so the strings sort as the times do;
 ``short_time`` is the same instant cut to seconds for a table. Values stay as the logs
-had them; each writer escapes for its own surface with ``sanitize``.
+had them; each writer escapes for its own surface with ``sanitize``. JSON text itself is
+written by ``json_text``.
 """
 
 from __future__ import annotations

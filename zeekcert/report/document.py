@@ -1,8 +1,8 @@
 """The report as plain, versioned data: the JSON document every other format follows.
 
-``report_dict`` is the documented JSON (``schema_version`` 1, see the README), written
-by ``write_json``; ``write_csv`` writes its servers. Values are kept as the
-logs had them; each renderer escapes for its own surface.
+``report_dict`` is the documented JSON (``schema_version`` 2, see the README), written
+by ``write_json`` with its server lists in parts; ``write_csv`` writes its servers.
+Values are kept as the logs had them; each renderer escapes for its own surface.
 """
 
 from __future__ import annotations
