@@ -7,7 +7,6 @@ Values are kept as the logs had them; each renderer escapes for its own surface.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, TextIO
 
 import pandas as pd
@@ -51,18 +50,18 @@ def summary_dict(findings: Findings) -> dict[str, Any]:
     }
 
 
-def report_dict(findings: Findings, servers: bool = True) -> dict[str, Any]:
-    """The whole report as the documented JSON object (without the two server lists,
-    when not ``servers``)."""
-    head = {
+def report_dict(findings: Findings, in_parts: bool = False) -> dict[str, Any]:
+    """The whole report as the documented JSON object; with ``in_parts``, its two server
+    lists are ``Parts``, converted a part at a time as they are written."""
+    lists = _record_parts if in_parts else server_records
+    return {
         "schema_version": SCHEMA_VERSION,
         "window": {"start": iso(findings.window_start), "end": iso(findings.window_end)},
         "summary": summary_dict(findings),
+        "servers": lists(findings.servers, SERVER_FIELDS),
+        "self_signed": lists(findings.self_signed, SELF_SIGNED_FIELDS),
+        "data_quality": findings.quality.as_dict(),
     }
-    if servers:
-        head |= {"servers": server_records(findings.servers, SERVER_FIELDS),
-                 "self_signed": server_records(findings.self_signed, SELF_SIGNED_FIELDS)}
-    return head | {"data_quality": findings.quality.as_dict()}
 
 
 SUMMARY_COLUMNS = ["cause", "servers", "connections", "clients", "meaning"]
@@ -90,17 +89,13 @@ def short_list(values: list[Any] | None, keep: int = 3) -> str:
 def write_json(findings: Findings, out: TextIO) -> None:
     """The documented JSON object (see ``report_dict``), its server lists converted and
     written a part at a time: a day of 300,000 failing servers is never all dicts."""
-    data = {**report_dict(findings, servers=False),
-            "servers": Parts(_record_parts(findings.servers, SERVER_FIELDS)),
-            "self_signed": Parts(_record_parts(findings.self_signed, SELF_SIGNED_FIELDS))}
-    order = ["schema_version", "window", "summary", "servers", "self_signed", "data_quality"]
-    write_json_text({k: data[k] for k in order}, out)  # ASCII only: no raw C1 or bidi
+    write_json_text(report_dict(findings, in_parts=True), out)  # ASCII: no raw C1 or bidi
     out.write("\n")
 
 
-def _record_parts(frame: pd.DataFrame, fields: list[str]) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(frame), PART_ROWS):
-        yield server_records(frame.iloc[start:start + PART_ROWS], fields)
+def _record_parts(frame: pd.DataFrame, fields: list[str]) -> Parts:
+    return Parts(server_records(frame.iloc[start:start + PART_ROWS], fields)
+                 for start in range(0, len(frame), PART_ROWS))
 
 
 def write_csv(findings: Findings, out: TextIO) -> None:
