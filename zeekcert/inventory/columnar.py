@@ -108,3 +108,11 @@ def cause_lists(bits: np.ndarray) -> list[list[str]]:
 def sorted_lists(values: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]:
     """Per key of ``index``, its values of a set table, sorted; empty where it has none."""
     return lists_per(values.sort_values("value", kind="stable"), "value", index, KEY2)
+
+
+def stamps(us: pd.Series, missing: int) -> pd.Series:
+    """µs since the epoch as UTC times; NaT where a column holds its ``missing`` mark."""
+    values = us.to_numpy()
+    stamps = np.where(values == missing, np.datetime64("NaT", "us"),
+                      values.astype("datetime64[us]"))
+    return pd.Series(pd.DatetimeIndex(stamps).tz_localize("UTC"), index=us.index)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause
-from ..formatting import iso_micros_many
+from ..formatting import iso_column
 from .accumulate import Accumulator
 from .columnar import (
     CAUSE_COLUMNS,
@@ -26,6 +26,7 @@ from .columnar import (
     NO_TIME,
     cause_lists,
     sorted_lists,
+    stamps,
 )
 
 Key = tuple[Any, ...]
@@ -126,11 +127,7 @@ def _micros(texts: list[str | None], missing: int) -> np.ndarray:
 
 
 def _texts(us: pd.Series, missing: int) -> list[str | None]:
-    values = us.to_numpy()
-    text: list[str | None] = list(iso_micros_many(np.where(values == missing, 0, values)))
-    for i in np.flatnonzero(values == missing):
-        text[i] = None
-    return text
+    return iso_column(stamps(us, missing))
 
 
 def _clients(clients: pd.DataFrame, index: pd.MultiIndex) -> list[dict[str, int]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import numpy as np
 import pandas as pd
 
 from ..causes import Cause
@@ -29,6 +28,7 @@ from .columnar import (
     NO_TIME,
     cause_lists,
     sorted_lists,
+    stamps,
 )
 from .lifecycle import settle
 
@@ -66,8 +66,8 @@ def to_frame(acc: Accumulator, now: datetime,
         "other_causes": [[c for c in cs if c != acc.cause] for cs in causes],
         "connections": servers["window"], "total_connections": servers["connections"],
         "clients": counts.to_numpy(), "top_clients": _top_clients(clients, index),
-        "first_seen": _times(servers["first_us"], NO_FIRST),
-        "last_seen": _times(servers["last_us"], NO_TIME),
+        "first_seen": stamps(servers["first_us"], NO_FIRST),
+        "last_seen": stamps(servers["last_us"], NO_TIME),
         "server_names": sorted_lists(acc.table("names"), index),
         "fingerprints": sorted_lists(acc.table("fingerprints"), index),
         **{name: servers[f"cert.{name}"].where(servers["cert_us"] != NO_TIME, None).tolist()
@@ -82,13 +82,6 @@ def to_frame(acc: Accumulator, now: datetime,
     ordered = sort_worst_first(frame[[*COLUMNS, "primary_cause"]], host="resp_h",
                                port="resp_p", count="total_connections")
     return ordered.drop(columns="primary_cause")
-
-
-def _times(us: pd.Series, missing: int) -> pd.Series:
-    values = us.to_numpy()
-    stamps = np.where(values == missing, np.datetime64("NaT", "us"),
-                      values.astype("datetime64[us]"))
-    return pd.Series(pd.DatetimeIndex(stamps).tz_localize("UTC"), index=us.index)
 
 
 def _top_clients(clients: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]:
