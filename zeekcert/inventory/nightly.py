@@ -26,7 +26,14 @@ import pandas as pd
 import pyarrow as pa
 
 from ..causes import Cause
-from ..classification import CERT_FIELDS, CertificateParts, Known, cert_table, classify, know
+from ..classification import (
+    CERT_FIELDS,
+    CertificateParts,
+    Known,
+    cert_table,
+    classify,
+    notice_evidence,
+)
 from ..errors import ConfigError, ZeekLogError
 from ..formatting import iso
 from ..policy import Policy
@@ -190,9 +197,9 @@ class _Job:
         """Hold a block of a file until the file is known not to be a copy; a big ssl
         file is classified as it goes, into records of its own."""
         if taken.kind == "x509":
-            taken.certs.append(cert_table(to_pandas(table)))
+            taken.certs.add([cert_table(to_pandas(table))])
         elif taken.kind == "notice":
-            taken.notices.append(to_pandas(table))
+            taken.notices.append(notice_evidence(to_pandas(table)))
         elif taken.kind == "ssl":
             taken.ssl.append(table)
             if sum(t.num_rows for t in taken.ssl) >= BATCH_ROWS:
@@ -202,8 +209,8 @@ class _Job:
 
     def _commit(self, taken: _Taken) -> None:
         """Fold a file that is not a copy into the run."""
-        if taken.certs:
-            self.certs.add(taken.certs)
+        if taken.certs.parts or len(taken.certs.done):
+            self.certs.add([taken.certs.table()])
             self.known = None
         if taken.notices:
             self.notices += taken.notices
@@ -226,8 +233,9 @@ class _Job:
     def _classified(self, tables: list[pa.Table]) -> pd.DataFrame:
         """ssl rows classified against the certificates and notices prepared once."""
         if self.known is None:
-            notices = pd.concat(self.notices) if self.notices else None
-            self.known = know(None, notices, self.certs.table(), self.policy)
+            notices = (pd.concat(self.notices, ignore_index=True) if self.notices
+                       else notice_evidence(None))
+            self.known = Known(self.policy, self.certs.table(), notices)
         return classify({"ssl": to_pandas(concat_tables(tables))}, now=self.now,
                         known=self.known)
 
@@ -250,8 +258,8 @@ class _Taken:
     kind: str | None
     rows: int = 0  # read, whether taken in or done by an earlier run
     ends: list[pa.Table] = field(default_factory=list)  # its first and last rows
-    certs: list[pd.DataFrame] = field(default_factory=list)
-    notices: list[pd.DataFrame] = field(default_factory=list)
+    certs: CertificateParts = field(default_factory=CertificateParts)  # distinct as it goes
+    notices: list[pd.DataFrame] = field(default_factory=list)  # their evidence rows
     ssl: list[pa.Table] = field(default_factory=list)
     own: Accumulator | None = None
 

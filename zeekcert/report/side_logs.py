@@ -25,16 +25,16 @@ def read_known(source: str | Path, since: datetime | None, until: datetime | Non
     stream = StreamedLoad(source, ("x509", "notice"), since, until, strict=strict)
     certs, notices = CertificateParts(), []
     for file in stream.files():
-        mine: list[pd.DataFrame] = []
+        mine = CertificateParts()  # made distinct as the file is read, not at its end
         evidence: list[pd.DataFrame] = []
         for table in file.batches():
             frame = to_pandas(table)
             if file.report.kind == "x509":
-                mine.append(cert_table(frame))
+                mine.add([cert_table(frame)])
             else:
                 evidence.append(notice_evidence(frame))
         if file.kept:
-            certs.add(mine)
+            certs.add([mine.table()])
             notices += evidence
     found = pd.concat(notices, ignore_index=True) if notices else notice_evidence(None)
     return Known(policy or Policy(), certs.table(), found), stream.report
