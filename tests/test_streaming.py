@@ -172,5 +172,50 @@ def test_text_hashes_are_the_same_for_categories_and_plain_text(values: list[str
                                                                ) -> None:
     """Batches differ in dtype (a TSV enum, JSON text): equal text must hash alike."""
     plain = text_hashes(pd.Series(values, dtype=object))
+    one_by_one = pd.util.hash_array(np.array(["" if v is None else v for v in values] or [""],
+                                             dtype=object))[:len(values)]
+    assert plain.tolist() == one_by_one.tolist()
     assert plain.tolist() == text_hashes(pd.Series(values, dtype="category")).tolist()
     assert plain.tolist() == text_hashes(pd.Series(values, dtype="str")).tolist()
+
+
+@st.composite
+def busy_servers(draw: st.DrawFn) -> pd.DataFrame:
+    """Failing connections to a few servers, many at the same second, some without a client."""
+    n = draw(st.integers(1, 120))
+    times = pd.to_datetime(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n)),
+                           unit="s", utc=True).as_unit("us")
+    return pd.DataFrame({
+        "id.resp_h": pd.Categorical(draw(st.lists(st.sampled_from(["10.0.0.1", "::1", "x"]),
+                                                  min_size=n, max_size=n))),
+        "id.resp_p": pd.array(draw(st.lists(st.sampled_from([443, 8443]), min_size=n,
+                                            max_size=n)), dtype="UInt16"),
+        "id.orig_h": pd.Categorical(draw(st.lists(st.sampled_from(["a", "b", None]),
+                                                  min_size=n, max_size=n))),
+        "ts": times, "primary_cause": "self_signed"})
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # same patch for all
+@given(rows=busy_servers(), data=st.data())
+def test_timelines_past_the_cap_are_the_same_in_any_cut_and_order(
+        rows: pd.DataFrame, data: st.DataObject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut to its latest connections in parts, ties at the cut kept, a server's timeline is
+    what one batch gives: the final cut, by time, client and flag, sees the same rows."""
+    from zeekcert.report import activity as act
+    monkeypatch.setattr(act, "MAX_CONNECTIONS", 3)
+    monkeypatch.setattr(act, "MIN_ROWS", 2)
+    keys = {(h, p) for h in ("10.0.0.1", "::1", "x") for p in (443, 8443)}
+    failed = np.ones(len(rows), dtype=bool)
+    one = act.Activity()
+    one.add(rows, failed)
+    total = act.Activity()
+    for group in data.draw(cuts(len(rows))) if len(rows) > 1 else [[(0, 1)]]:
+        part = act.Activity()
+        for lo, hi in group:
+            part.add(rows.iloc[lo:hi], failed[lo:hi])
+        total.merge(part)
+    expected = act.activity(one.rows(keys), keys)
+    assert len(expected) == sum(min(3, int(c)) for c in rows.groupby(
+        ["id.resp_h", "id.resp_p"], observed=True).size())
+    pd.testing.assert_frame_equal(act.activity(total.rows(keys), keys), expected)

@@ -20,6 +20,7 @@ import pandas as pd
 from ..causes import Cause, Verdict
 from ..reading import text_hashes
 from .distinct import lists_per
+from .hashed import lookup, merged_texts, no_texts, texts_of
 from .rollup import cause_flags, sort_worst_first
 
 KEY = ["id.resp_h", "id.resp_p"]
@@ -34,15 +35,18 @@ MIN_COMPACT = 50_000  # partial rows kept before the first compaction
 
 @dataclass
 class Part:
-    """Partial records: per server, its latest certificate, and three distinct-pair sets."""
+    """Partial records: per server, its latest certificate; three distinct-pair sets, as
+    (server, value) hashes; and the texts of the names and fingerprints hashed."""
 
     servers: pd.DataFrame
     latest: pd.DataFrame
     pairs: dict[str, pd.DataFrame]
+    texts: dict[str, pd.DataFrame]
 
     def rows(self) -> int:
         """How many rows the part holds in all."""
-        return len(self.servers) + len(self.latest) + sum(len(p) for p in self.pairs.values())
+        return (len(self.servers) + len(self.latest) + sum(len(p) for p in self.pairs.values())
+                + sum(len(t) for t in self.texts.values()))
 
 
 def part_of(classified: pd.DataFrame) -> Part:
@@ -66,26 +70,26 @@ def part_of(classified: pd.DataFrame) -> Part:
     certs = pd.DataFrame({**keys, "ts": _times(classified["ts"]),
                           "subject": classified["subject"].array,
                           "issuer": classified["issuer"].array})
-    pairs = {name: _distinct(keys, classified[column]) for name, column in _DISTINCT.items()
-             if name != "clients"}
-    pairs["clients"] = _client_pairs(classified)
-    return Part(servers, _latest(certs[certs["subject"].notna().to_numpy()]), pairs)
+    server = server_hashes(classified[KEY[0]], classified[KEY[1]])
+    pairs, texts = {}, {}
+    for name, column in _DISTINCT.items():
+        pairs[name], texts[name] = _hashed_pairs(server, classified[column])
+    del texts["clients"]  # clients are only counted
+    return Part(servers, _latest(certs[certs["subject"].notna().to_numpy()]), pairs, texts)
 
 
-def _client_pairs(classified: pd.DataFrame) -> pd.DataFrame:
-    """The distinct (server, client) pairs as two 64-bit hashes: 16 bytes a pair.
+def _hashed_pairs(server: np.ndarray, values: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The distinct (server, value) pairs as two 64-bit hashes, and the values' texts.
 
-    Nearly every connection of a big day is a pair of its own, so these are as many as the
-    connections; only their number per server is ever asked. Two pairs share a hash with
-    odds of about n² / 2⁶⁵ (3 in a million for 10 million pairs).
+    Nearly every connection of a big day is a (server, client) pair of its own, so
+    these pairs are as many as the connections: 16 bytes each, where text took a hundred.
     """
-    frame = pd.DataFrame({KEY[0]: classified[KEY[0]].array, KEY[1]: classified[KEY[1]].array,
-                          "client": classified["id.orig_h"].array})
-    frame = frame[frame["client"].notna().to_numpy()]
-    pairs = frame.groupby([*KEY, "client"], sort=False, dropna=False, observed=True).size(
-        ).reset_index()
-    return pd.DataFrame({"server": server_hashes(pairs[KEY[0]], pairs[KEY[1]]),
-                         "client": text_hashes(pairs["client"])}).drop_duplicates()
+    present = values.notna().to_numpy()
+    given = values[present]
+    value = text_hashes(given)
+    pairs = pd.DataFrame({"server": server[present], "value": value}).drop_duplicates(
+        ignore_index=True)
+    return pairs, texts_of(value, given)
 
 
 def server_hashes(hosts: pd.Series, ports: pd.Series) -> np.ndarray:
@@ -106,12 +110,6 @@ def _text_keys(frame: pd.DataFrame) -> pd.DataFrame:
     out[KEY[0]] = frame[KEY[0]].astype("str")  # Arrow-backed text: no Python string a row
     out[KEY[1]] = frame[KEY[1]].astype("Int64")
     return out
-
-
-def _distinct(keys: dict[str, object], values: pd.Series) -> pd.DataFrame:
-    frame = pd.DataFrame({**keys, "value": values.array})
-    frame = frame[frame["value"].notna().to_numpy()].drop_duplicates()
-    return _text_keys(frame).astype({"value": "str"})
 
 
 def _latest(certs: pd.DataFrame) -> pd.DataFrame:
@@ -137,8 +135,9 @@ def merge(parts: list[Part]) -> Part:
     servers = servers.groupby(KEY, sort=False, dropna=False).agg(_SUMS).reset_index()
     latest = _latest(pd.concat([p.latest for p in parts], ignore_index=True))
     pairs = {name: pd.concat([p.pairs[name] for p in parts], ignore_index=True)
-             .drop_duplicates() for name in _DISTINCT}
-    return Part(servers, latest, pairs)
+             .drop_duplicates(ignore_index=True) for name in _DISTINCT}
+    texts = {name: merged_texts([p.texts[name] for p in parts]) for name in parts[0].texts}
+    return Part(servers, latest, pairs, texts)
 
 
 class ServerTally:
@@ -185,10 +184,10 @@ def part_of_nothing() -> Part:
     servers[FLAGS] = servers[FLAGS].astype(bool)
     latest = empty.assign(ts=pd.Series(dtype="datetime64[us, UTC]"), subject=pd.Series(
         dtype=object), issuer=pd.Series(dtype=object))
-    pairs = {n: empty.assign(value=pd.Series(dtype=object)) for n in _DISTINCT}
-    pairs["clients"] = pd.DataFrame({"server": pd.Series(dtype=np.uint64),
-                                     "client": pd.Series(dtype=np.uint64)})
-    return Part(servers, latest, pairs)
+    pairs = {n: pd.DataFrame({"server": pd.Series(dtype=np.uint64),
+                              "value": pd.Series(dtype=np.uint64)}) for n in _DISTINCT}
+    return Part(servers, latest, pairs, {n: no_texts() for n in ("server_names",
+                                                                "fingerprints")})
 
 
 def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
@@ -205,17 +204,21 @@ def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
     out["issuer"] = latest["issuer"].to_numpy()
     out["not_valid_after"] = servers["not_valid_after"].array
     for name in ("server_names", "fingerprints"):
-        out[name] = _lists(done.pairs[name], index)
+        out[name] = _lists(done.pairs[name], done.texts[name], mine)
     names = np.array(FLAGS)
     out["causes"] = [list(names[row]) for row in servers[FLAGS].to_numpy(dtype=bool)]
     out["primary_cause"] = [cs[0] if cs else None for cs in out["causes"]]
     return out
 
 
-def _lists(pairs: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]:
-    """The sorted distinct values per server of ``index``."""
-    ordered = pairs.astype({"value": str}).sort_values("value", kind="stable")
-    return lists_per(ordered, "value", index, KEY)
+def _lists(pairs: pd.DataFrame, texts: pd.DataFrame, servers: np.ndarray) -> list[list[str]]:
+    """The sorted distinct values of each server (by hash) of ``servers``."""
+    index = pd.MultiIndex.from_arrays([servers], names=["server"])
+    pairs = pairs[np.isin(pairs["server"].to_numpy(), servers)]
+    named = pd.DataFrame({"server": pairs["server"].to_numpy(),
+                          "value": lookup(texts, pairs["value"].to_numpy())})
+    ordered = named.astype({"value": str}).sort_values("value", kind="stable")
+    return lists_per(ordered, "value", index, ["server"])
 
 
 def servers(classified: pd.DataFrame) -> pd.DataFrame:

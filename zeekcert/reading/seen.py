@@ -73,11 +73,12 @@ class SeenUids:
 def text_hashes(values: pd.Series) -> np.ndarray:
     """A 64-bit hash of each value's text (NA as ""), the same in every batch and process.
 
-    Uids, addresses and client–server pairs are all known by it; a categorical's
-    categories are hashed once each.
+    Uids, addresses and client–server pairs are all known by it. Each distinct value is
+    hashed once: a categorical's categories, or what ``factorize`` finds.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        names = np.append(values.cat.categories.astype(str).to_numpy(dtype=object), "")
-        return pd.util.hash_array(names, categorize=False)[values.cat.codes.to_numpy()]
-    text = values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
-    return pd.util.hash_array(text, categorize=True)
+        codes, names = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, names = pd.factorize(values, use_na_sentinel=True)
+    text = np.append(pd.Index(names).astype(str).to_numpy(dtype=object), "")
+    return pd.util.hash_array(text, categorize=False)[codes]

@@ -24,7 +24,7 @@ from ..inventory import GONE_AFTER, Accumulator, Acknowledgement, settle, to_fra
 from ..policy import Policy
 from ..reading import LoadReport
 from ..sanitize import html_escape
-from .activity import activity
+from .activity import activity, shown
 from .quality import DataQuality, data_quality
 from .tally import ReportTally
 
@@ -113,8 +113,15 @@ def from_tally(tally: ReportTally, report: LoadReport | None, now: datetime,
         by_cause=_by_cause(tally, failing), servers=failing, self_signed=signed,
         quality=data_quality(report, tally.quality), timeline=_timeline(tally),
         allowlist_given=allowlist is not None,
-        activity=activity(tally.timeline_rows(), failing, signed),
+        activity=_activity(tally, failing, signed),
     )
+
+
+def _activity(tally: ReportTally, failing: pd.DataFrame, signed: pd.DataFrame
+              ) -> pd.DataFrame:
+    """The shown servers' latest connections."""
+    keys = shown(failing, signed)
+    return activity(tally.timeline_rows(keys), keys)
 
 
 def failing_servers(table: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import pandas as pd
 from ..causes import Cause, Unverified, Verdict
 from ..classification import ServerTally, cause_flags
 from ..inventory import Accumulator
-from .activity import MAX_CONNECTIONS, latest, rows_of
+from .activity import Activity
 from .quality import QualityCounts
 
 CAUSES = [c.value for c in Cause]
@@ -41,9 +41,7 @@ class ReportTally:
     hours: pd.DataFrame = field(default_factory=pd.DataFrame)
     window: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)
     failing_window: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)
-    failing_hosts: set[str] = field(default_factory=set)
-    activity: list[pd.DataFrame] = field(default_factory=list)
-    activity_rows: int = 0
+    activity: Activity = field(default_factory=Activity)
 
     def add(self, classified: pd.DataFrame) -> None:
         """Fold in one batch of classified connections."""
@@ -64,8 +62,7 @@ class ReportTally:
         failing = classified[failed]
         self.failing_window = _span(self.failing_window, failing["ts"])
         self.hours = _add(self.hours, _per_hour(failing))
-        self.failing_hosts.update(_texts(failing["id.resp_h"]))
-        self._keep_activity(rows_of(classified, self.failing_hosts))
+        self.activity.add(classified, failed)
 
     def merge(self, other: ReportTally) -> None:
         """Fold in another tally (of another file or worker)."""
@@ -81,31 +78,11 @@ class ReportTally:
         self.window = _span(self.window, pd.Series(list(other.window)))
         self.failing_window = _span(self.failing_window, pd.Series(list(other.failing_window)))
         self.hours = _add(self.hours, other.hours)
-        self.failing_hosts |= other.failing_hosts
-        for rows in other.activity:
-            self._keep_activity(rows)
+        self.activity.merge(other.activity)
 
-    def _keep_activity(self, rows: pd.DataFrame) -> None:
-        """Keep timeline rows; when they have doubled, cut servers past the cap to their
-        latest rows (sorting only then: on most days no server reaches it)."""
-        if not len(rows):
-            return
-        self.activity.append(rows)
-        self.activity_rows += len(rows)
-        if self.activity_rows <= 2 * max(len(self.activity[0]), 50_000):
-            return
-        held = pd.concat(self.activity, ignore_index=True)
-        sizes = held.groupby(["resp_h", "resp_p"], sort=False, dropna=False).size()
-        self.activity = [latest(held) if (sizes > MAX_CONNECTIONS).any() else held]
-        self.activity_rows = len(self.activity[0])
-
-    def timeline_rows(self) -> pd.DataFrame:
-        """The rows kept for timelines, as ``activity.rows_of`` makes them: a server may
-        have more than ``MAX_CONNECTIONS`` (``activity`` cuts the servers it shows)."""
-        if not self.activity:
-            return rows_of(pd.DataFrame({c: [] for c in ("id.resp_h", "id.resp_p", "id.orig_h",
-                                                         "ts", "primary_cause")}), set())
-        return pd.concat(self.activity, ignore_index=True)
+    def timeline_rows(self, keys: set[tuple[str, int]]) -> pd.DataFrame:
+        """The rows kept for the timelines of the servers ``keys`` (see ``activity``)."""
+        return self.activity.rows(keys)
 
 
 def _reasons(classified: pd.DataFrame) -> dict[str, int]:

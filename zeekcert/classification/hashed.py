@@ -1,0 +1,43 @@
+"""Text values known by their 64-bit hash: 8 bytes a use, the text itself once.
+
+A big day pairs hundreds of thousands of servers with their names, fingerprints and
+clients. Held as text, each pair costs about a hundred bytes; held as two hashes it costs
+16, and each distinct text is kept once, in a table of texts, to be looked up for the
+rows that are shown. Hashes come from ``reading.text_hashes``, the same in every batch,
+file and process, so parts made anywhere merge by their hashes alone. Two texts share a
+hash with odds of about n² / 2⁶⁵.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def texts_of(hashes: np.ndarray, values: pd.Series) -> pd.DataFrame:
+    """A table of texts: each distinct hash once, with its value (``values`` in the same
+    order as ``hashes``)."""
+    _, first = np.unique(hashes, return_index=True)
+    return pd.DataFrame({"hash": hashes[first],
+                         "text": values.iloc[first].astype(object).to_numpy()})
+
+
+def no_texts() -> pd.DataFrame:
+    """The table of no texts."""
+    return pd.DataFrame({"hash": np.zeros(0, np.uint64), "text": np.zeros(0, object)})
+
+
+def merged_texts(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """One table of texts holding what all of ``tables`` hold."""
+    if len(tables) == 1:
+        return tables[0]
+    every = pd.concat(tables, ignore_index=True) if tables else no_texts()
+    return every.drop_duplicates("hash", ignore_index=True)
+
+
+def lookup(table: pd.DataFrame, hashes: np.ndarray) -> np.ndarray:
+    """The text of each hash, as objects (None where ``table`` does not know it)."""
+    place = pd.Index(table["hash"].to_numpy(dtype=np.uint64)).get_indexer(hashes)
+    texts = np.append(table["text"].to_numpy(dtype=object), np.array([None], dtype=object))
+    found: np.ndarray = texts[place]  # -1, unknown, picks the appended None
+    return found
