@@ -179,6 +179,18 @@ def test_text_hashes_are_the_same_for_categories_and_plain_text(values: list[str
     assert plain.tolist() == text_hashes(pd.Series(values, dtype="str")).tolist()
 
 
+@given(st.lists(st.one_of(st.sampled_from(["10.0.0.1", "fd00::1", ""]), st.text(max_size=6)),
+                max_size=20), st.sampled_from([object, "str", "category"]))
+def test_hashed_values_come_with_each_text_once(values: list[str], dtype: object) -> None:
+    """The pairs of a rollup are hashes; the table of texts gives each one back."""
+    from zeekcert.classification import hashed, lookup
+    column = pd.Series(values, dtype=dtype)  # type: ignore[call-overload]
+    hashes, texts = hashed(column)
+    assert hashes.tolist() == text_hashes(column).tolist()
+    assert sorted(texts["text"]) == sorted(set(values))
+    assert lookup(texts, hashes).tolist() == values
+
+
 @st.composite
 def busy_servers(draw: st.DrawFn) -> pd.DataFrame:
     """Failing connections to a few servers, many at the same second, some without a client."""

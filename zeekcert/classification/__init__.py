@@ -13,15 +13,16 @@ This layer reads frames, never files, and keeps nothing between runs.
 
 from .certs import CERT_FIELDS, CertificateParts, cert_table
 from .distinct import lists_per
-from .hashed import lookup, merged_texts, texts_of
+from .hashed import hashed, lookup, merged_texts
 from .known import Known, know
 from .notices import notice_evidence
-from .rollup import SERVER_KEY, cause_flags, sort_worst_first
+from .rollup import SERVER_KEY, cause_flags, cause_lists, sort_worst_first
 from .tally import ServerTally, server_hashes, servers
 from .verdicts import classify, join_summary
 
 __all__ = [
     "CERT_FIELDS", "SERVER_KEY", "CertificateParts", "Known", "ServerTally", "cause_flags",
-    "cert_table", "classify", "join_summary", "know", "lists_per", "lookup", "merged_texts",
-    "notice_evidence", "server_hashes", "servers", "sort_worst_first", "texts_of",
+    "cause_lists", "cert_table", "classify", "hashed", "join_summary", "know", "lists_per",
+    "lookup", "merged_texts", "notice_evidence", "server_hashes", "servers",
+    "sort_worst_first",
 ]

@@ -13,13 +13,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..reading import text_hashes
 
-def texts_of(hashes: np.ndarray, values: pd.Series) -> pd.DataFrame:
-    """A table of texts: each distinct hash once, with its value (``values`` in the same
-    order as ``hashes``)."""
-    _, first = np.unique(hashes, return_index=True)
-    return pd.DataFrame({"hash": hashes[first],
-                         "text": values.iloc[first].astype(object).to_numpy()})
+
+def hashed(values: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each value's text hash (``reading.text_hashes``) and the table of its texts.
+
+    Each distinct value is hashed once: a categorical's categories, or what ``factorize``
+    finds; the caller keeps NA out.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    names = pd.Series(pd.Index(uniques)[used].astype(object))
+    known = np.zeros(len(uniques) + 1, dtype=np.uint64)
+    known[used] = text_hashes(names)
+    known[-1] = text_hashes(pd.Series([""], dtype=object))[0]  # NA, as text_hashes has it
+    return known[codes], pd.DataFrame({"hash": known[used], "text": names.to_numpy()})
 
 
 def no_texts() -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from ..causes import Cause
 
 SERVER_KEY = ["id.resp_h", "id.resp_p"]
+_NAMES = [c.value for c in Cause]
 
 
 def cause_flags(classified: pd.DataFrame) -> pd.DataFrame:
@@ -26,6 +27,19 @@ def cause_flags(classified: pd.DataFrame) -> pd.DataFrame:
         row[parents[flat == cause.value]] = True
         flags[cause.value] = row
     return pd.DataFrame(flags, index=classified.index)
+
+
+def cause_lists(bits: np.ndarray) -> list[list[str]]:
+    """Each row's cause names, in order of precedence, from a rows × causes bool array.
+
+    Rows with the same causes share one list: a day of a million servers has a few
+    dozen patterns.
+    """
+    if not len(bits):
+        return []
+    patterns, which = np.unique(bits, axis=0, return_inverse=True)
+    named = [[_NAMES[j] for j in np.flatnonzero(p)] for p in patterns]
+    return [named[w] for w in which.reshape(-1).tolist()]
 
 
 def sort_worst_first(frame: pd.DataFrame, host: str = SERVER_KEY[0], port: str = SERVER_KEY[1],

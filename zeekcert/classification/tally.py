@@ -20,8 +20,8 @@ import pandas as pd
 from ..causes import Cause, Verdict
 from ..reading import text_hashes
 from .distinct import lists_per
-from .hashed import lookup, merged_texts, no_texts, texts_of
-from .rollup import cause_flags, sort_worst_first
+from .hashed import hashed, lookup, merged_texts, no_texts
+from .rollup import cause_flags, cause_lists, sort_worst_first
 
 KEY = ["id.resp_h", "id.resp_p"]
 FLAGS = [c.value for c in Cause]
@@ -85,11 +85,10 @@ def _hashed_pairs(server: np.ndarray, values: pd.Series) -> tuple[pd.DataFrame, 
     these pairs are as many as the connections: 16 bytes each, where text took a hundred.
     """
     present = values.notna().to_numpy()
-    given = values[present]
-    value = text_hashes(given)
+    value, texts = hashed(values[present])
     pairs = pd.DataFrame({"server": server[present], "value": value}).drop_duplicates(
         ignore_index=True)
-    return pairs, texts_of(value, given)
+    return pairs, texts
 
 
 def server_hashes(hosts: pd.Series, ports: pd.Series) -> np.ndarray:
@@ -205,8 +204,7 @@ def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
     out["not_valid_after"] = servers["not_valid_after"].array
     for name in ("server_names", "fingerprints"):
         out[name] = _lists(done.pairs[name], done.texts[name], mine)
-    names = np.array(FLAGS)
-    out["causes"] = [list(names[row]) for row in servers[FLAGS].to_numpy(dtype=bool)]
+    out["causes"] = cause_lists(servers[FLAGS].to_numpy(dtype=bool))
     out["primary_cause"] = [cs[0] if cs else None for cs in out["causes"]]
     return out
 

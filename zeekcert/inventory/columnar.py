@@ -96,15 +96,6 @@ def new_tables() -> dict[str, Parts]:
     }
 
 
-def cause_lists(bits: np.ndarray) -> list[list[str]]:
-    """Each row's cause names, in order of precedence, from a rows × causes bool array."""
-    if not len(bits):
-        return []
-    patterns, which = np.unique(bits, axis=0, return_inverse=True)
-    named = [[CAUSE_NAMES[j] for j in np.flatnonzero(p)] for p in patterns]
-    return [named[w] for w in which.reshape(-1).tolist()]
-
-
 def sorted_lists(values: pd.DataFrame, index: pd.MultiIndex) -> list[list[str]]:
     """Per key of ``index``, its values of a set table, sorted; empty where it has none."""
     return lists_per(values.sort_values("value", kind="stable"), "value", index, KEY2)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause
+from ..classification import cause_lists
 from ..formatting import iso_column
 from .accumulate import Accumulator
 from .columnar import (
@@ -24,7 +25,6 @@ from .columnar import (
     KEY2,
     NO_FIRST,
     NO_TIME,
-    cause_lists,
     sorted_lists,
     stamps,
 )

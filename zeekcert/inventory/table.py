@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from ..causes import Cause
-from ..classification import lists_per, sort_worst_first
+from ..classification import cause_lists, lists_per, sort_worst_first
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledged_by
 from .beacons import pair_stats
@@ -26,7 +26,6 @@ from .columnar import (
     KEY3,
     NO_FIRST,
     NO_TIME,
-    cause_lists,
     sorted_lists,
     stamps,
 )

@@ -62,7 +62,8 @@ class SeenUids:
         self.levels.append(np.sort(hashes))
         while len(self.levels) > 1 and len(self.levels[-2]) <= 2 * len(self.levels[-1]):
             last = self.levels.pop()
-            self.levels[-1] = np.sort(np.concatenate([self.levels[-1], last]))
+            # Two sorted runs: the stable sort (timsort) merges them in linear time.
+            self.levels[-1] = np.sort(np.concatenate([self.levels[-1], last]), kind="stable")
 
     def update(self, other: SeenUids) -> None:
         """Remember every hash of ``other`` (disjoint from this set)."""

@@ -8,7 +8,7 @@ server's latest ``MAX_CONNECTIONS`` connections.
 Which servers are shown is known only at the end, so ``Activity`` keeps the rows of every
 server seen failing, from the first batch in which it failed, as 25 bytes a row: the
 server and the client as 64-bit hashes, the time in µs and whether the connection
-failed. Client addresses are kept once each, beside (``classification.texts_of``). Past
+failed. Client addresses are kept once each, beside (``classification.hashed``). Past
 ``MAX_CONNECTIONS`` rows a server keeps its latest ones, ties at the cut included, so the
 final cut (by time, then client, then flag, on text) is the one a single batch would make.
 """
@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause
-from ..classification import lookup, merged_texts, server_hashes, texts_of
-from ..reading import text_hashes
+from ..classification import hashed, lookup, merged_texts, server_hashes
 
 MAX_SERVERS = 100
 MAX_CONNECTIONS = 500
@@ -49,13 +48,13 @@ class Activity:
         if not keep.any():
             return
         near = classified[keep]
-        client = text_hashes(near["id.orig_h"])
+        client, names = hashed(near["id.orig_h"])
         client[near["id.orig_h"].isna().to_numpy()] = _NO_CLIENT
         us = pd.DatetimeIndex(pd.to_datetime(near["ts"], utc=True)).as_unit("us").asi8
         failing = near["primary_cause"].isin([c.value for c in Cause]).to_numpy(dtype=bool)
         self._keep(pd.DataFrame({"server": servers[keep], "client": client,
                                  "us": us, "failing": failing}),
-                   texts_of(client, near["id.orig_h"]))
+                   names)
 
     def merge(self, other: Activity) -> None:
         """Fold in another tally's activity (of another file or worker)."""
