@@ -7,13 +7,13 @@ policy (``recheck``: dates, keys, hashes, and the self-signed rule, subject = is
 a one-certificate chain; ``hostname``: RFC 6125 names); then settle causes, primary
 cause and evidence. ``known`` prepares the certificates and notices once for many
 batches. ``rollup`` and ``tally`` turn classified connections into one row per server, batch by
-batch.
+batch; ``hashed_texts`` keeps the values they pair with a server as 64-bit hashes, each text once.
 This layer reads frames, never files, and keeps nothing between runs.
 """
 
 from .certs import CERT_FIELDS, CertificateParts, cert_table
 from .distinct import lists_per
-from .hashed import hashed, lookup, merged_texts
+from .hashed_texts import hashed, lookup, merged_texts
 from .known import Known, know
 from .notices import notice_evidence
 from .rollup import SERVER_KEY, cause_flags, cause_lists, sort_worst_first

@@ -20,7 +20,7 @@ import pandas as pd
 from ..causes import Cause, Verdict
 from ..reading import text_hashes
 from .distinct import lists_per
-from .hashed import hashed, lookup, merged_texts, no_texts
+from .hashed_texts import hashed, lookup, merged_texts, no_texts
 from .rollup import cause_flags, cause_lists, sort_worst_first
 
 KEY = ["id.resp_h", "id.resp_p"]
