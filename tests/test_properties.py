@@ -137,3 +137,54 @@ def test_terminal_safe_examples() -> None:
     assert terminal_safe("tag\U000e0041") == "tag\\U000e0041"
     assert terminal_safe("private\ue000") == "private\\ue000"
     assert terminal_safe("no\u00a0break space") == "no\u00a0break space"  # Zs is text
+
+
+_NOTES = ["SSL::Invalid_Server_Cert", "SSL::Weak_Key", "SSL::Certificate_Expired",
+          "SSL::Invalid_Ocsp_Response", "Conn::Retransmission_Inconsistency"]
+_MSGS = st.one_of(st.none(), st.just(float("nan")), st.text(max_size=8),
+                  st.sampled_from(["SSL certificate validation failed with (self signed "
+                                   "certificate)", "failed with (revoked)",
+                                   "Host uses weak certificate with 1024 bit key"]))
+
+
+@given(st.lists(st.tuples(st.sampled_from(_NOTES), _MSGS), max_size=30))
+def test_notice_evidence_judged_per_distinct_message_equals_row_by_row(
+        rows: list[tuple[str, object]]) -> None:
+    """Notices are judged once per distinct (note, msg); the result is the per-row one."""
+    import numpy as np
+
+    from zeekcert.classification.notices import _per_distinct, notice_cause
+    notes = np.array([n for n, _ in rows], dtype=object)
+    msgs = np.array([m for _, m in rows], dtype=object)
+    causes, details = _per_distinct(notes, msgs)
+    assert list(causes) == [notice_cause(n, m if isinstance(m, str) else None)
+                            for n, m in rows]
+    assert list(details) == [f"{n}: {m}" for n, m in rows]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["fa", "fb", "fc", None]),
+                          st.one_of(st.none(), st.integers(0, 3))), max_size=25),
+       st.integers(0, 3))
+def test_the_certificate_table_keeps_each_certificates_newest_row(
+        rows: list[tuple[str | None, int | None]], cut: int) -> None:
+    """x509.log logs a certificate again and again: within a frame the newest row wins
+    (an unset time counts as newest, as pandas sorts it last), a later row a tie."""
+    from zeekcert.classification import CertificateParts, cert_table
+    frame = pd.DataFrame({
+        "ts": pd.to_datetime([None if t is None else t * 60 for _, t in rows], unit="s",
+                             utc=True),
+        "fingerprint": pd.Series([f for f, _ in rows], dtype=object),
+        "certificate.subject": [f"CN=row{i}" for i in range(len(rows))]})
+    def newest(lo: int, hi: int) -> dict[str, str]:
+        best: dict[str, tuple[float, int]] = {}
+        for i, (key, t) in list(enumerate(rows))[lo:hi]:
+            rank = (float("inf") if t is None else t, i)
+            if key is not None and rank >= best.get(key, (-1.0, -1)):
+                best[key] = rank
+        return {key: f"CN=row{i}" for key, (_, i) in best.items()}
+
+    assert cert_table(frame)["subject"].astype(object).to_dict() == newest(0, len(rows))
+    parts = CertificateParts()  # parts in file order: a later part's row wins
+    parts.add([cert_table(frame.iloc[:cut]), cert_table(frame.iloc[cut:])])
+    want = newest(0, cut) | newest(cut, len(rows))
+    assert parts.table()["subject"].astype(object).to_dict() == want

@@ -107,7 +107,9 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
         key = key.fillna(frame["id"].astype(object)) if key is not None else frame["id"]
     if key is None:  # neither fingerprint nor id: no row can be joined
         key = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    out = pd.DataFrame({"key": key.astype(object).to_numpy()})
+    rows = _newest_per_key(key.astype(object).to_numpy(), frame)
+    frame = frame.iloc[rows]
+    out = pd.DataFrame({"key": key.astype(object).to_numpy()[rows]})
     for name, source in CERT_FIELDS.items():
         if source not in frame.columns:
             out[name] = None
@@ -117,6 +119,17 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = frame[source].to_numpy(dtype=object)
     out["seen"] = frame["ts"].to_numpy() if "ts" in frame.columns else pd.NaT
     return out
+
+
+def _newest_per_key(key: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    """The positions, in order, of each key's newest row: what ``cert_table`` would keep
+    of this frame (a later row wins a tie). A scanner's day logs each certificate many
+    times, so only these rows are turned into Python objects."""
+    seen = frame["ts"].to_numpy() if "ts" in frame.columns else np.full(len(frame), None)
+    rows = pd.DataFrame({"key": key, "seen": seen}).reset_index(drop=True)
+    rows = rows[rows["key"].notna().to_numpy()]
+    newest = rows.sort_values("seen", kind="stable").drop_duplicates("key", keep="last")
+    return np.sort(newest.index.to_numpy())
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series | None:
