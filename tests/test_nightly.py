@@ -252,7 +252,9 @@ def test_killed_at_any_moment_the_state_is_before_or_after(tree: Path, tmp_path:
         state = _dump(victim)
         assert state in (before, after), f"killed at step {step}: state in between"
         outcomes.append(state == after)
-    assert outcomes.count(False) >= 4  # most kills land before the commit
+    # The first kills, at 6 % and 19 % of a run, land before the commit at its end, however
+    # busy the machine; where the later ones land depends on it.
+    assert outcomes[:2] == [False, False]
 
 
 def _cli(logs: Path, state: Path) -> subprocess.Popen[bytes]:

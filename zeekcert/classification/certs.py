@@ -100,7 +100,7 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     if "key" in frame.columns:  # already a cert table
         out = frame.reset_index(drop=True)
         if "seen" not in out.columns:
-            out["seen"] = pd.NaT
+            out["seen"] = _seen(out)
         return out
     key = _column(frame, "fingerprint")
     if "id" in frame.columns:
@@ -117,16 +117,24 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = frame[source].array
         else:
             out[name] = frame[source].to_numpy(dtype=object)
-    out["seen"] = frame["ts"].to_numpy() if "ts" in frame.columns else pd.NaT
+    out["seen"] = _seen(frame)
     return out
+
+
+def _seen(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
+    """When each row was logged, as UTC times (NaT without a ``ts``): never one object per
+    row, as ``to_numpy`` of a zoned column would make."""
+    if "ts" not in frame.columns:
+        return pd.array(np.full(len(frame), np.datetime64("NaT", "us")), dtype="datetime64[us]"
+                        ).tz_localize("UTC")
+    return pd.to_datetime(frame["ts"], utc=True, errors="coerce").array  # only an order
 
 
 def _newest_per_key(key: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
     """The positions, in order, of each key's newest row: what ``cert_table`` would keep
     of this frame (a later row wins a tie). A scanner's day logs each certificate many
     times, so only these rows are turned into Python objects."""
-    seen = frame["ts"].to_numpy() if "ts" in frame.columns else np.full(len(frame), None)
-    rows = pd.DataFrame({"key": key, "seen": seen}).reset_index(drop=True)
+    rows = pd.DataFrame({"key": key, "seen": _seen(frame)})
     rows = rows[rows["key"].notna().to_numpy()]
     newest = rows.sort_values("seen", kind="stable").drop_duplicates("key", keep="last")
     return np.sort(newest.index.to_numpy())
