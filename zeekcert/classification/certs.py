@@ -70,20 +70,30 @@ class CertificateParts:
     """
 
     def __init__(self, done: pd.DataFrame | None = None) -> None:
-        self.done = done if done is not None else cert_table(None)
+        self.done = done  # None until a table is asked for: a file of no x509 rows is free
         self.parts: list[pd.DataFrame] = []
+
+    def __len__(self) -> int:
+        """How many rows are held (a certificate may be counted more than once)."""
+        return (0 if self.done is None else len(self.done)) + sum(len(p) for p in self.parts)
 
     def add(self, parts: list[pd.DataFrame]) -> None:
         """Take in ``cert_table`` parts; a later row of a certificate wins."""
         self.parts += parts
-        if sum(len(p) for p in self.parts) > max(len(self.done), COMPACT_ROWS):
+        held = 0 if self.done is None else len(self.done)
+        if sum(len(p) for p in self.parts) > max(held, COMPACT_ROWS):
             self.table()
 
     def table(self) -> pd.DataFrame:
         """One table of every certificate so far."""
-        if self.parts:
-            both = pd.concat([self.done, *self.parts]).reset_index()
-            self.done, self.parts = cert_table(both), []
+        frames = ([] if self.done is None else [self.done]) + self.parts
+        if len(frames) == 1:  # a cert_table is already distinct
+            self.done = frames[0]
+        elif frames:
+            self.done = cert_table(pd.concat(frames).reset_index())
+        self.parts = []
+        if self.done is None:
+            self.done = cert_table(None)
         return self.done
 
 

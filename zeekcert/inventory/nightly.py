@@ -128,6 +128,7 @@ class _Job:
         self.notices: list[pd.DataFrame] = []
         self.known: Known | None = None  # built at the first ssl batch, after x509 and notices
         self.pending: list[pa.Table] = []
+        self.pending_rows = 0  # counted as they come: a tree of small files has thousands
         self.reports: list[FileReport] = []
         self.progress, self.total, self.done = progress, total, 0
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
@@ -209,7 +210,7 @@ class _Job:
 
     def _commit(self, taken: _Taken) -> None:
         """Fold a file that is not a copy into the run."""
-        if taken.certs.parts or len(taken.certs.done):
+        if len(taken.certs):
             self.certs.add([taken.certs.table()])
             self.known = None
         if taken.notices:
@@ -221,14 +222,15 @@ class _Job:
             self.acc.merge(taken.own)
             return
         self.pending += taken.ssl
-        if sum(t.num_rows for t in self.pending) >= BATCH_ROWS:
+        self.pending_rows += sum(t.num_rows for t in taken.ssl)
+        if self.pending_rows >= BATCH_ROWS:
             self._classify_pending()
 
     def _classify_pending(self) -> None:
         """Classify the small files' ssl rows taken so far in one call, and fold them in."""
         if self.pending:
             self.acc.add(self._classified(self.pending))
-            self.pending = []
+            self.pending, self.pending_rows = [], 0
 
     def _classified(self, tables: list[pa.Table]) -> pd.DataFrame:
         """ssl rows classified against the certificates and notices prepared once."""

@@ -77,6 +77,7 @@ class _Fold:
         self.known, self.now = known, now
         self.tally = ReportTally()
         self.pending: list[pa.Table] = []
+        self.pending_rows = 0  # counted as they come: a tree of small files has thousands
         self.rows = 0
 
     def file(self, file: StreamedFile) -> None:
@@ -100,13 +101,14 @@ class _Fold:
                 self.tally = own
             return
         self.pending += tables
-        if sum(t.num_rows for t in self.pending) >= BATCH_ROWS:
+        self.pending_rows += sum(t.num_rows for t in tables)
+        if self.pending_rows >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
         """Fold in the small files held back."""
         self._add(self.tally, self.pending)
-        self.pending = []
+        self.pending, self.pending_rows = [], 0
 
     def _add(self, tally: ReportTally, tables: list[pa.Table]) -> None:
         if tables:
