@@ -20,7 +20,7 @@ def hashed(values: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
     """Each value's text hash (``reading.text_hashes``) and the table of its texts.
 
     Each distinct value is hashed once: a categorical's categories, or what ``factorize``
-    finds; the caller keeps NA out.
+    finds. NA hashes as "" (as in ``text_hashes``) and is left out of the table.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniques = values.cat.codes.to_numpy(), values.cat.categories

@@ -28,7 +28,6 @@ MAX_CONNECTIONS = 500
 COLUMNS = ["resp_h", "resp_p", "orig_h", "ts", "failing"]
 MIN_ROWS = 50_000  # rows held before the first cut
 _NO_CLIENT = np.uint64(0)  # the hash of a missing client: a text hash is 0 with odds 2⁻⁶⁴
-_ROWS = {"server": np.uint64, "client": np.uint64, "us": np.int64, "failing": bool}
 
 
 @dataclass
