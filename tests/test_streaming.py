@@ -232,7 +232,7 @@ def test_timelines_past_the_cap_are_the_same_in_any_cut_and_order(
         for lo, hi in group:
             part.add(rows.iloc[lo:hi], failed[lo:hi])
         total.merge(part)
-    expected = act.activity(one.rows(keys), keys)
+    expected = act.activity(one.rows(keys))
     assert len(expected) == sum(min(3, int(c)) for c in rows.groupby(
         ["id.resp_h", "id.resp_p"], observed=True).size())
-    pd.testing.assert_frame_equal(act.activity(total.rows(keys), keys), expected)
+    pd.testing.assert_frame_equal(act.activity(total.rows(keys)), expected)

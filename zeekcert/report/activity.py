@@ -43,7 +43,7 @@ class Activity:
         """Fold in one batch; ``failed`` says which of its connections failed."""
         servers = server_hashes(classified["id.resp_h"], classified["id.resp_p"])
         self.failing = np.union1d(self.failing, servers[failed])
-        keep = _member(servers, self.failing) & classified["ts"].notna().to_numpy()
+        keep = np.isin(servers, self.failing) & classified["ts"].notna().to_numpy()
         if not keep.any():
             return
         near = classified[keep]
@@ -63,7 +63,8 @@ class Activity:
             self._keep(rows)
 
     def rows(self, keys: set[tuple[str, int]]) -> pd.DataFrame:
-        """The rows kept of the servers ``keys``, in ``COLUMNS``, in no order."""
+        """The rows kept of the servers ``keys`` and of no other, in ``COLUMNS``, in no
+        order."""
         if not keys or not self.parts:
             return pd.DataFrame({c: [] for c in COLUMNS})
         hosts = pd.Series([h for h, _ in keys], dtype=object)
@@ -89,15 +90,6 @@ class Activity:
         self.parts = [_latest_of_each(pd.concat(self.parts, ignore_index=True))]
         self.clients = [merged_texts(self.clients)]
         self.held = len(self.parts[0])
-
-
-def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """Whether each value is in ``sorted_set``."""
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    found: np.ndarray = sorted_set[at] == values
-    return found
 
 
 def _latest_of_each(rows: pd.DataFrame) -> pd.DataFrame:
@@ -134,14 +126,11 @@ def shown(servers: pd.DataFrame, self_signed: pd.DataFrame) -> set[tuple[str, in
     return keys
 
 
-def activity(rows: pd.DataFrame, keys: set[tuple[str, int]]) -> pd.DataFrame:
+def activity(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per shown connection: server, client, time and whether it failed.
 
-    ``rows`` holds (at least) the connections of the servers ``keys``, as
-    ``Activity.rows`` gives them.
+    ``rows`` are the connections of the shown servers, as ``Activity.rows`` gives them.
     """
-    if not keys or not len(rows):
+    if not len(rows):
         return pd.DataFrame(columns=COLUMNS)
-    wanted = pd.MultiIndex.from_tuples(sorted(keys), names=["resp_h", "resp_p"])
-    mine = rows[pd.MultiIndex.from_frame(rows[["resp_h", "resp_p"]]).isin(wanted)]
-    return latest(mine)[COLUMNS]
+    return latest(rows)[COLUMNS]

@@ -113,15 +113,8 @@ def from_tally(tally: ReportTally, report: LoadReport | None, now: datetime,
         by_cause=_by_cause(tally, failing), servers=failing, self_signed=signed,
         quality=data_quality(report, tally.quality), timeline=_timeline(tally),
         allowlist_given=allowlist is not None,
-        activity=_activity(tally, failing, signed),
+        activity=activity(tally.activity.rows(shown(failing, signed))),
     )
-
-
-def _activity(tally: ReportTally, failing: pd.DataFrame, signed: pd.DataFrame
-              ) -> pd.DataFrame:
-    """The shown servers' latest connections."""
-    keys = shown(failing, signed)
-    return activity(tally.timeline_rows(keys), keys)
 
 
 def failing_servers(table: pd.DataFrame) -> pd.DataFrame:

@@ -80,10 +80,6 @@ class ReportTally:
         self.hours = _add(self.hours, other.hours)
         self.activity.merge(other.activity)
 
-    def timeline_rows(self, keys: set[tuple[str, int]]) -> pd.DataFrame:
-        """The rows kept for the timelines of the servers ``keys`` (see ``activity``)."""
-        return self.activity.rows(keys)
-
 
 def _reasons(classified: pd.DataFrame) -> dict[str, int]:
     judged = (classified["primary_cause"] == Verdict.UNVERIFIED.value).to_numpy(dtype=bool)
