@@ -117,9 +117,10 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
         key = key.fillna(frame["id"].astype(object)) if key is not None else frame["id"]
     if key is None:  # neither fingerprint nor id: no row can be joined
         key = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    rows = _newest_per_key(key.astype(object).to_numpy(), frame)
+    keys = key.astype(object).to_numpy()
+    rows = _newest_per_key(keys, frame)
     frame = frame.iloc[rows]
-    out = pd.DataFrame({"key": key.astype(object).to_numpy()[rows]})
+    out = pd.DataFrame({"key": keys[rows]})
     for name, source in CERT_FIELDS.items():
         if source not in frame.columns:
             out[name] = None
