@@ -17,7 +17,7 @@ from ..sanitize import html_escape
 from .arrow import clip_rows, concat_tables, loading_pool, to_pandas
 from .copies import drop_copies
 from .discovery import Found, Source, TimeLike, discover, select_window, utc
-from .file import check, iter_tables
+from .file import check, iter_tables, read_blocks
 from .file_report import CLEAN, FileReport, LoadReport
 from .schema import KINDS
 from .tsv import empty_table
@@ -181,12 +181,8 @@ def iter_batches(source: Source, kinds: Iterable[str] = KINDS, start: TimeLike =
         yield Batch(problem.kind, pd.DataFrame(), problem)
     for path in select_window(found.paths, start, end):
         report = note_link(FileReport(str(path)), found)
-        tables, shown = iter_tables(path, report, columns=columns), False
-        while True:
-            with loading_pool():  # not held across the yield: the caller's code runs there
-                table = next(tables, None)
-            if table is None:
-                break
+        shown = False
+        for table in read_blocks(path, report, columns=columns):
             if report.kind in kinds and table.num_rows:
                 shown = True
                 yield Batch(report.kind, to_pandas(clip_rows(table, lo, hi)), report)
