@@ -42,6 +42,7 @@ from ..reading import (
     FileStatus,
     Found,
     LoadReport,
+    PendingTables,
     concat_tables,
     content_id,
     discover,
@@ -127,8 +128,7 @@ class _Job:
             raise damaged_records("certificates", exc, state.path) from exc
         self.notices: list[pd.DataFrame] = []
         self.known: Known | None = None  # built at the first ssl batch, after x509 and notices
-        self.pending: list[pa.Table] = []
-        self.pending_rows = 0  # counted as they come: a tree of small files has thousands
+        self.pending = PendingTables(BATCH_ROWS)  # small files' ssl rows, classified together
         self.reports: list[FileReport] = []
         self.progress, self.total, self.done = progress, total, 0
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
@@ -201,12 +201,9 @@ class _Job:
             taken.certs.add([cert_table(to_pandas(table))])
         elif taken.kind == "notice":
             taken.notices.append(notice_evidence(to_pandas(table)))
-        elif taken.kind == "ssl":
-            taken.ssl.append(table)
-            if sum(t.num_rows for t in taken.ssl) >= BATCH_ROWS:
-                taken.own = taken.own or Accumulator(cause=self.acc.cause)
-                taken.own.add(self._classified(taken.ssl))
-                taken.ssl = []
+        elif taken.kind == "ssl" and taken.ssl.add([table]):  # a batch's worth: classify it
+            taken.own = taken.own or Accumulator(cause=self.acc.cause)
+            taken.own.add(self._classified(taken.ssl.take()))
 
     def _commit(self, taken: _Taken) -> None:
         """Fold a file that is not a copy into the run."""
@@ -217,20 +214,17 @@ class _Job:
             self.notices += taken.notices
             self.known = None
         if taken.own is not None:
-            if taken.ssl:
-                taken.own.add(self._classified(taken.ssl))
+            if taken.ssl.tables:
+                taken.own.add(self._classified(taken.ssl.take()))
             self.acc.merge(taken.own)
             return
-        self.pending += taken.ssl
-        self.pending_rows += sum(t.num_rows for t in taken.ssl)
-        if self.pending_rows >= BATCH_ROWS:
+        if self.pending.add(taken.ssl.take()):
             self._classify_pending()
 
     def _classify_pending(self) -> None:
         """Classify the small files' ssl rows taken so far in one call, and fold them in."""
-        if self.pending:
-            self.acc.add(self._classified(self.pending))
-            self.pending, self.pending_rows = [], 0
+        if self.pending.tables:
+            self.acc.add(self._classified(self.pending.take()))
 
     def _classified(self, tables: list[pa.Table]) -> pd.DataFrame:
         """ssl rows classified against the certificates and notices prepared once."""
@@ -262,7 +256,7 @@ class _Taken:
     ends: list[pa.Table] = field(default_factory=list)  # its first and last rows
     certs: CertificateParts = field(default_factory=CertificateParts)  # distinct as it goes
     notices: list[pd.DataFrame] = field(default_factory=list)  # their evidence rows
-    ssl: list[pa.Table] = field(default_factory=list)
+    ssl: PendingTables = field(default_factory=lambda: PendingTables(BATCH_ROWS))
     own: Accumulator | None = None
 
 

@@ -9,7 +9,7 @@ time (with ``seen``, the uids already read); ``file_report`` is the ledger of wh
 and what was skipped. This layer knows nothing of certificates, causes or servers.
 """
 
-from .arrow import concat_tables, to_pandas
+from .arrow import PendingTables, concat_tables, to_pandas
 from .copies import identity, identity_of, mark_copy
 from .discovery import Found, archive_order, discover, find_logs, kind_from_name, select_window
 from .file import iter_tables, read_blocks, read_log, read_table
@@ -28,6 +28,7 @@ __all__ = [
     "Found",
     "LoadReport",
     "Logs",
+    "PendingTables",
     "SeenUids", "StreamedFile",
     "StreamedLoad",
     "archive_order", "concat_tables",

@@ -52,6 +52,28 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
+class PendingTables:
+    """Tables held until they hold ``limit`` rows, to be classified in one call: a tree of
+    small files goes in batches, and a big file is cut into them. Rows are counted as the
+    tables come, never summed again."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.tables: list[pa.Table] = []
+        self.rows = 0
+
+    def add(self, tables: list[pa.Table]) -> bool:
+        """Hold ``tables``; True once the batch is full."""
+        self.tables += tables
+        self.rows += sum(t.num_rows for t in tables)
+        return self.rows >= self.limit
+
+    def take(self) -> list[pa.Table]:
+        """The tables held, which are then no longer held."""
+        taken, self.tables, self.rows = self.tables, [], 0
+        return taken
+
+
 def concat_tables(tables: list[pa.Table]) -> pa.Table:
     """Union tables by column name; a column missing from one table is null there."""
     tables = [t for t in tables if t.num_columns]

@@ -24,6 +24,7 @@ from ..reading import (
     FileReport,
     FileStatus,
     LoadReport,
+    PendingTables,
     StreamedFile,
     StreamedLoad,
     archive_order,
@@ -76,39 +77,33 @@ class _Fold:
     def __init__(self, known: Known, now: datetime):
         self.known, self.now = known, now
         self.tally = ReportTally()
-        self.pending: list[pa.Table] = []
-        self.pending_rows = 0  # counted as they come: a tree of small files has thousands
+        self.pending = PendingTables(BATCH_ROWS)  # small files, classified together
         self.rows = 0
 
     def file(self, file: StreamedFile) -> None:
         """Fold one file in, once it is known not to be a copy."""
-        tables: list[pa.Table] = []
+        tables = PendingTables(BATCH_ROWS)
         own: ReportTally | None = None  # once the file outgrows a batch
         for table in file.batches():
             self.rows += table.num_rows
-            tables.append(table)
-            if sum(t.num_rows for t in tables) >= BATCH_ROWS:
+            if tables.add([table]):
                 own = own or ReportTally()
-                self._add(own, tables)
-                tables = []
+                self._add(own, tables.take())
         if not file.kept:
             return
         if own is not None:
-            self._add(own, tables)
+            self._add(own, tables.take())
             if self.tally.connections:
                 self.tally.merge(own)
             else:  # the first file read: its tally is the report's, no merge needed
                 self.tally = own
             return
-        self.pending += tables
-        self.pending_rows += sum(t.num_rows for t in tables)
-        if self.pending_rows >= BATCH_ROWS:
+        if self.pending.add(tables.take()):
             self.flush()
 
     def flush(self) -> None:
         """Fold in the small files held back."""
-        self._add(self.tally, self.pending)
-        self.pending, self.pending_rows = [], 0
+        self._add(self.tally, self.pending.take())
 
     def _add(self, tally: ReportTally, tables: list[pa.Table]) -> None:
         if tables:
