@@ -53,11 +53,11 @@ def test_every_error_class_has_exactly_one_code() -> None:
               if isinstance(v, type) and issubclass(v, errors.ZeekcertError)
               and v is not errors.ZeekcertError]
     assert {k.__name__ for k in family} == {"ZeekLogError", "ConfigError", "UsageError",
-                                            "StateError", "StateLocked"}
+                                            "StateError", "StateLocked", "SchedulerError"}
     codes = {kind.__name__: exit_for(kind("x")) for kind in family}
     assert codes == {"ZeekLogError": Exit.PARTIAL, "ConfigError": Exit.USAGE,
                      "UsageError": Exit.USAGE, "StateError": Exit.PARTIAL,
-                     "StateLocked": Exit.LOCKED}
+                     "StateLocked": Exit.LOCKED, "SchedulerError": Exit.PARTIAL}
     assert exit_for(RuntimeError("x")) is Exit.INTERNAL
 
 

@@ -47,3 +47,8 @@ class StateError(ZeekcertError):
 
 class StateLocked(StateError):
     """Another run holds the state's write lock."""
+
+
+class SchedulerError(ZeekcertError):
+    """The executor a run was given lost its work: a worker, the client or the scheduler
+    went away. Nothing was committed."""

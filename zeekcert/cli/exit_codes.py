@@ -8,7 +8,7 @@ number, so each code says what happened to the run, not only that something fail
   output) and run again;
 - 3: some input could not be read: a log (the output covers the rest, or held no log of
   the kind needed), or the nightly state (nothing was changed; see the README's recovery
-  steps);
+  steps), or the cluster lost the run's work (nothing was changed);
 - 4: another run is going; try again later;
 - 5: a bug in zeekcert.
 """
@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from ..errors import ConfigError, StateError, StateLocked, ZeekcertError, ZeekLogError
+from ..errors import (
+    ConfigError,
+    SchedulerError,
+    StateError,
+    StateLocked,
+    ZeekcertError,
+    ZeekLogError,
+)
 
 
 class Exit(IntEnum):
@@ -43,7 +50,8 @@ _DESCRIPTIONS = {
                 "any: any failing server)",
     Exit.USAGE: "usage or configuration error: nothing was processed",
     Exit.PARTIAL: "some input could not be read: a log (the rest was processed, or no log of "
-                  "the needed kind was found), or the state (nothing was changed)",
+                  "the needed kind was found), or the state (nothing was changed), or the "
+                  "cluster lost the run's work (nothing was changed)",
     Exit.LOCKED: "another run holds the state's lock; nothing was changed",
     Exit.INTERNAL: "internal error, a bug in zeekcert: one line on stderr, the traceback with -v",
     Exit.INTERRUPTED: "interrupted (Ctrl-C or SIGINT); nothing was changed",
@@ -56,6 +64,7 @@ ERROR_EXITS: tuple[tuple[type[ZeekcertError], Exit], ...] = (
     (StateError, Exit.PARTIAL),
     (ConfigError, Exit.USAGE),
     (ZeekLogError, Exit.PARTIAL),
+    (SchedulerError, Exit.PARTIAL),
 )
 
 

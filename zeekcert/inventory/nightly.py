@@ -14,9 +14,10 @@ committed in one transaction at the end.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,6 @@ from ..classification import (
     CertificateParts,
     Known,
     cert_table,
-    classify,
     notice_evidence,
 )
 from ..errors import ConfigError, ZeekLogError
@@ -47,22 +47,20 @@ from ..reading import (
     content_id,
     discover,
     identity_of,
-    kind_from_name,
     mark_copy,
     note_link,
     read_blocks,
     select_window,
-    to_pandas,
 )
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement
 from .lifecycle import RETENTION, ServerStatus, prune, settle
+from .mapped import read_on
 from .records import from_records, pair_records, server_records
 from .state import State, damaged_records
 from .table import GONE_AFTER, to_frame
+from .taking import BATCH_ROWS, KINDS, Reader, Taken, by_kind, classified
 
-KINDS = ("x509", "notice", "ssl")
-BATCH_ROWS = 100_000  # small ssl files are classified together up to this many rows
 Progress = Callable[[int, int, str], None]
 Publish = Callable[["NightlyResult"], None]
 
@@ -81,7 +79,8 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
                 until: datetime | None = None, cause: str = Cause.SELF_SIGNED.value,
                 gone_after: timedelta = GONE_AFTER, policy: Policy | None = None,
                 progress: Progress | None = None, publish: Publish | None = None,
-                retention: timedelta = RETENTION) -> NightlyResult:
+                retention: timedelta = RETENTION,
+                executor: cf.Executor | None = None) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
 
     Servers and pairs last seen more than ``retention`` before ``now`` are pruned from
@@ -91,6 +90,11 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
     ``publish``, when given, receives the result before the state is committed: if it
     fails, the state stays as it was, so the next run reports the same news again rather
     than never. A missing ``logdir`` raises ZeekLogError and leaves no state behind.
+
+    With an ``executor`` (any ``concurrent.futures.Executor``, Dask's
+    ``Client.get_executor()`` included), files are read and classified on its workers
+    and merged here in file order: the state and the inventory are identical to a run
+    without one (see ``mapped``). Only this process opens the state.
     """
     if retention < gone_after:
         raise ConfigError(f"the retention ({retention.days} days) is shorter than the "
@@ -100,9 +104,12 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
     found = discover(logdir, KINDS)
     paths = select_window(found.paths, since, until)
     with State.open(state_path) as state:
-        job = _Job(state, cause, policy or Policy(), now, progress, len(paths))
+        job = Job(state, cause, policy or Policy(), now, progress, len(paths))
         job.reports += found.problems
-        job.read(paths, found)
+        if executor is None:
+            job.read(paths, found)
+        else:
+            read_on(job, executor, paths, found)
         settle(job.acc, now, gone_after)
         job.summary["pruned"] = prune(job.acc, now, retention)
         job.save(started=now)
@@ -113,7 +120,7 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
     return result
 
 
-class _Job:
+class Job:
     """One run's working set: the records, the certificate cache and the file reports."""
 
     def __init__(self, state: State, cause: str, policy: Policy, now: datetime,
@@ -140,48 +147,54 @@ class _Job:
         more than a day of hourly files. Reading is mostly Arrow and ISA-L, which release
         the GIL: the next block is read in a helper thread while this one is folded in.
         """
-        rank = {k: i for i, k in enumerate(KINDS)}
-        ordered = sorted(paths, key=lambda p: rank.get(kind_from_name(p) or "", len(KINDS)))
-        for path in ordered:  # a stable sort keeps each kind in time order
-            self._file(path, found)
-        self._classify_pending()
+        for path in by_kind(paths):
+            self.file(path, found)
+        self.classify_pending()
 
-    def _file(self, path: Path, found: Found) -> None:
+    def file(self, path: Path, found: Found) -> None:
         """Take in the rows of one file that earlier runs did not, unless it is a copy."""
-        self.done += 1
-        if self.progress:
-            self.progress(self.done, self.total, str(path))
-        report = note_link(FileReport(str(path)), found)
-        self.reports.append(report)
+        report = self.started(path, found)
         blocks = read_blocks(path, report)
         first = next(blocks, None)
-        file_id = _file_id(path, report)
+        file_id = self.identify(path, report)
         if first is None or file_id is None:
             return
         done = self.state.rows_done(file_id)
-        taken = self._blocks(itertools.chain([first], blocks), report.kind, done)
+        taken = Reader(self.acc.cause, self.classify).blocks(
+            itertools.chain([first], blocks), report.kind, done)
+        if self.settled(file_id, report, done, taken) is not None:
+            self.commit(taken)
+
+    def identify(self, path: Path, report: FileReport) -> str | None:
+        """A readable file's identity by content; None for one that could not be read."""
+        return _file_id(path, report)
+
+    def started(self, path: Path, found: Found, report: FileReport | None = None
+                ) -> FileReport:
+        """Count a file as begun and list its report."""
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total, str(path))
+        report = report or note_link(FileReport(str(path)), found)
+        self.reports.append(report)
+        return report
+
+    def settled(self, file_id: str, report: FileReport, done: int, taken: Taken
+                ) -> Taken | None:
+        """Mark a file read; ``taken`` when its new rows are to be committed, else None
+        (cut short, a copy, or nothing new)."""
         rows = taken.rows
         if report.status is FileStatus.UNREADABLE:  # cut short: taken in when it reads whole
-            return
+            return None
+        commit = None
         if rows > done and self._is_copy(report, rows, taken.ends):
             done = rows
         elif rows > done:
-            self._commit(taken)
+            commit = taken
             self.summary["files_read"] += 1
             self.summary["rows"] += rows - done
-        self.state.mark_file(file_id, report.kind, str(path), max(done, rows), self.run)
-
-    def _blocks(self, tables: Iterator[pa.Table], kind: str | None, done: int) -> _Taken:
-        """Take in a file's blocks past its first ``done`` rows, noting its ends."""
-        taken = _Taken(kind)
-        for table in tables:
-            if table.num_rows:
-                first = taken.ends[0] if taken.ends else table.slice(0, 1)
-                taken.ends = [first, table.slice(table.num_rows - 1)]
-            if taken.rows + table.num_rows > done:
-                self._take(taken, table.slice(max(0, done - taken.rows)))
-            taken.rows += table.num_rows
-        return taken
+        self.state.mark_file(file_id, report.kind, str(report.path), max(done, rows), self.run)
+        return commit
 
     def _is_copy(self, report: FileReport, rows: int, ends: list[pa.Table]) -> bool:
         """Whether this or an earlier run took in the same records from another file."""
@@ -194,18 +207,7 @@ class _Job:
         self.state.remember(digest, report.path)
         return False
 
-    def _take(self, taken: _Taken, table: pa.Table) -> None:
-        """Hold a block of a file until the file is known not to be a copy; a big ssl
-        file is classified as it goes, into records of its own."""
-        if taken.kind == "x509":
-            taken.certs.add([cert_table(to_pandas(table))])
-        elif taken.kind == "notice":
-            taken.notices.append(notice_evidence(to_pandas(table)))
-        elif taken.kind == "ssl" and taken.ssl.add([table]):  # a batch's worth: classify it
-            taken.own = taken.own or Accumulator(cause=self.acc.cause)
-            taken.own.add(self._classified(taken.ssl.take()))
-
-    def _commit(self, taken: _Taken) -> None:
+    def commit(self, taken: Taken) -> None:
         """Fold a file that is not a copy into the run."""
         if len(taken.certs):
             self.certs.add([taken.certs.table()])
@@ -215,25 +217,28 @@ class _Job:
             self.known = None
         if taken.own is not None:
             if taken.ssl.tables:
-                taken.own.add(self._classified(taken.ssl.take()))
+                taken.own.add(self.classify(taken.ssl.take()))
             self.acc.merge(taken.own)
             return
         if self.pending.add(taken.ssl.take()):
-            self._classify_pending()
+            self.classify_pending()
 
-    def _classify_pending(self) -> None:
+    def classify_pending(self) -> None:
         """Classify the small files' ssl rows taken so far in one call, and fold them in."""
         if self.pending.tables:
-            self.acc.add(self._classified(self.pending.take()))
+            self.acc.add(self.classify(self.pending.take()))
 
-    def _classified(self, tables: list[pa.Table]) -> pd.DataFrame:
+    def classify(self, tables: list[pa.Table]) -> pd.DataFrame:
         """ssl rows classified against the certificates and notices prepared once."""
+        return classified(tables, self.now, self.prepared())
+
+    def prepared(self) -> Known:
+        """The certificates and notices taken in so far, prepared once for every batch."""
         if self.known is None:
             notices = (pd.concat(self.notices, ignore_index=True) if self.notices
                        else notice_evidence(None))
             self.known = Known(self.policy, self.certs.table(), notices)
-        return classify({"ssl": to_pandas(concat_tables(tables))}, now=self.now,
-                        known=self.known)
+        return self.known
 
     def save(self, started: datetime) -> None:
         """Write records, cache and the run's history line (committed by the caller)."""
@@ -245,19 +250,6 @@ class _Job:
         self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
         self.state.add_run(iso(started) or "", iso(pd.Timestamp.now(tz="UTC")) or "",
                            self.summary)
-
-
-@dataclass
-class _Taken:
-    """What one file gave, held until it is known not to be a copy."""
-
-    kind: str | None
-    rows: int = 0  # read, whether taken in or done by an earlier run
-    ends: list[pa.Table] = field(default_factory=list)  # its first and last rows
-    certs: CertificateParts = field(default_factory=CertificateParts)  # distinct as it goes
-    notices: list[pd.DataFrame] = field(default_factory=list)  # their evidence rows
-    ssl: PendingTables = field(default_factory=lambda: PendingTables(BATCH_ROWS))
-    own: Accumulator | None = None
 
 
 def _kept_records(state: State, cause: str) -> Accumulator:

@@ -9,6 +9,7 @@ rows with a pandas call per batch, never a Python step per key.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,8 +73,11 @@ def distinct(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def summed(keys: list[str], column: str) -> Reducer:
-    """The reducer of a count per key: the counts summed."""
-    def reduce(frame: pd.DataFrame) -> pd.DataFrame:
-        summed: pd.DataFrame = frame.groupby(keys, sort=False, as_index=False)[[column]].sum()
-        return summed
-    return reduce
+    """The reducer of a count per key: the counts summed. A partial, not a closure, so
+    records pickle to and from an executor's workers."""
+    return functools.partial(_summed, keys, column)
+
+
+def _summed(keys: list[str], column: str, frame: pd.DataFrame) -> pd.DataFrame:
+    summed: pd.DataFrame = frame.groupby(keys, sort=False, as_index=False)[[column]].sum()
+    return summed

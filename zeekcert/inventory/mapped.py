@@ -1,0 +1,179 @@
+"""The nightly job's files read on an executor's workers, decided here in file order.
+
+Each task reads one file, or a run of consecutive small ones, past the rows earlier runs
+took in, and returns what each gave (``Taken``), the run's ssl rows classified into
+records of their own. Everything that touches the state stays in this process and in
+file order, as without an executor: a file's identity and rows done before its task,
+then whether it is a copy, what to commit and how far it was read. So the state and the
+inventory are identical to a run in one process (``tests/test_executors.py``).
+
+x509 and notice files are mapped first. Their certificates and notices are prepared once
+(``Known``) and sent once to every worker (``executors.Sharing``) before any ssl file is.
+
+One case costs a second read: a small ssl file found to be a copy of an earlier file
+after its run of files was classified together. The run's other files are then read
+again here; copies are rare (a file both in ``current/`` and in the archive).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ..executors import Sharing, in_order, resolve
+from ..reading import (
+    FileReport,
+    FileStatus,
+    Found,
+    PendingTables,
+    kind_from_name,
+    note_link,
+    read_blocks,
+)
+from .accumulate import Accumulator
+from .taking import BATCH_ROWS, Reader, Taken, by_kind, classified
+
+if TYPE_CHECKING:
+    from .nightly import Job
+
+GROUP_BYTES = 8 << 20  # consecutive files smaller than this on disk share one task
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A file as the job found it before its task: its identity and the rows done."""
+
+    path: Path
+    report: FileReport
+    file_id: str
+    done: int
+    size: int
+
+
+@dataclass
+class Mapped:
+    """What a task gives back: each file's ``Taken`` and report, and the ssl records."""
+
+    taken: list[Taken] = field(default_factory=list)
+    reports: list[FileReport] = field(default_factory=list)
+    records: Accumulator | None = None
+
+
+def read_on(job: Job, executor: cf.Executor, paths: list[Path], found: Found) -> None:
+    """Read ``paths`` on ``executor``'s workers into ``job``, as ``job.read`` would."""
+    ordered = by_kind(paths)
+    ssl = [p for p in ordered if kind_from_name(p) == "ssl"]
+    with Sharing(executor) as sharing:
+        _map(job, executor, [p for p in ordered if kind_from_name(p) != "ssl"], found, None)
+        if ssl:
+            _map(job, executor, ssl, found, sharing.share(job.prepared()))
+    job.classify_pending()
+
+
+def map_files(files: list[Opened], known: Any, cause: str, now: datetime) -> Mapped:
+    """On a worker: read ``files``, classifying their ssl rows against ``known``."""
+    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known)))
+    mapped, pending = Mapped(), PendingTables(BATCH_ROWS)
+    for file in files:
+        taken = reader.blocks(read_blocks(file.path, file.report), kind_from_name(file.path),
+                              file.done)
+        mapped.taken.append(taken)
+        mapped.reports.append(file.report)
+        if taken.kind != "ssl" or file.report.status is FileStatus.UNREADABLE:
+            continue
+        if taken.own is not None:
+            if taken.ssl.tables:
+                taken.own.add(reader.classified(taken.ssl.take()))
+            mapped.records = _merged(mapped.records, taken.own, cause)
+            taken.own = None
+        elif pending.add(taken.ssl.take()):
+            mapped.records = _added(mapped.records, reader, pending.take(), cause)
+    if pending.tables:
+        mapped.records = _added(mapped.records, reader, pending.take(), cause)
+    return mapped
+
+
+def _merged(records: Accumulator | None, other: Accumulator, cause: str) -> Accumulator:
+    records = records or Accumulator(cause=cause)
+    records.merge(other)
+    return records
+
+
+def _added(records: Accumulator | None, reader: Reader, tables: list[pa.Table],
+           cause: str) -> Accumulator:
+    records = records or Accumulator(cause=cause)
+    records.add(reader.classified(tables))
+    return records
+
+
+def _map(job: Job, executor: cf.Executor, paths: list[Path], found: Found,
+         known: Any) -> None:
+    groups = list(_groups([_open(job, path, found) for path in paths]))
+    tasks = ((group, known, job.acc.cause, job.now) for group in groups
+             if isinstance(group, list))
+    results = in_order(executor, map_files, tasks)
+    for group in groups:
+        if isinstance(group, list):
+            _settle(job, group, next(results), found)
+        else:  # a file that could not be identified: read here, and reported, as without
+            job.file(group, found)
+
+
+def _open(job: Job, path: Path, found: Found) -> Opened | Path:
+    """The file as its task needs it; only its path if it cannot be identified."""
+    report = note_link(FileReport(str(path)), found)
+    file_id = job.identify(path, report)
+    if file_id is None:
+        return path
+    try:
+        size = path.stat().st_size
+    except OSError:  # gone meanwhile: its task says so in its report
+        size = 0
+    return Opened(path, report, file_id, job.state.rows_done(file_id), size)
+
+
+def _groups(files: list[Opened | Path]) -> Iterator[list[Opened] | Path]:
+    """Runs of consecutive small files, up to ``GROUP_BYTES`` on disk; others alone."""
+    run: list[Opened] = []
+    for file in files:
+        size = GROUP_BYTES if isinstance(file, Path) else file.size
+        if run and sum(f.size for f in run) + size > GROUP_BYTES:
+            yield run
+            run = []
+        if isinstance(file, Path):
+            yield file
+        elif size >= GROUP_BYTES:
+            yield [file]
+        else:
+            run.append(file)
+    if run:
+        yield run
+
+
+def _settle(job: Job, group: list[Opened], mapped: Mapped, found: Found) -> None:
+    """Decide each file of a task in order; a copy among its ssl files means reading the
+    others again here, since their rows were classified together with its own."""
+    committed, copied = [], False
+    for file, taken, report in zip(group, mapped.taken, mapped.reports, strict=True):
+        job.started(file.path, found, report)
+        keep = job.settled(file.file_id, report, file.done, taken)
+        if keep is not None:
+            job.commit(keep)
+            committed.append(file)
+        copied |= taken.kind == "ssl" and report.status is FileStatus.DUPLICATE
+    if mapped.records is None:
+        return
+    if not copied:
+        job.acc.merge(mapped.records)
+        return
+    for file in committed:
+        if kind_from_name(file.path) == "ssl":
+            reader = Reader(job.acc.cause, job.classify)
+            again = read_blocks(file.path, FileReport(str(file.path)))
+            job.commit(reader.blocks(again, "ssl", file.done))

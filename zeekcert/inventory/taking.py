@@ -1,0 +1,81 @@
+"""What one file gives the nightly job: its new rows, held until it is known not a copy.
+
+``Reader`` turns a file's blocks (past the rows earlier runs took in) into a ``Taken``:
+certificates made distinct, notice evidence, or ssl rows, of which a file bigger than a
+batch is classified as it is read, into records of its own. The job does this in its own
+process, or on an executor's workers (``mapped``); either way it then decides, in file
+order, what to commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from ..classification import CertificateParts, Known, cert_table, classify, notice_evidence
+from ..reading import PendingTables, concat_tables, kind_from_name, to_pandas
+from .accumulate import Accumulator
+
+KINDS = ("x509", "notice", "ssl")
+BATCH_ROWS = 100_000  # small ssl files are classified together up to this many rows
+
+
+def by_kind(paths: list[Path]) -> list[Path]:
+    """x509 and notices first, then ssl: a connection needs its certificate. The sort is
+    stable, so each kind stays in time order."""
+    rank = {k: i for i, k in enumerate(KINDS)}
+    return sorted(paths, key=lambda p: rank.get(kind_from_name(p) or "", len(KINDS)))
+
+
+def classified(tables: list[pa.Table], now: datetime, known: Known) -> pd.DataFrame:
+    """ssl rows classified against prepared certificates and notices."""
+    return classify({"ssl": to_pandas(concat_tables(tables))}, now=now, known=known)
+
+
+@dataclass
+class Reader:
+    """Reads a file's blocks into what it gave (``Taken``): here, or on a worker."""
+
+    cause: str
+    classified: Callable[[list[pa.Table]], pd.DataFrame]
+
+    def blocks(self, tables: Iterator[pa.Table], kind: str | None, done: int) -> Taken:
+        """Take in a file's blocks past its first ``done`` rows, noting its ends."""
+        taken = Taken(kind)
+        for table in tables:
+            if table.num_rows:
+                first = taken.ends[0] if taken.ends else table.slice(0, 1)
+                taken.ends = [first, table.slice(table.num_rows - 1)]
+            if taken.rows + table.num_rows > done:
+                self._take(taken, table.slice(max(0, done - taken.rows)))
+            taken.rows += table.num_rows
+        return taken
+
+    def _take(self, taken: Taken, table: pa.Table) -> None:
+        """Hold a block of a file until the file is known not to be a copy; a big ssl
+        file is classified as it goes, into records of its own."""
+        if taken.kind == "x509":
+            taken.certs.add([cert_table(to_pandas(table))])
+        elif taken.kind == "notice":
+            taken.notices.append(notice_evidence(to_pandas(table)))
+        elif taken.kind == "ssl" and taken.ssl.add([table]):  # a batch's worth: classify it
+            taken.own = taken.own or Accumulator(cause=self.cause)
+            taken.own.add(self.classified(taken.ssl.take()))
+
+
+@dataclass
+class Taken:
+    """What one file gave, held until it is known not to be a copy."""
+
+    kind: str | None
+    rows: int = 0  # read, whether taken in or done by an earlier run
+    ends: list[pa.Table] = field(default_factory=list)  # its first and last rows
+    certs: CertificateParts = field(default_factory=CertificateParts)  # distinct as it goes
+    notices: list[pd.DataFrame] = field(default_factory=list)  # their evidence rows
+    ssl: PendingTables = field(default_factory=lambda: PendingTables(BATCH_ROWS))
+    own: Accumulator | None = None
