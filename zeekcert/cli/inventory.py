@@ -29,6 +29,7 @@ from ..policy import Policy
 from .destination import STDOUT, Destination
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
+from .scheduler import add_scheduler_argument, executor_for
 from .terminal import width_of
 from .time_phrases import when_arg
 
@@ -76,6 +77,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--width", type=int, metavar="COLUMNS",
                      help="fit the table to this width (default: the terminal's, or "
                           f"{PIPE_WIDTH} on a pipe; 0: no limit)")
+    add_scheduler_argument(cmd)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None = None) -> int:
@@ -89,7 +91,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
     since, until = when_arg(args.since, now), when_arg(args.until, now)
     fmt = _format(args, out)
-    with Destination(args.output, out, binary=fmt == "parquet") as dest:
+    with (Destination(args.output, out, binary=fmt == "parquet") as dest,
+          executor_for(args.scheduler) as executor):
         writer = _writer(fmt, args, out if dest.is_stdout else None)
 
         def publish(result: NightlyResult) -> None:
@@ -101,7 +104,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
                              gone_after=timedelta(days=args.gone_after), policy=policy,
                              retention=timedelta(days=args.retention),
                              progress=_progress(err, args.quiet),
-                             publish=None if dest.is_stdout else publish)
+                             publish=None if dest.is_stdout else publish, executor=executor)
         if dest.is_stdout:  # stdout cannot be made atomic: written once the state is safe
             publish(result)
     read = input_outcome(result.report, [args.logdir], err)

@@ -31,6 +31,7 @@ from ..report import (
 from .destination import STDOUT, Destination
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
+from .scheduler import add_scheduler_argument, executor_for
 from .terminal import Progress, use_colour, width_of
 from .time_phrases import when_arg
 
@@ -75,6 +76,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--limit", type=int, metavar="N",
                      help=f"rows per table (default: {TOP} in the table, all in Markdown; "
                           "0: all)")
+    add_scheduler_argument(cmd)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None = None) -> int:
@@ -87,10 +89,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     if args.targets == STDOUT and args.output in (None, STDOUT):
         raise UsageError("--targets - needs the report in a file: give --output FILE")
     progress = Progress(err, args.quiet)
-    with Destination(args.output, out) as report_out, _targets(args.targets, out) as targets:
+    with (Destination(args.output, out) as report_out, _targets(args.targets, out) as targets,
+          executor_for(args.scheduler) as executor):
         streamed = build_streaming(args.path, policy=policy, now=now, allowlist=allowlist,
                                    since=since, until=until, strict=args.strict,
-                                   progress=progress.files, stage=progress.stage)
+                                   progress=progress.files, stage=progress.stage,
+                                   executor=executor)
         findings = streamed.findings
         progress.stage("writing the report")
         writer = _writer(fmt, args, out if report_out.is_stdout else None)

@@ -16,13 +16,14 @@ from .file import iter_tables, read_blocks, read_log, read_table
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
 from .seen import SeenUids, text_hashes
-from .streamed import StreamedFile, StreamedLoad
+from .streamed import FileFacts, StreamedFile, StreamedLoad, read_streamed
 from .tree import Batch, Logs, frame_of, iter_batches, load, note_link
 from .zat import from_zat
 
 __all__ = [
     "CLEAN",
     "Batch",
+    "FileFacts",
     "FileReport",
     "FileStatus",
     "Found",
@@ -47,6 +48,7 @@ __all__ = [
     "note_link",
     "read_blocks",
     "read_log",
+    "read_streamed",
     "read_table",
     "select_window",
     "text_hashes",

@@ -7,13 +7,20 @@ consumer folds each file's batches into a partial result of its own and keeps it
 if ``StreamedFile.kept`` says so at the end. Repeated uids are found with ``SeenUids``:
 a file's new uids join the load's only when the file is kept, as in ``load``, where a
 copy is left out before uids are compared.
+
+A file may also be read elsewhere, on an executor's worker, by ``read_streamed`` without
+the load's uids: its ``FileFacts`` come back to be settled here in file order, and
+``would_keep_each`` says whether what it gave stands as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from .arrow import clip_rows, concat_tables
@@ -27,57 +34,65 @@ from .tree import note_link
 Progress = Callable[[int, int, int], None]  # files done, files in all, rows so far
 
 
+@dataclass
+class FileFacts:
+    """What reading one file found, for its load to decide whether the file counts."""
+
+    report: FileReport
+    rows: int = 0
+    ends: list[pa.Table] = field(default_factory=list)  # its first and latest rows
+    seen: SeenUids = field(default_factory=SeenUids)  # its uids, each once
+    repeated: int = 0  # rows left out: their uid was seen before
+
+    def identity(self) -> Hashable | None:
+        """The file's identity: its row count and first and last records."""
+        if not self.ends:
+            return None
+        ends = concat_tables([self.ends[0], self.ends[-1]])  # blocks may differ in type
+        return identity_of(self.report.kind, self.rows, ends)
+
+
+def read_streamed(path: Path, facts: FileFacts, columns: list[str] | None = None,
+                  window: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None),
+                  elsewhere: SeenUids | None = None) -> Iterator[pa.Table]:
+    """A file's rows a block at a time, each connection once (by uid, here and in
+    ``elsewhere``), noting in ``facts`` what its load needs to decide. Runs anywhere,
+    on an executor's worker too."""
+    for table in read_blocks(path, facts.report, columns=columns):
+        table = clip_rows(table, *window)
+        if table.num_rows:
+            yield _once(facts, table, elsewhere)
+
+
+def _once(facts: FileFacts, table: pa.Table, elsewhere: SeenUids | None) -> pa.Table:
+    row = table.slice(table.num_rows - 1)  # the first and the latest row: its identity
+    facts.ends = [facts.ends[0], row] if facts.ends else [table.slice(0, 1), row]
+    facts.rows += table.num_rows
+    if facts.report.kind != "ssl" or "uid" not in table.column_names:
+        return table  # only ssl.log has one row per connection: notices repeat uids
+    new = facts.seen.first_time_in(table.column("uid"), elsewhere=elsewhere)
+    facts.repeated += int((~new).sum())
+    return table if new.all() else table.filter(pa.array(new))
+
+
 class StreamedFile:
     """One file of a stream: its batches, then whether it counts (``kept``)."""
 
     def __init__(self, path: Path, report: FileReport, load: StreamedLoad):
-        self.path, self.report, self._load = path, report, load
+        self.path, self._load = path, load
+        self.facts = FileFacts(report)
         self.kept = False
-        self.repeated = 0
-        self._seen = SeenUids()
-        self._ends: list[pa.Table] = []
-        self._rows = 0
+
+    @property
+    def report(self) -> FileReport:
+        """The file's report, complete once its batches are read."""
+        return self.facts.report
 
     def batches(self) -> Iterator[pa.Table]:
         """The file's rows a block at a time, each connection once (by uid)."""
-        for table in read_blocks(self.path, self.report, columns=self._load.columns):
-            table = clip_rows(table, *self._load.window)
-            if table.num_rows:
-                yield self._once(table)
-        self._finish()
-
-    def _once(self, table: pa.Table) -> pa.Table:
-        self._note_ends(table)
-        if self.report.kind != "ssl" or "uid" not in table.column_names:
-            return table  # only ssl.log has one row per connection: notices repeat uids
-        new = self._seen.first_time_in(table.column("uid"), elsewhere=self._load.seen)
-        self.repeated += int((~new).sum())
-        return table if new.all() else table.filter(pa.array(new))
-
-    def _note_ends(self, table: pa.Table) -> None:
-        """Keep the first and the latest row: the file's identity, with its row count."""
-        row = table.slice(table.num_rows - 1)
-        self._ends = [self._ends[0], row] if self._ends else [table.slice(0, 1), row]
-        self._rows += table.num_rows
-
-    def _finish(self) -> None:
-        check(self.report, self._load.strict)
-        key = self._identity()
-        original = self._load.first.get(key) if key is not None else None
-        if original is not None and self.report.status is FileStatus.OK:
-            mark_copy(self.report, self._rows, original)
-            return
-        if key is not None and self.report.status is FileStatus.OK:
-            self._load.first[key] = self.report.path
-        self.kept = True
-        self._load.seen.update(self._seen)
-        self._load.repeated += self.repeated
-
-    def _identity(self) -> Hashable | None:
-        if not self._ends:
-            return None
-        ends = concat_tables([self._ends[0], self._ends[-1]])  # blocks may differ in type
-        return identity_of(self.report.kind, self._rows, ends)
+        load = self._load
+        yield from read_streamed(self.path, self.facts, load.columns, load.window, load.seen)
+        self.kept = load.settle(self.facts)
 
 
 class StreamedLoad:
@@ -99,11 +114,58 @@ class StreamedLoad:
 
     def files(self) -> Iterator[StreamedFile]:
         """Each file in turn; read its ``batches()`` to the end before taking the next."""
-        for i, path in enumerate(self.paths):
-            report = note_link(FileReport(str(path)), self.found)
-            streamed = StreamedFile(path, report, self)
+        for path in self.paths:
+            streamed = self.open(path)
             yield streamed
-            self.report.files.append(report)
-            if self.progress is not None:
-                self.progress(i + 1, len(self.paths), sum(f.rows for f in self.report.files))
+            self.listed(streamed.report)
+        self.finish()
+
+    def open(self, path: Path) -> StreamedFile:
+        """One of ``paths``, to read and then list (``listed``)."""
+        return StreamedFile(path, self.report_of(path), self)
+
+    def report_of(self, path: Path) -> FileReport:
+        """A new report for one of ``paths``, with the links the discovery noted."""
+        return note_link(FileReport(str(path)), self.found)
+
+    def listed(self, report: FileReport) -> None:
+        """List a file read (here or elsewhere), in the order of ``paths``."""
+        self.report.files.append(report)
+        if self.progress is not None:
+            self.progress(len(self.report.files) - len(self.found.problems), len(self.paths),
+                          sum(f.rows for f in self.report.files))
+
+    def finish(self) -> None:
+        """Once every file is listed: the rows left out as repeated."""
         self.report.repeated["ssl"] = self.repeated
+
+    def settle(self, facts: FileFacts) -> bool:
+        """Whether a file read to its end counts: not a copy of one read before. Its uids
+        then join the load's, as in ``load``, where a copy is left out first."""
+        check(facts.report, self.strict)
+        key = facts.identity()
+        original = self.first.get(key) if key is not None else None
+        if original is not None and facts.report.status is FileStatus.OK:
+            mark_copy(facts.report, facts.rows, original)
+            return False
+        if key is not None and facts.report.status is FileStatus.OK:
+            self.first[key] = facts.report.path
+        self.seen.update(facts.seen)
+        self.repeated += facts.repeated
+        return True
+
+    def would_keep_each(self, read: list[FileFacts]) -> bool:
+        """Whether files read elsewhere, each without the others' uids, would all count
+        with nothing left out: no copy, and no uid that an earlier file had."""
+        first = set(self.first)
+        for facts in read:
+            key = facts.identity()
+            if key is not None and facts.report.status is FileStatus.OK:
+                if key in first:
+                    return False
+                first.add(key)
+        hashes = [level for facts in read for level in facts.seen.levels]
+        if not hashes:
+            return True
+        every = np.concatenate(hashes)
+        return not (self.seen.contains(every).any() or pd.Series(every).duplicated().any())

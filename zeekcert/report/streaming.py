@@ -5,11 +5,18 @@ see ``side_logs``). Then each ssl file is streamed: every block is classified ag
 known and folded into a tally of the file's own, which joins the report's only when the
 file turns out not to be a copy of one read before. The result equals ``build`` on the
 whole load, field by field (``tests/test_streaming.py``).
+
+With an executor, each ssl file, or run of small files, is read and folded on a worker
+into a tally of its own (``fold_files``), and decided here in file order. A run of files
+that turns out to hold a copy, or a uid an earlier file had, is read again here, as
+without an executor, since its rows were folded before that was known. The JSON is the
+same; a timeline in the HTML may start a batch earlier or later (``activity``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import concurrent.futures as cf
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +25,11 @@ import pandas as pd
 import pyarrow as pa
 
 from ..classification import Known, classify
+from ..executors import Sharing, in_order, resolve
 from ..inventory import Acknowledgement
 from ..policy import Policy
 from ..reading import (
+    FileFacts,
     FileReport,
     FileStatus,
     LoadReport,
@@ -29,6 +38,7 @@ from ..reading import (
     StreamedLoad,
     archive_order,
     concat_tables,
+    read_streamed,
     to_pandas,
 )
 from .findings import Findings, from_tally
@@ -38,6 +48,7 @@ from .tally import ReportTally
 Progress = Callable[[int, int, int], None]  # files done, files in all, rows so far
 Stage = Callable[[str], None]
 BATCH_ROWS = 100_000  # rows classified in one call: small files go together
+GROUP_BYTES = 8 << 20  # with an executor, consecutive files smaller than this share a task
 
 
 @dataclass(frozen=True)
@@ -53,16 +64,24 @@ def build_streaming(source: str | Path, policy: Policy | None = None,
                     allowlist: Sequence[Acknowledgement] | None = None,
                     since: datetime | None = None, until: datetime | None = None,
                     strict: bool = False, progress: Progress | None = None,
-                    stage: Stage | None = None) -> StreamedReport:
-    """Read, classify and fold ``source`` batch by batch; the same findings as ``build``."""
+                    stage: Stage | None = None,
+                    executor: cf.Executor | None = None) -> StreamedReport:
+    """Read, classify and fold ``source`` batch by batch; the same findings as ``build``.
+
+    With an ``executor`` (any ``concurrent.futures.Executor``, Dask's included), the ssl
+    files are read and folded on its workers; x509 and notice files are read here.
+    """
     now = now or datetime.now(UTC)
     if stage is not None:
         stage("reading certificates and notices")
     known, side_report = read_known(source, since, until, strict, policy)
     stream = StreamedLoad(source, ("ssl",), since, until, strict=strict, progress=progress)
     fold = _Fold(known, now)
-    for file in stream.files():
-        fold.file(file)
+    if executor is None:
+        for file in stream.files():
+            fold.file(file)
+    else:
+        _fold_on(executor, stream, fold)
     fold.flush()
     if not fold.rows:  # no ssl rows: the connections notices name, if any
         fold.tally.add(classify({"ssl": pd.DataFrame()}, now=now, known=known))
@@ -93,13 +112,17 @@ class _Fold:
             return
         if own is not None:
             self._add(own, tables.take())
-            if self.tally.connections:
-                self.tally.merge(own)
-            else:  # the first file read: its tally is the report's, no merge needed
-                self.tally = own
+            self.merge(own)
             return
         if self.pending.add(tables.take()):
             self.flush()
+
+    def merge(self, tally: ReportTally) -> None:
+        """Take in the tally of files folded elsewhere."""
+        if self.tally.connections:
+            self.tally.merge(tally)
+        else:  # nothing folded yet: the tally is the report's, no merge needed
+            self.tally = tally
 
     def flush(self) -> None:
         """Fold in the small files held back."""
@@ -109,6 +132,71 @@ class _Fold:
         if tables:
             frame = to_pandas(concat_tables(tables))
             tally.add(classify({"ssl": frame}, now=self.now, known=self.known))
+
+
+@dataclass
+class Folded:
+    """What a worker gives back for a run of ssl files: each file's facts, one tally."""
+
+    facts: list[FileFacts]
+    tally: ReportTally
+    rows: int
+
+
+def fold_files(paths: list[Path], reports: list[FileReport], columns: list[str] | None,
+               window: tuple[pd.Timestamp | None, pd.Timestamp | None], known: Known,
+               now: datetime) -> Folded:
+    """On a worker: read ``paths`` (each connection once per file) and fold them into
+    one tally."""
+    fold = _Fold(resolve(known), now)
+    facts = [FileFacts(report) for report in reports]
+    for path, mine in zip(paths, facts, strict=True):
+        for table in read_streamed(path, mine, columns, window):
+            fold.rows += table.num_rows
+            if fold.pending.add([table]):
+                fold.flush()
+    fold.flush()
+    return Folded(facts, fold.tally, fold.rows)
+
+
+def _fold_on(executor: cf.Executor, stream: StreamedLoad, fold: _Fold) -> None:
+    """The ssl files folded on ``executor``, decided in file order."""
+    groups = list(_groups(stream.paths))
+    with Sharing(executor) as sharing:
+        known = sharing.share(fold.known)
+        tasks = ((group, [stream.report_of(p) for p in group], stream.columns, stream.window,
+                  known, fold.now) for group in groups)
+        for group, folded in zip(groups, in_order(executor, fold_files, tasks), strict=True):
+            if stream.would_keep_each(folded.facts):
+                for facts in folded.facts:
+                    stream.settle(facts)
+                    stream.listed(facts.report)
+                fold.merge(folded.tally)
+                fold.rows += folded.rows
+                continue
+            for path in group:  # read again here, as without an executor
+                file = stream.open(path)
+                fold.file(file)
+                stream.listed(file.report)
+    stream.finish()
+
+
+def _groups(paths: list[Path]) -> Iterator[list[Path]]:
+    """Runs of consecutive small files, up to ``GROUP_BYTES`` on disk; others alone."""
+    run: list[Path] = []
+    held = 0
+    for path in paths:
+        try:
+            size = path.stat().st_size
+        except OSError:  # its task will say what is wrong with it
+            size = 0
+        if run and (held + size > GROUP_BYTES):
+            yield run
+            run, held = [], 0
+        run.append(path)
+        held += size
+    if run:
+        yield run
 
 
 def _in_order(side: LoadReport, ssl: LoadReport) -> list[FileReport]:
