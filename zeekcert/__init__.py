@@ -22,7 +22,14 @@ from . import accessor as _accessor  # noqa: F401 - registers df.zeekcert
 from . import classification, inventory, reading, report
 from .causes import Cause, Evidence, Unverified, Verdict
 from .classification import classify, join_summary, servers
-from .errors import ConfigError, StateError, StateLocked, ZeekcertError, ZeekLogError
+from .errors import (
+    ConfigError,
+    SchedulerError,
+    StateError,
+    StateLocked,
+    ZeekcertError,
+    ZeekLogError,
+)
 from .inventory import inventory as build_inventory
 from .inventory import load_allowlist, regularity, run_nightly
 from .policy import Policy
@@ -43,7 +50,7 @@ from .report import Findings, build_report, build_streaming
 
 __all__ = [
     "Batch", "Cause", "ConfigError", "Evidence", "FileReport", "FileStatus", "Findings",
-    "LoadReport", "Logs", "Policy", "StateError", "StateLocked", "Unverified", "Verdict",
+    "LoadReport", "Logs", "Policy", "SchedulerError", "StateError", "StateLocked", "Unverified", "Verdict",
     "ZeekLogError", "ZeekcertError", "build_inventory", "build_report", "build_streaming",
     "classification", "classify", "find_logs", "from_zat", "inventory", "iter_batches",
     "join_summary", "load", "load_allowlist", "main", "read_log", "read_table", "reading",

@@ -1,7 +1,7 @@
 """``--scheduler``: where a run's files are read, on a Dask cluster or in this process.
 
-``local:N`` starts a ``LocalCluster`` of N worker processes (one thread each, on
-127.0.0.1, no dashboard) for the run and stops it after; ``tcp://HOST:PORT`` (or
+``local:N`` starts a ``LocalCluster`` of N worker processes (one thread each, all on
+127.0.0.1, its HTTP port chosen free) for the run and stops it after; ``tcp://HOST:PORT`` (or
 ``tls://``) uses a cluster already running, whose workers must see the same log paths.
 Dask is the ``zeekcert[dask]`` extra and is imported only here, only when asked for.
 
@@ -49,7 +49,7 @@ def _client(distributed: Any, spec: str) -> Iterator[Any]:
         workers = _count(spec)
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
                                            processes=True, host="127.0.0.1",
-                                           dashboard_address=None,
+                                           dashboard_address="127.0.0.1:0",
                                            silence_logs=logging.ERROR)
         try:
             with distributed.Client(cluster) as client:
