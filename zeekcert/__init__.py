@@ -50,7 +50,8 @@ from .report import Findings, build_report, build_streaming
 
 __all__ = [
     "Batch", "Cause", "ConfigError", "Evidence", "FileReport", "FileStatus", "Findings",
-    "LoadReport", "Logs", "Policy", "SchedulerError", "StateError", "StateLocked", "Unverified", "Verdict",
+    "LoadReport", "Logs", "Policy", "SchedulerError", "StateError", "StateLocked",
+    "Unverified", "Verdict",
     "ZeekLogError", "ZeekcertError", "build_inventory", "build_report", "build_streaming",
     "classification", "classify", "find_logs", "from_zat", "inventory", "iter_batches",
     "join_summary", "load", "load_allowlist", "main", "read_log", "read_table", "reading",
