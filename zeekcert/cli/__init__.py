@@ -1,4 +1,5 @@
-"""The command line: ``zeekcert report PATH`` and ``zeekcert inventory LOGDIR``.
+"""The command line: ``zeekcert report PATH``, ``zeekcert inventory LOGDIR`` and
+``zeekcert state merge``.
 
 ``main(argv) -> int`` is the one error boundary: every error ends there as one line on
 stderr, escaped for the terminal, and one exit code from ``exit_codes`` (the same for
@@ -21,6 +22,7 @@ from ..errors import StateLocked, UsageError, ZeekcertError
 from ..sanitize import terminal_safe
 from . import inventory as inventory_command
 from . import report as report_command
+from . import state as state_command
 from .exit_codes import Exit, exit_for
 from .terminal import COLOR_CHOICES
 
@@ -28,7 +30,8 @@ __all__ = ["Exit", "build_parser", "main"]
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, "datetime | None"], int]
 _COMMANDS: dict[str, Command] = {"report": report_command.run,
-                                 "inventory": inventory_command.run}
+                                 "inventory": inventory_command.run,
+                                 "state": state_command.run}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     report_command.add_parser(sub, [common])
     inventory_command.add_parser(sub, [common])
+    state_command.add_parser(sub, [common])
     return parser
 
 

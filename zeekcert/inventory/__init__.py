@@ -6,9 +6,10 @@ status for a run and prunes the old; ``records`` turns the tables into the state
 and back; ``beacons`` measures how regularly each client polls; ``allowlist``
 acknowledges expected servers; ``table`` turns the records into the inventory frame;
 ``state`` keeps records, certificate cache and file ledger in SQLite and holds the run's
-write lock; ``nightly`` is the job that ties them together; ``writers`` writes the
-inventory. This layer takes files only through ``zeekcert.reading`` and verdicts only
-through ``zeekcert.classification``.
+write lock; ``state_merge`` merges per-sensor states into one; ``nightly`` is the job
+that ties them together (``taking`` what each file gives, ``mapped`` on an executor);
+``writers`` writes the inventory. This layer takes files only through
+``zeekcert.reading`` and verdicts only through ``zeekcert.classification``.
 """
 
 from .accumulate import Accumulator
@@ -19,6 +20,7 @@ from .lifecycle import RETENTION, ServerStatus, prune, settle
 from .nightly import NightlyResult, Progress, run_nightly
 from .records import from_records, pair_records, server_records
 from .state import State
+from .state_merge import merge_states
 from .table import GONE_AFTER, inventory, to_frame
 from .writers import write_csv, write_json, write_parquet, write_table
 
@@ -36,6 +38,7 @@ __all__ = [
     "from_records",
     "inventory",
     "load_allowlist",
+    "merge_states",
     "pair_records",
     "prune",
     "regularity",

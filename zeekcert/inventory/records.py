@@ -131,6 +131,9 @@ def _texts(us: pd.Series, missing: int) -> list[str | None]:
 
 
 def _clients(clients: pd.DataFrame, index: pd.MultiIndex) -> list[dict[str, int]]:
+    """Each server's clients and their counts, in the order of their addresses' text, so
+    the record's JSON does not depend on the order connections were folded in."""
+    clients = clients.sort_values(["resp_h", "resp_p", "orig_h"], kind="stable")
     found: dict[Key, dict[str, int]] = {}
     for host, port, client, n in zip(*(clients[c].tolist() for c in clients.columns),
                                      strict=True):

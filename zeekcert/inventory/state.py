@@ -85,19 +85,20 @@ class State:
         db = _connect(path)
         state = cls(db, path)
         try:
-            state._migrate()
+            state.migrate()
             yield state
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(db)
-            raise _state_error(exc, path) from exc
+            raise state_error(exc, path) from exc
         except BaseException:
             _rollback(db)
             raise
         finally:
             db.close()
 
-    def _migrate(self) -> None:
+    def migrate(self) -> None:
+        """Create what is missing and bring the schema to this version's."""
         for statement in _SCHEMA:
             self.db.execute(statement)
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -184,7 +185,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     db = None
     try:
         db = sqlite3.connect(path, timeout=0, isolation_level=None)
-        _refuse_foreign(db, path)  # before WAL mode is set, which writes to the file
+        refuse_foreign(db, path)  # before WAL mode is set, which writes to the file
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("BEGIN IMMEDIATE")
@@ -193,11 +194,11 @@ def _connect(path: Path) -> sqlite3.Connection:
             db.close()
         if "locked" in str(exc) or "busy" in str(exc):
             raise StateLocked("another run holds the lock on this state", path) from exc
-        raise _state_error(exc, path) from exc
+        raise state_error(exc, path) from exc
     return db
 
 
-def _refuse_foreign(db: sqlite3.Connection, path: Path) -> None:
+def refuse_foreign(db: sqlite3.Connection, path: Path) -> None:
     """Another program's database is never turned into a state: it would be changed."""
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if tables and "meta" not in tables:
@@ -225,7 +226,7 @@ def damaged_records(table: str, exc: Exception, path: Path) -> StateError:
     return StateError(f"the state's {table} records are damaged ({detail}): " + _RECOVER, path)
 
 
-def _state_error(exc: sqlite3.Error, path: Path) -> StateError:
+def state_error(exc: sqlite3.Error, path: Path) -> StateError:
     """A StateError saying what is wrong with the state and how to recover."""
     text = str(exc)
     for needle, message in _DIAGNOSES:
