@@ -69,6 +69,7 @@ from bench_scaling import ensure_notices, folder_for, parse_list, parse_rows  # 
 STEPS = ("inventory", "report")
 DEFAULT_MODES = "single,local:1,local:2"
 POLL = 0.2  # seconds between looks at the process tree
+LINGER = 5.0  # seconds a descendant may outlive the main process
 SITE_BYTES = 500e9  # the site's ssl.log a day: 500 GB, decimal, as disks are sold
 DEADLINES = {"1 hour": 3600, "8 hours": 8 * 3600}
 OVERHEAD_TARGET, SPEEDUP_TARGET = 1.2, 1.6
@@ -244,8 +245,13 @@ def _finish(run: Run, tree: Tree, err: Any) -> None:
     run.procs = [asdict(s) for s in tree.seen.values()]
     run.cpu_polled = sum(s.cpu for s in tree.seen.values())
     run.peak_tree_rss = tree.peak_total
-    for proc in tree.leftovers():  # our own run's children, by pid and start time
-        print(f"    NOTE: pid {proc.pid} outlived the run; killing it", file=sys.stderr)
+    # multiprocessing's resource tracker exits on its own just after the main one: give
+    # it (and any worker) a moment before calling it a leftover of ours and stopping it
+    _, alive = psutil.wait_procs(tree.leftovers(), timeout=LINGER)
+    for proc in alive:  # our own run's descendants, known by pid and start time
+        role = next((s.role for k, s in tree.seen.items() if tree.procs[k] is proc), "?")
+        print(f"    NOTE: {role} pid {proc.pid} outlived the run by {LINGER:g} s; killing it",
+              file=sys.stderr)
         with contextlib.suppress(psutil.Error):
             proc.kill()
     if not run.ok:
@@ -501,7 +507,9 @@ def _caveats(run: Run, rows: int, site_rows: dict[str, float]) -> list[str]:
             "like those here, on files of this generator's mix. The main process does not "
             "scale out: it merges every file's result alone, and used "
             f"{run.main_cpu:.1f} s of CPU here for {rows:,d} rows "
-            f"({per_row * 1e6:.2f} s per million). At that rate its share alone takes "
+            f"({per_row * 1e6:.2f} s per million; an upper bound of its cost per row, as "
+            "its start-up, imports and the cluster's start are in it). At that rate its "
+            "share alone takes "
             f"{gz_rows * per_row / 3600:,.1f} h for the gzip'd reading ({gz_rows:,.0f} rows) "
             f"or {plain_rows * per_row / 3600:,.1f} h for the plain one ({plain_rows:,.0f} "
             "rows), however many workers there are: a deadline shorter than that needs a "

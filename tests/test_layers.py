@@ -18,7 +18,7 @@ PACKAGE = Path(zeekcert.__file__).resolve().parent
 # Bottom to top. A module may import its own layer, the shared modules and lower layers.
 LAYERS = ["reading", "classification", "inventory", "report", "cli"]
 SHARED = {"errors", "causes", "policy", "sanitize", "formatting", "json_text", "toml_files",
-          "executors"}
+          "executors", "parquet_export"}
 FACADE = {"__init__", "__main__", "accessor"}  # the public face: may import any layer
 # Every name of zeekcert.__all__ before the layers existed: they must keep working.
 PUBLIC_0_1 = [

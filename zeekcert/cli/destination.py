@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable
@@ -172,3 +173,69 @@ def _sync_folder(folder: str) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+class NewFolder:
+    """An output of many files (``--export-parquet``): made in a folder beside ``target``
+    and renamed to it once complete.
+
+    ``target`` must not exist, or be an empty folder: a folder of files is never merged
+    into or replaced, nor a file turned into a folder. A run that fails leaves no trace.
+    """
+
+    def __init__(self, target: str, option: str):
+        self.target, self.option = Path(target), option
+        if self.target.is_symlink() or (self.target.exists() and not _empty_folder(self.target)):
+            raise ConfigError(f"cannot write {option}: it exists and is not an empty folder, "
+                              "and is never replaced", target)
+        parent = self.target.parent
+        if not parent.is_dir():
+            raise ConfigError(f"cannot write {option}: the folder {parent} does not exist",
+                              target)
+        try:
+            self.path = Path(tempfile.mkdtemp(dir=parent, prefix=f".{self.target.name}.",
+                                              suffix=".partial"))
+        except OSError as exc:
+            raise ConfigError(f"cannot write {option} in {parent}: {exc.strerror or exc}",
+                              target) from exc
+        os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp makes 0700
+
+        self._done = False
+
+    def commit(self) -> None:
+        """Rename the complete folder into place (once)."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            os.replace(self.path, self.target)  # onto an empty folder, as rename(2) allows
+        except OSError as exc:
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise ConfigError(f"cannot write {self.option}: {exc.strerror or exc}",
+                              str(self.target)) from exc
+        _sync_folder(str(self.target.parent))
+
+    def discard(self) -> None:
+        """Drop what was written: the target stays as it was."""
+        self._done = True
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def __enter__(self) -> NewFolder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if kind is None:
+            self.commit()
+        elif not self._done:
+            self.discard()
+
+
+def new_folder(target: str | None, option: str) -> contextlib.AbstractContextManager[
+        NewFolder | None]:
+    """``NewFolder`` for an option given, nothing for one that was not."""
+    return contextlib.nullcontext() if target is None else NewFolder(target, option)
+
+
+def _empty_folder(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())

@@ -25,8 +25,9 @@ from ..inventory import (
     write_parquet,
     write_table,
 )
+from ..parquet_export import ConnectionExport
 from ..policy import Policy
-from .destination import STDOUT, Destination
+from .destination import STDOUT, Destination, new_folder
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
 from .scheduler import add_scheduler_argument, executor_for
@@ -77,14 +78,18 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--width", type=int, metavar="COLUMNS",
                      help="fit the table to this width (default: the terminal's, or "
                           f"{PIPE_WIDTH} on a pipe; 0: no limit)")
+    cmd.add_argument("--export-parquet", metavar="DIR",
+                     help="also write this run's classified connections (by day) and the "
+                          "inventory as Parquet into DIR, a new or empty folder")
     add_scheduler_argument(cmd)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None = None) -> int:
     """Run the job, write the inventory, and return the documented exit code.
 
-    An output file is written and renamed into place before the state is committed:
-    killed in between, the next run reports the same news again rather than never.
+    An output file and the ``--export-parquet`` folder are written and renamed into place
+    before the state is committed: killed in between, the next run reports the same news
+    again rather than never.
     """
     now = now or datetime.now(UTC)
     allowlist = load_allowlist(args.allowlist) if args.allowlist else []
@@ -92,21 +97,28 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     since, until = when_arg(args.since, now), when_arg(args.until, now)
     fmt = _format(args, out)
     with (Destination(args.output, out, binary=fmt == "parquet") as dest,
+          new_folder(args.export_parquet, "--export-parquet") as folder,
           executor_for(args.scheduler) as executor):
         writer = _writer(fmt, args, out if dest.is_stdout else None)
 
         def publish(result: NightlyResult) -> None:
-            dest.write(lambda fh: writer(result.inventory, fh))
-            dest.commit()
+            if folder is not None:
+                with open(folder.path / "inventory.parquet", "wb") as fh:
+                    write_parquet(result.inventory, fh)
+                folder.commit()
+            if not dest.is_stdout:
+                dest.write(lambda fh: writer(result.inventory, fh))
+                dest.commit()
 
         result = run_nightly(args.logdir, args.state, now, allowlist=allowlist, since=since,
                              until=until, cause=args.cause,
                              gone_after=timedelta(days=args.gone_after), policy=policy,
                              retention=timedelta(days=args.retention),
-                             progress=_progress(err, args.quiet),
-                             publish=None if dest.is_stdout else publish, executor=executor)
+                             progress=_progress(err, args.quiet), publish=publish,
+                             executor=executor,
+                             export=None if folder is None else ConnectionExport(folder.path))
         if dest.is_stdout:  # stdout cannot be made atomic: written once the state is safe
-            publish(result)
+            dest.write(lambda fh: writer(result.inventory, fh))
     read = input_outcome(result.report, [args.logdir], err)
     return int(worst(read, _found(result.inventory, args.fail_on)))
 

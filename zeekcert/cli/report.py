@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from ..errors import UsageError
 from ..formatting import PIPE_WIDTH
 from ..inventory import load_allowlist
+from ..parquet_export import ConnectionExport
 from ..policy import Policy
 from ..report import (
     TOP,
@@ -28,7 +29,7 @@ from ..report import (
     write_table,
     write_targets,
 )
-from .destination import STDOUT, Destination
+from .destination import STDOUT, Destination, new_folder
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
 from .scheduler import add_scheduler_argument, executor_for
@@ -76,6 +77,9 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--limit", type=int, metavar="N",
                      help=f"rows per table (default: {TOP} in the table, all in Markdown; "
                           "0: all)")
+    cmd.add_argument("--export-parquet", metavar="DIR",
+                     help="also write every classified connection (by day) and the failing "
+                          "and self-signed servers as Parquet into DIR, a new or empty folder")
     add_scheduler_argument(cmd)
 
 
@@ -90,12 +94,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
         raise UsageError("--targets - needs the report in a file: give --output FILE")
     progress = Progress(err, args.quiet)
     with (Destination(args.output, out) as report_out, _targets(args.targets, out) as targets,
+          new_folder(args.export_parquet, "--export-parquet") as folder,
           executor_for(args.scheduler) as executor):
         streamed = build_streaming(args.path, policy=policy, now=now, allowlist=allowlist,
                                    since=since, until=until, strict=args.strict,
                                    progress=progress.files, stage=progress.stage,
-                                   executor=executor)
+                                   executor=executor,
+                                   export=None if folder is None else ConnectionExport(folder.path))
         findings = streamed.findings
+        if folder is not None:
+            findings.servers.to_parquet(folder.path / "servers.parquet", index=False)
+            findings.self_signed.to_parquet(folder.path / "self_signed.parquet", index=False)
         progress.stage("writing the report")
         writer = _writer(fmt, args, out if report_out.is_stdout else None)
         report_out.write(lambda fh: writer(findings, fh))

@@ -18,6 +18,7 @@ again here; copies are rare (a file both in ``current/`` and in the archive).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..executors import Sharing, in_order, resolve
+from ..parquet_export import ConnectionExport
 from ..reading import (
     FileReport,
     FileStatus,
@@ -76,9 +78,11 @@ def read_on(job: Job, executor: cf.Executor, paths: list[Path], found: Found) ->
     job.classify_pending()
 
 
-def map_files(files: list[Opened], known: Any, cause: str, now: datetime) -> Mapped:
-    """On a worker: read ``files``, classifying their ssl rows against ``known``."""
-    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known)))
+def map_files(files: list[Opened], known: Any, cause: str, now: datetime,
+              export: ConnectionExport | None = None) -> Mapped:
+    """On a worker: read ``files``, classifying their ssl rows against ``known``; what
+    it exports is staged until the task's result is taken."""
+    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known), export))
     mapped, pending = Mapped(), PendingTables(BATCH_ROWS)
     for file in files:
         taken = reader.blocks(read_blocks(file.path, file.report), kind_from_name(file.path),
@@ -115,12 +119,14 @@ def _added(records: Accumulator | None, reader: Reader, tables: list[pa.Table],
 def _map(job: Job, executor: cf.Executor, paths: list[Path], found: Found,
          known: Any) -> None:
     groups = list(_groups([_open(job, path, found) for path in paths]))
-    tasks = ((group, known, job.acc.cause, job.now) for group in groups
-             if isinstance(group, list))
+    exports = [job.export and job.export.staged(f"task-{len(job.reports) + i:06d}")
+               for i in range(len(groups))]
+    tasks = ((group, known, job.acc.cause, job.now, export)
+             for group, export in zip(groups, exports, strict=True) if isinstance(group, list))
     results = in_order(executor, map_files, tasks)
-    for group in groups:
+    for group, export in zip(groups, exports, strict=True):
         if isinstance(group, list):
-            _settle(job, group, next(results), found)
+            _settle(job, group, next(results), found, export)
         else:  # a file that could not be identified: read here, and reported, as without
             job.file(group, found)
 
@@ -156,9 +162,10 @@ def _groups(files: list[Opened | Path]) -> Iterator[list[Opened] | Path]:
         yield run
 
 
-def _settle(job: Job, group: list[Opened], mapped: Mapped, found: Found) -> None:
+def _settle(job: Job, group: list[Opened], mapped: Mapped, found: Found,
+            export: ConnectionExport | None) -> None:
     """Decide each file of a task in order; a copy among its ssl files means reading the
-    others again here, since their rows were classified together with its own."""
+    others again here, since their rows were classified (and exported) with its own."""
     committed, copied = [], False
     for file, taken, report in zip(group, mapped.taken, mapped.reports, strict=True):
         job.started(file.path, found, report)
@@ -171,9 +178,13 @@ def _settle(job: Job, group: list[Opened], mapped: Mapped, found: Found) -> None
         return
     if not copied:
         job.acc.merge(mapped.records)
+        if export:
+            export.commit()
         return
+    if export:
+        export.discard()
     for file in committed:
         if kind_from_name(file.path) == "ssl":
-            reader = Reader(job.acc.cause, job.classify)
+            reader = Reader(job.acc.cause, functools.partial(job.classify, export=job.export))
             again = read_blocks(file.path, FileReport(str(file.path)))
             job.commit(reader.blocks(again, "ssl", file.done))

@@ -15,6 +15,7 @@ committed in one transaction at the end.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
 import itertools
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from ..classification import (
 )
 from ..errors import ConfigError, ZeekLogError
 from ..formatting import iso
+from ..parquet_export import ConnectionExport
 from ..policy import Policy
 from ..reading import (
     FileReport,
@@ -80,7 +82,8 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
                 gone_after: timedelta = GONE_AFTER, policy: Policy | None = None,
                 progress: Progress | None = None, publish: Publish | None = None,
                 retention: timedelta = RETENTION,
-                executor: cf.Executor | None = None) -> NightlyResult:
+                executor: cf.Executor | None = None,
+                export: ConnectionExport | None = None) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
 
     Servers and pairs last seen more than ``retention`` before ``now`` are pruned from
@@ -95,6 +98,9 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
     ``Client.get_executor()`` included), files are read and classified on its workers
     and merged here in file order: the state and the inventory are identical to a run
     without one (see ``mapped``). Only this process opens the state.
+
+    With an ``export``, every connection taken in is also written there, classified,
+    once (a copy's rows are not).
     """
     if retention < gone_after:
         raise ConfigError(f"the retention ({retention.days} days) is shorter than the "
@@ -104,7 +110,7 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
     found = discover(logdir, KINDS)
     paths = select_window(found.paths, since, until)
     with State.open(state_path) as state:
-        job = Job(state, cause, policy or Policy(), now, progress, len(paths))
+        job = Job(state, cause, policy or Policy(), now, progress, len(paths), export)
         job.reports += found.problems
         if executor is None:
             job.read(paths, found)
@@ -124,8 +130,8 @@ class Job:
     """One run's working set: the records, the certificate cache and the file reports."""
 
     def __init__(self, state: State, cause: str, policy: Policy, now: datetime,
-                 progress: Progress | None, total: int):
-        self.state, self.policy, self.now = state, policy, now
+                 progress: Progress | None, total: int, export: ConnectionExport | None = None):
+        self.state, self.policy, self.now, self.export = state, policy, now, export
         self.run = state.next_run()
         self.acc = _kept_records(state, cause)
         self.acc.start_run()
@@ -160,10 +166,15 @@ class Job:
         if first is None or file_id is None:
             return
         done = self.state.rows_done(file_id)
-        taken = Reader(self.acc.cause, self.classify).blocks(
-            itertools.chain([first], blocks), report.kind, done)
+        staged = self.export and self.export.staged(f"file-{self.done:06d}")
+        reader = Reader(self.acc.cause, functools.partial(self.classify, export=staged))
+        taken = reader.blocks(itertools.chain([first], blocks), report.kind, done)
         if self.settled(file_id, report, done, taken) is not None:
-            self.commit(taken)
+            self.commit(taken, staged)
+            if staged:
+                staged.commit()
+        elif staged:
+            staged.discard()
 
     def identify(self, path: Path, report: FileReport) -> str | None:
         """A readable file's identity by content; None for one that could not be read."""
@@ -207,8 +218,9 @@ class Job:
         self.state.remember(digest, report.path)
         return False
 
-    def commit(self, taken: Taken) -> None:
-        """Fold a file that is not a copy into the run."""
+    def commit(self, taken: Taken, export: ConnectionExport | None = None) -> None:
+        """Fold a file that is not a copy into the run; a big file's rows classified now
+        are exported to ``export``, its own."""
         if len(taken.certs):
             self.certs.add([taken.certs.table()])
             self.known = None
@@ -217,7 +229,7 @@ class Job:
             self.known = None
         if taken.own is not None:
             if taken.ssl.tables:
-                taken.own.add(self.classify(taken.ssl.take()))
+                taken.own.add(self.classify(taken.ssl.take(), export))
             self.acc.merge(taken.own)
             return
         if self.pending.add(taken.ssl.take()):
@@ -226,11 +238,13 @@ class Job:
     def classify_pending(self) -> None:
         """Classify the small files' ssl rows taken so far in one call, and fold them in."""
         if self.pending.tables:
-            self.acc.add(self.classify(self.pending.take()))
+            self.acc.add(self.classify(self.pending.take(), self.export))
 
-    def classify(self, tables: list[pa.Table]) -> pd.DataFrame:
-        """ssl rows classified against the certificates and notices prepared once."""
-        return classified(tables, self.now, self.prepared())
+    def classify(self, tables: list[pa.Table], export: ConnectionExport | None = None
+                 ) -> pd.DataFrame:
+        """ssl rows classified against the certificates and notices prepared once, and
+        written to ``export`` if given."""
+        return classified(tables, self.now, self.prepared(), export)
 
     def prepared(self) -> Known:
         """The certificates and notices taken in so far, prepared once for every batch."""

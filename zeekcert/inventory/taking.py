@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..classification import CertificateParts, Known, cert_table, classify, notice_evidence
+from ..parquet_export import ConnectionExport
 from ..reading import PendingTables, concat_tables, kind_from_name, to_pandas
 from .accumulate import Accumulator
 
@@ -32,9 +33,14 @@ def by_kind(paths: list[Path]) -> list[Path]:
     return sorted(paths, key=lambda p: rank.get(kind_from_name(p) or "", len(KINDS)))
 
 
-def classified(tables: list[pa.Table], now: datetime, known: Known) -> pd.DataFrame:
-    """ssl rows classified against prepared certificates and notices."""
-    return classify({"ssl": to_pandas(concat_tables(tables))}, now=now, known=known)
+def classified(tables: list[pa.Table], now: datetime, known: Known,
+               export: ConnectionExport | None = None) -> pd.DataFrame:
+    """ssl rows classified against prepared certificates and notices, and written to
+    ``export`` if given."""
+    frame = classify({"ssl": to_pandas(concat_tables(tables))}, now=now, known=known)
+    if export is not None:
+        export.write(frame)
+    return frame
 
 
 @dataclass

@@ -27,6 +27,7 @@ import pyarrow as pa
 from ..classification import Known, classify
 from ..executors import Sharing, in_order, resolve
 from ..inventory import Acknowledgement
+from ..parquet_export import ConnectionExport
 from ..policy import Policy
 from ..reading import (
     FileFacts,
@@ -65,18 +66,20 @@ def build_streaming(source: str | Path, policy: Policy | None = None,
                     since: datetime | None = None, until: datetime | None = None,
                     strict: bool = False, progress: Progress | None = None,
                     stage: Stage | None = None,
-                    executor: cf.Executor | None = None) -> StreamedReport:
+                    executor: cf.Executor | None = None,
+                    export: ConnectionExport | None = None) -> StreamedReport:
     """Read, classify and fold ``source`` batch by batch; the same findings as ``build``.
 
     With an ``executor`` (any ``concurrent.futures.Executor``, Dask's included), the ssl
-    files are read and folded on its workers; x509 and notice files are read here.
+    files are read and folded on its workers; x509 and notice files are read here. With
+    an ``export``, every connection counted is also written there, classified, once.
     """
     now = now or datetime.now(UTC)
     if stage is not None:
         stage("reading certificates and notices")
     known, side_report = read_known(source, since, until, strict, policy)
     stream = StreamedLoad(source, ("ssl",), since, until, strict=strict, progress=progress)
-    fold = _Fold(known, now)
+    fold = _Fold(known, now, export)
     if executor is None:
         for file in stream.files():
             fold.file(file)
@@ -93,25 +96,32 @@ def build_streaming(source: str | Path, policy: Policy | None = None,
 class _Fold:
     """Classify and fold ssl files: small ones together, a big one in its own tally."""
 
-    def __init__(self, known: Known, now: datetime):
-        self.known, self.now = known, now
+    def __init__(self, known: Known, now: datetime, export: ConnectionExport | None = None):
+        self.known, self.now, self.export = known, now, export
         self.tally = ReportTally()
         self.pending = PendingTables(BATCH_ROWS)  # small files, classified together
         self.rows = 0
+        self.files = 0
 
     def file(self, file: StreamedFile) -> None:
         """Fold one file in, once it is known not to be a copy."""
         tables = PendingTables(BATCH_ROWS)
         own: ReportTally | None = None  # once the file outgrows a batch
+        self.files += 1
+        staged = self.export and self.export.staged(f"file-{self.files:06d}")
         for table in file.batches():
             self.rows += table.num_rows
             if tables.add([table]):
                 own = own or ReportTally()
-                self._add(own, tables.take())
+                self._add(own, tables.take(), staged)
         if not file.kept:
+            if staged:
+                staged.discard()
             return
         if own is not None:
-            self._add(own, tables.take())
+            self._add(own, tables.take(), staged)
+            if staged:
+                staged.commit()
             self.merge(own)
             return
         if self.pending.add(tables.take()):
@@ -126,12 +136,16 @@ class _Fold:
 
     def flush(self) -> None:
         """Fold in the small files held back."""
-        self._add(self.tally, self.pending.take())
+        self._add(self.tally, self.pending.take(), self.export)
 
-    def _add(self, tally: ReportTally, tables: list[pa.Table]) -> None:
+    def _add(self, tally: ReportTally, tables: list[pa.Table],
+             export: ConnectionExport | None) -> None:
         if tables:
             frame = to_pandas(concat_tables(tables))
-            tally.add(classify({"ssl": frame}, now=self.now, known=self.known))
+            classified = classify({"ssl": frame}, now=self.now, known=self.known)
+            if export is not None:
+                export.write(classified)
+            tally.add(classified)
 
 
 @dataclass
@@ -145,10 +159,10 @@ class Folded:
 
 def fold_files(paths: list[Path], reports: list[FileReport], columns: list[str] | None,
                window: tuple[pd.Timestamp | None, pd.Timestamp | None], known: Known,
-               now: datetime) -> Folded:
+               now: datetime, export: ConnectionExport | None = None) -> Folded:
     """On a worker: read ``paths`` (each connection once per file) and fold them into
-    one tally."""
-    fold = _Fold(resolve(known), now)
+    one tally; what it exports is staged until the task's result is taken."""
+    fold = _Fold(resolve(known), now, export)
     facts = [FileFacts(report) for report in reports]
     for path, mine in zip(paths, facts, strict=True):
         for table in read_streamed(path, mine, columns, window):
@@ -164,16 +178,23 @@ def _fold_on(executor: cf.Executor, stream: StreamedLoad, fold: _Fold) -> None:
     groups = list(_groups(stream.paths))
     with Sharing(executor) as sharing:
         known = sharing.share(fold.known)
+        exports = [fold.export and fold.export.staged(f"task-{i:06d}")
+                   for i in range(len(groups))]
         tasks = ((group, [stream.report_of(p) for p in group], stream.columns, stream.window,
-                  known, fold.now) for group in groups)
-        for group, folded in zip(groups, in_order(executor, fold_files, tasks), strict=True):
+                  known, fold.now, export) for group, export in zip(groups, exports, strict=True))
+        results = in_order(executor, fold_files, tasks)
+        for group, export, folded in zip(groups, exports, results, strict=True):
             if stream.would_keep_each(folded.facts):
                 for facts in folded.facts:
                     stream.settle(facts)
                     stream.listed(facts.report)
                 fold.merge(folded.tally)
                 fold.rows += folded.rows
+                if export:
+                    export.commit()
                 continue
+            if export:
+                export.discard()
             for path in group:  # read again here, as without an executor
                 file = stream.open(path)
                 fold.file(file)
