@@ -16,6 +16,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,6 +211,48 @@ def test_a_worker_killed_mid_task_changes_nothing(tmp_path: Path, tsv_days: Path
         _same_nightly(tsv_days, tmp_path, client.get_executor())
     cluster.close()
     assert marker.exists()  # a worker did die, mid-task
+
+
+class _Started(distributed.WorkerPlugin):
+    """A worker plugin that marks, in a file, that the first ssl task has started."""
+
+    name = "zeekcert-started"
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        if finish == "executing" and "map_files" in str(key):
+            Path(self.marker).touch()
+
+
+def test_a_cluster_lost_mid_run_exits_3_and_leaves_the_state(tmp_path: Path,
+                                                             tsv_days: Path) -> None:
+    state = tmp_path / "state.db"
+    run_nightly(tsv_days / DAYS[0], state, NOW)
+    before = state.read_bytes()
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                       silence_logs=logging.CRITICAL)
+    marker = tmp_path / "started"
+    with distributed.Client(cluster) as client:
+        client.register_plugin(_Started(str(marker)))
+
+    def close_when_started() -> None:
+        while not marker.exists():
+            time.sleep(0.01)
+        cluster.close()
+
+    closer = threading.Thread(target=close_when_started)
+    closer.start()
+    code, _, err = run_cli(["inventory", tsv_days, "--state", state, "-o", tmp_path / "o.json",
+                            "--scheduler", cluster.scheduler_address])
+    closer.join(timeout=60)
+    assert code == 3
+    assert err.startswith("zeekcert: a task was lost") or err.startswith(
+        "zeekcert: the cluster")
+    assert state.read_bytes() == before
+    assert not (tmp_path / "o.json").exists()
 
 
 # --- a lost executor ----------------------------------------------------------------------

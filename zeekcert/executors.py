@@ -66,7 +66,7 @@ class Sharing:
         """A handle to pass to tasks in place of ``value`` (give it to ``resolve``)."""
         client = dask_client(self.executor)
         if client is not None:
-            return client.scatter(value, broadcast=True, hash=False)
+            return _on_cluster(client.scatter, value, broadcast=True, hash=False)
         if isinstance(self.executor, cf.ThreadPoolExecutor):
             return value  # the same process: nothing to copy
         if self._folder is None:
@@ -99,8 +99,17 @@ def workers(executor: cf.Executor) -> int:
     """How many tasks the executor runs at once, as far as it says (at least 1)."""
     client = dask_client(executor)
     if client is not None:
-        return max(1, int(sum(client.nthreads().values())))
+        return max(1, int(sum(_on_cluster(client.nthreads).values())))
     return max(1, int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1))
+
+
+def _on_cluster(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A call to a Dask client; SchedulerError when its cluster cannot answer."""
+    try:
+        return call(*args, **kwargs)
+    except Exception as exc:  # Dask raises many kinds for a lost cluster
+        raise SchedulerError(f"the cluster cannot be reached: {type(exc).__name__}: "
+                             f"{exc}") from exc
 
 
 def in_order(executor: cf.Executor, fn: Callable[..., T], tasks: Iterable[tuple[Any, ...]],
