@@ -9,7 +9,8 @@ small ssl files are classified together, up to ``BATCH_ROWS`` rows, so a tree of
 small files does not pay per file. A file is known by its content (header and first
 record), not its name, so ``current/ssl.log`` moved into the archive and compressed is
 not counted twice, and a growing file gives only its new complete rows. Everything is
-committed in one transaction at the end.
+committed in one transaction at the end. Given an executor, the job reads its files on
+the executor's workers (``mapped``) and decides here, in the same order, as it would.
 """
 
 from __future__ import annotations
