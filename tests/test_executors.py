@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import io
 import logging
+import multiprocessing as mp
 import os
 import shutil
 import sqlite3
@@ -89,11 +90,16 @@ def _same_nightly(source: Path, tmp_path: Path, executor: cf.Executor) -> Nightl
     return mapped
 
 
-@pytest.mark.parametrize("pool", [cf.ThreadPoolExecutor, cf.ProcessPoolExecutor])
-def test_the_nightly_job_on_a_pool_is_the_job_in_one_process(pool: type[cf.Executor],
-                                                             tmp_path: Path,
+def processes(workers: int) -> cf.ProcessPoolExecutor:
+    """A process pool whose workers start fresh: a forked copy of a process that has run
+    Arrow's threads can deadlock (it did here once), so never ``fork``."""
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))
+
+
+@pytest.mark.parametrize("pool", [cf.ThreadPoolExecutor, processes])
+def test_the_nightly_job_on_a_pool_is_the_job_in_one_process(pool: Any, tmp_path: Path,
                                                              tsv_days: Path) -> None:
-    with pool(max_workers=2) as executor:
+    with pool(2) as executor:
         result = _same_nightly(tsv_days, tmp_path, executor)
     assert result.summary["files_read"] == 111  # every file that holds a row
     assert result.summary["new"] == 4
@@ -124,7 +130,7 @@ def test_a_second_run_on_an_executor_takes_in_only_what_is_new(tmp_path: Path,
     first = tmp_path / "first"
     shutil.copytree(tsv_days / DAYS[0], first / DAYS[0])
     states = {}
-    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+    with processes(2) as pool:
         for name, executor in (("alone", None), ("mapped", pool)):
             state = tmp_path / f"{name}.db"
             run_nightly(first, state, NOW, executor=executor)
@@ -139,7 +145,7 @@ def test_a_second_run_on_an_executor_takes_in_only_what_is_new(tmp_path: Path,
 def test_the_report_on_a_process_pool_is_the_report_in_one_process(
         source: str, tsv_days: Path) -> None:
     path = SAMPLE if source == "sample" else tsv_days
-    with cf.ProcessPoolExecutor(max_workers=2) as executor:
+    with processes(2) as executor:
         mapped = build_streaming(path, now=NOW, executor=executor)
     alone = build_streaming(path, now=NOW)
     assert report_json(path) == _json(mapped.findings)
@@ -273,13 +279,13 @@ def _broken(_: int) -> int:
 
 
 def test_a_pool_whose_worker_dies_is_a_scheduler_error() -> None:
-    with cf.ProcessPoolExecutor(max_workers=1) as pool, pytest.raises(
+    with processes(1) as pool, pytest.raises(
             SchedulerError, match="a task was lost: BrokenProcessPool"):
         list(in_order(pool, _broken, [(1,), (2,)]))
 
 
 def test_a_process_pool_reads_a_shared_value_from_its_file() -> None:
-    with cf.ProcessPoolExecutor(max_workers=1) as pool, Sharing(pool) as sharing:
+    with processes(1) as pool, Sharing(pool) as sharing:
         handle = sharing.share({"certificates": 3})
         folder = Path(handle.path).parent
         assert folder.is_dir()
