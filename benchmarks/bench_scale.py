@@ -169,6 +169,7 @@ class Run:
     step: str
     mode: str
     argv: list[str]
+    load: float = 0.0  # the 1-minute load average as it started: how noisy the moment was
     wall: float = 0.0
     cpu_polled: float = 0.0  # sum over every pid seen of its last user + sys
     cpu_rusage: float = 0.0  # getrusage(RUSAGE_CHILDREN) delta around the run
@@ -343,13 +344,16 @@ def run_all(day: Path, steps: list[str], modes: list[str], repeat: int,
     gz = sorted(day.rglob("*.gz"))
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as name:
         for step in steps:
-            warm_cache(gz)  # no mode pays for a cold page cache
             for i in range(repeat):
                 for mode in modes:
                     argv, out = step_argv(step, mode, day, Path(name))
+                    # before every run, not once: this VM's kernel (DAMON) reclaims idle
+                    # page cache within a minute or two, and no mode should read the disk
+                    warm_cache(gz)
                     print(f"  [{i + 1}/{repeat}] {step} {mode} ...", file=sys.stderr,
                           flush=True)
-                    run = measure(Run(step, mode, argv), ok_codes(step), timeout)
+                    run = measure(Run(step, mode, argv, load=os.getloadavg()[0]),
+                                  ok_codes(step), timeout)
                     print(f"    {run.wall:.1f} s wall, {run.cpu:.1f} s CPU"
                           + ("" if run.ok else f"; FAILED: {run.error}"),
                           file=sys.stderr, flush=True)
