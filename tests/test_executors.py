@@ -27,11 +27,13 @@ from typing import Any
 import dask.distributed as distributed
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tinylogs import run_cli
 
 from zeekcert import SchedulerError
 from zeekcert.cli import scheduler
-from zeekcert.executors import Sharing, in_order
+from zeekcert.executors import Sharing, in_order, runs
 from zeekcert.inventory import NightlyResult, run_nightly
 from zeekcert.inventory import mapped as mapped_module
 from zeekcert.report import build_streaming, write_json
@@ -335,3 +337,16 @@ def test_dask_is_imported_only_when_a_scheduler_is_asked_for() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout == "[]\n"
+
+
+@given(st.lists(st.integers(0, 100), max_size=40), st.integers(1, 120))
+def test_small_files_go_together_in_order_and_never_past_the_limit(sizes: list[int],
+                                                                    limit: int) -> None:
+    items = list(range(len(sizes)))
+    grouped = list(runs(items, sizes, limit))
+    assert [i for run in grouped for i in run] == items
+    for k, run in enumerate(grouped):
+        held = sum(sizes[i] for i in run)
+        assert held <= limit or len(run) == 1
+        if k + 1 < len(grouped):  # greedy: the next file would not have fitted
+            assert held >= limit or held + sizes[grouped[k + 1][0]] > limit

@@ -10,7 +10,8 @@ every such run needs are here:
   passes the object itself; any other executor (a process pool) gets it written once to
   a file that each worker process reads once.
 - ``in_order``: the tasks' results in the order submitted, with only a few tasks ahead
-  of the one awaited, so the results waiting to be merged stay bounded.
+  of the one awaited, so the results waiting to be merged stay bounded;
+- ``runs``: consecutive small files grouped into one task, up to ``GROUP_BYTES``.
 
 A task that raises on its worker raises here with its own error. A lost worker, client
 or scheduler is a ``SchedulerError``: the run stops before anything is committed.
@@ -23,7 +24,7 @@ import os
 import pickle
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -31,6 +32,7 @@ from typing import Any, Generic, TypeVar
 from .errors import SchedulerError, ZeekcertError
 
 T = TypeVar("T")
+GROUP_BYTES = 8 << 20  # consecutive files smaller than this on disk share one task
 _LOADED: dict[str, Any] = {}  # per worker process: the shared values it has read
 
 
@@ -87,6 +89,32 @@ class Sharing:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def runs(items: Sequence[T], sizes: Sequence[int], limit: int) -> Iterator[list[T]]:
+    """Consecutive items in runs of at most ``limit`` in all; an item of ``limit`` or
+    more alone. How small files are grouped into one task."""
+    run: list[T] = []
+    held = 0
+    for item, size in zip(items, sizes, strict=True):
+        if run and held + size > limit:
+            yield run
+            run, held = [], 0
+        run.append(item)
+        held += size
+        if held >= limit:
+            yield run
+            run, held = [], 0
+    if run:
+        yield run
+
+
+def size_on_disk(path: Path) -> int:
+    """A file's size; 0 for one that cannot be read (its task says what is wrong)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def dask_client(executor: cf.Executor) -> Any:

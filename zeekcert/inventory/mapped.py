@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..executors import Sharing, in_order, resolve
+from ..executors import GROUP_BYTES, Sharing, in_order, resolve, runs, size_on_disk
 from ..parquet_export import ConnectionExport
 from ..reading import (
     FileReport,
@@ -44,7 +44,6 @@ from .taking import BATCH_ROWS, Reader, Taken, by_kind, classified
 if TYPE_CHECKING:
     from .nightly import Job
 
-GROUP_BYTES = 8 << 20  # consecutive files smaller than this on disk share one task
 
 
 @dataclass(frozen=True)
@@ -137,29 +136,16 @@ def _open(job: Job, path: Path, found: Found) -> Opened | Path:
     file_id = job.identify(path, report)
     if file_id is None:
         return path
-    try:
-        size = path.stat().st_size
-    except OSError:  # gone meanwhile: its task says so in its report
-        size = 0
-    return Opened(path, report, file_id, job.state.rows_done(file_id), size)
+    return Opened(path, report, file_id, job.state.rows_done(file_id), size_on_disk(path))
 
 
 def _groups(files: list[Opened | Path]) -> Iterator[list[Opened] | Path]:
-    """Runs of consecutive small files, up to ``GROUP_BYTES`` on disk; others alone."""
-    run: list[Opened] = []
-    for file in files:
-        size = GROUP_BYTES if isinstance(file, Path) else file.size
-        if run and sum(f.size for f in run) + size > GROUP_BYTES:
-            yield run
-            run = []
-        if isinstance(file, Path):
-            yield file
-        elif size >= GROUP_BYTES:
-            yield [file]
-        else:
-            run.append(file)
-    if run:
-        yield run
+    """Runs of consecutive small files, up to ``GROUP_BYTES`` on disk; others alone, and
+    a file that could not be identified as its bare path."""
+    sizes = [GROUP_BYTES if isinstance(f, Path) else f.size for f in files]
+    for run in runs(files, sizes, GROUP_BYTES):
+        first = run[0]
+        yield first if isinstance(first, Path) else [f for f in run if isinstance(f, Opened)]
 
 
 def _settle(job: Job, group: list[Opened], mapped: Mapped, found: Found,

@@ -16,7 +16,7 @@ same; a timeline in the HTML may start a batch earlier or later (``activity``).
 from __future__ import annotations
 
 import concurrent.futures as cf
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..classification import Known, classify
-from ..executors import Sharing, in_order, resolve
+from ..executors import GROUP_BYTES, Sharing, in_order, resolve, runs, size_on_disk
 from ..inventory import Acknowledgement
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
@@ -49,7 +49,6 @@ from .tally import ReportTally
 Progress = Callable[[int, int, int], None]  # files done, files in all, rows so far
 Stage = Callable[[str], None]
 BATCH_ROWS = 100_000  # rows classified in one call: small files go together
-GROUP_BYTES = 8 << 20  # with an executor, consecutive files smaller than this share a task
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,7 @@ def fold_files(paths: list[Path], reports: list[FileReport], columns: list[str] 
 
 def _fold_on(executor: cf.Executor, stream: StreamedLoad, fold: _Fold) -> None:
     """The ssl files folded on ``executor``, decided in file order."""
-    groups = list(_groups(stream.paths))
+    groups = _groups(stream.paths)
     with Sharing(executor) as sharing:
         known = sharing.share(fold.known)
         exports = [fold.export and fold.export.staged(f"task-{i:06d}")
@@ -202,22 +201,9 @@ def _fold_on(executor: cf.Executor, stream: StreamedLoad, fold: _Fold) -> None:
     stream.finish()
 
 
-def _groups(paths: list[Path]) -> Iterator[list[Path]]:
+def _groups(paths: list[Path]) -> list[list[Path]]:
     """Runs of consecutive small files, up to ``GROUP_BYTES`` on disk; others alone."""
-    run: list[Path] = []
-    held = 0
-    for path in paths:
-        try:
-            size = path.stat().st_size
-        except OSError:  # its task will say what is wrong with it
-            size = 0
-        if run and (held + size > GROUP_BYTES):
-            yield run
-            run, held = [], 0
-        run.append(path)
-        held += size
-    if run:
-        yield run
+    return list(runs(paths, [size_on_disk(p) for p in paths], GROUP_BYTES))
 
 
 def _in_order(side: LoadReport, ssl: LoadReport) -> list[FileReport]:
