@@ -72,11 +72,16 @@ def tsv_days(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def local_cluster(workers: int) -> Any:
+    """A real Dask cluster of ``workers`` processes, every socket on 127.0.0.1."""
+    return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                    host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                    silence_logs=logging.CRITICAL)
+
+
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Any]:
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                       silence_logs=logging.ERROR)
+    cluster = local_cluster(2)
     with distributed.Client(cluster) as client:
         yield client
     cluster.close()
@@ -210,9 +215,7 @@ class _DieOnce(distributed.WorkerPlugin):
 
 
 def test_a_worker_killed_mid_task_changes_nothing(tmp_path: Path, tsv_days: Path) -> None:
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                       silence_logs=logging.ERROR)
+    cluster = local_cluster(2)
     marker = tmp_path / "died"
     with distributed.Client(cluster) as client:
         client.register_plugin(_DieOnce(str(marker)))
@@ -239,9 +242,7 @@ def test_a_cluster_lost_mid_run_exits_3_and_leaves_the_state(tmp_path: Path,
     state = tmp_path / "state.db"
     run_nightly(tsv_days / DAYS[0], state, NOW)
     before = state.read_bytes()
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                       silence_logs=logging.CRITICAL)
+    cluster = local_cluster(1)
     marker = tmp_path / "started"
     with distributed.Client(cluster) as client:
         client.register_plugin(_Started(str(marker)))
