@@ -40,7 +40,9 @@ def executor_for(spec: str | None) -> Iterator[cf.Executor | None]:
         yield None
         return
     with _client(_distributed(), spec) as client:
-        yield client.get_executor()
+        # Not ``pure``: a task reads files, which may have grown since the same task was
+        # last run, so Dask must never reuse a result it holds by the task's arguments.
+        yield client.get_executor(pure=False)
 
 
 @contextmanager
