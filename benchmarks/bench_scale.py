@@ -83,22 +83,26 @@ class Seen:
     """One process of the tree, as last seen."""
 
     pid: int
-    role: str  # main, worker, or helper (multiprocessing's resource tracker)
+    role: str  # main, worker, helper or other: see _role
     cmd: str
     cpu: float = 0.0  # user + sys of this process alone, at the last look
     hwm: int = 0  # bytes, the highest VmHWM (else RSS) seen
 
 
 def _role(proc: psutil.Process, root: int) -> str:
-    """A descendant is a worker unless it is multiprocessing's bookkeeping process."""
+    """main; worker (a Dask worker); helper (multiprocessing's own); other: anything else.
+
+    The Nanny starts each Dask worker through multiprocessing's spawn (``spawn_main`` in
+    its command line), which also starts a resource tracker: tiny and not a worker. A
+    descendant caught mid-start (no command line yet) or any other child is "other",
+    looked at again later; its CPU counts in the tree's, not in the worker columns.
+    """
     if proc.pid == root:
         return "main"
-    with contextlib.suppress(psutil.Error):
-        # the Nanny starts each Dask worker through multiprocessing's spawn, which also
-        # starts a resource tracker: tiny, and not a worker, so kept out of the worker sums
-        if any("resource_tracker" in part or "forkserver" in part for part in proc.cmdline()):
-            return "helper"
-    return "worker"
+    text = " ".join(_cmdline(proc))
+    if "resource_tracker" in text or "forkserver" in text:
+        return "helper"
+    return "worker" if "spawn_main" in text else "other"
 
 
 def _hwm(proc: psutil.Process) -> int:
@@ -145,6 +149,9 @@ class Tree:
                 self.seen[key] = Seen(proc.pid, _role(proc, self.root.pid),
                                       " ".join(_cmdline(proc))[:200])
             entry = self.seen[key]
+            if entry.role == "other":  # perhaps seen before its exec: look again
+                entry.role = _role(proc, self.root.pid)
+                entry.cmd = entry.cmd or " ".join(_cmdline(proc))[:200]
             # own time only: children_* would count again a child that is also polled
             entry.cpu = max(entry.cpu, times.user + times.system)
             entry.hwm = max(entry.hwm, _hwm(proc), rss)
