@@ -157,13 +157,13 @@ class StreamedLoad:
     def would_keep_each(self, read: list[FileFacts]) -> bool:
         """Whether files read elsewhere, each without the others' uids, would all count
         with nothing left out: no copy, and no uid that an earlier file had."""
-        first = set(self.first)
+        here: set[Hashable] = set()  # the run's own, beside the load's (not copied)
         for facts in read:
             key = facts.identity()
             if key is not None and facts.report.status is FileStatus.OK:
-                if key in first:
+                if key in self.first or key in here:
                     return False
-                first.add(key)
+                here.add(key)
         hashes = [level for facts in read for level in facts.seen.levels]
         if not hashes:
             return True
