@@ -25,6 +25,7 @@ a zeekcert state.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -105,7 +106,11 @@ def _check_target(into: Path, replace: bool) -> None:
     if not replace:
         raise ConfigError("exists: merge writes a new state (give --replace to replace "
                           "a state)", into)
-    read_source(into)  # StateError unless it is a zeekcert state: nothing else is replaced
+    try:  # StateError unless it is a zeekcert state: nothing else is replaced
+        with contextlib.closing(sqlite3.connect(f"file:{into}?mode=ro", uri=True)) as db:
+            refuse_foreign(db, into)
+    except sqlite3.Error as exc:
+        raise state_error(exc, into) from exc
 
 
 def _check_disjoint(sources: list[Source]) -> None:
