@@ -25,8 +25,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from ..executors import GROUP_BYTES, Sharing, in_order, resolve, runs, size_on_disk
 from ..parquet_export import ConnectionExport
 from ..reading import (
@@ -39,7 +37,7 @@ from ..reading import (
     read_blocks,
 )
 from .accumulate import Accumulator
-from .taking import BATCH_ROWS, Reader, Taken, by_kind, classified
+from .taking import BATCH_ROWS, Reader, Taken, by_kind, classified, fold_in
 
 if TYPE_CHECKING:
     from .nightly import Job
@@ -61,9 +59,9 @@ class Opened:
 class Mapped:
     """What a task gives back: each file's ``Taken`` and report, and the ssl records."""
 
+    records: Accumulator
     taken: list[Taken] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
-    records: Accumulator | None = None
 
 
 def read_on(job: Job, executor: cf.Executor, paths: list[Path], found: Found) -> None:
@@ -82,37 +80,18 @@ def map_files(files: list[Opened], known: Any, cause: str, now: datetime,
     """On a worker: read ``files``, classifying their ssl rows against ``known``; what
     it exports is staged until the task's result is taken."""
     reader = Reader(cause, lambda tables: classified(tables, now, resolve(known), export))
-    mapped, pending = Mapped(), PendingTables(BATCH_ROWS)
+    mapped, pending = Mapped(records=Accumulator(cause=cause)), PendingTables(BATCH_ROWS)
     for file in files:
         taken = reader.blocks(read_blocks(file.path, file.report), kind_from_name(file.path),
                               file.done)
         mapped.taken.append(taken)
         mapped.reports.append(file.report)
-        if taken.kind != "ssl" or file.report.status is FileStatus.UNREADABLE:
-            continue
-        if taken.own is not None:
-            if taken.ssl.tables:
-                taken.own.add(reader.classified(taken.ssl.take()))
-            mapped.records = _merged(mapped.records, taken.own, cause)
-            taken.own = None
-        elif pending.add(taken.ssl.take()):
-            mapped.records = _added(mapped.records, reader, pending.take(), cause)
+        if taken.kind == "ssl" and file.report.status is not FileStatus.UNREADABLE:
+            fold_in(taken, mapped.records, pending, reader.classified)
+            taken.own = None  # sent back once, in the records
     if pending.tables:
-        mapped.records = _added(mapped.records, reader, pending.take(), cause)
+        mapped.records.add(reader.classified(pending.take()))
     return mapped
-
-
-def _merged(records: Accumulator | None, other: Accumulator, cause: str) -> Accumulator:
-    records = records or Accumulator(cause=cause)
-    records.merge(other)
-    return records
-
-
-def _added(records: Accumulator | None, reader: Reader, tables: list[pa.Table],
-           cause: str) -> Accumulator:
-    records = records or Accumulator(cause=cause)
-    records.add(reader.classified(tables))
-    return records
 
 
 def _map(job: Job, executor: cf.Executor, paths: list[Path], found: Found,
@@ -160,8 +139,6 @@ def _settle(job: Job, group: list[Opened], mapped: Mapped, found: Found,
             job.commit(keep)
             committed.append(file)
         copied |= taken.kind == "ssl" and report.status is FileStatus.DUPLICATE
-    if mapped.records is None:
-        return
     if not copied:
         job.acc.merge(mapped.records)
         if export:
@@ -169,8 +146,8 @@ def _settle(job: Job, group: list[Opened], mapped: Mapped, found: Found,
         return
     if export:
         export.discard()
+    reader = Reader(job.acc.cause, functools.partial(job.classify, export=job.export))
     for file in committed:
         if kind_from_name(file.path) == "ssl":
-            reader = Reader(job.acc.cause, functools.partial(job.classify, export=job.export))
             again = read_blocks(file.path, FileReport(str(file.path)))
             job.commit(reader.blocks(again, "ssl", file.done))

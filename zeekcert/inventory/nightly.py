@@ -62,7 +62,7 @@ from .mapped import read_on
 from .records import from_records, pair_records, server_records
 from .state import State, damaged_records
 from .table import GONE_AFTER, to_frame
-from .taking import BATCH_ROWS, KINDS, Reader, Taken, by_kind, classified
+from .taking import BATCH_ROWS, KINDS, Reader, Taken, by_kind, classified, fold_in
 
 Progress = Callable[[int, int, str], None]
 Publish = Callable[["NightlyResult"], None]
@@ -220,21 +220,16 @@ class Job:
         return False
 
     def commit(self, taken: Taken, export: ConnectionExport | None = None) -> None:
-        """Fold a file that is not a copy into the run; a big file's rows classified now
-        are exported to ``export``, its own."""
+        """Fold a file that is not a copy into the run; rows classified now are exported
+        to ``export`` (the file's own, committed by the caller), else to the run's."""
         if len(taken.certs):
             self.certs.add([taken.certs.table()])
             self.known = None
         if taken.notices:
             self.notices += taken.notices
             self.known = None
-        if taken.own is not None:
-            if taken.ssl.tables:
-                taken.own.add(self.classify(taken.ssl.take(), export))
-            self.acc.merge(taken.own)
-            return
-        if self.pending.add(taken.ssl.take()):
-            self.classify_pending()
+        fold_in(taken, self.acc, self.pending,
+                functools.partial(self.classify, export=export or self.export))
 
     def classify_pending(self) -> None:
         """Classify the small files' ssl rows taken so far in one call, and fold them in."""

@@ -85,3 +85,15 @@ class Taken:
     notices: list[pd.DataFrame] = field(default_factory=list)  # their evidence rows
     ssl: PendingTables = field(default_factory=lambda: PendingTables(BATCH_ROWS))
     own: Accumulator | None = None
+
+
+def fold_in(taken: Taken, records: Accumulator, pending: PendingTables,
+            classify: Callable[[list[pa.Table]], pd.DataFrame]) -> None:
+    """Fold the ssl rows of a file that counts into ``records``: a big file's own records
+    merged, a small file's rows held in ``pending`` and classified once it is full."""
+    if taken.own is not None:
+        if taken.ssl.tables:
+            taken.own.add(classify(taken.ssl.take()))
+        records.merge(taken.own)
+    elif pending.add(taken.ssl.take()):
+        records.add(classify(pending.take()))
