@@ -34,6 +34,7 @@ from .errors import SchedulerError, ZeekcertError
 T = TypeVar("T")
 GROUP_BYTES = 8 << 20  # consecutive files smaller than this on disk share one task
 _LOADED: dict[str, Any] = {}  # per worker process: the shared values it has read
+KEPT = 4  # shared values a worker process holds at once, the latest read
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class Shared(Generic[T]):
     def get(self) -> T:
         """The value, read from its file the first time this process asks."""
         if self.path not in _LOADED:
-            _LOADED.clear()  # one run's value at a time: an old one is not kept
+            while len(_LOADED) >= KEPT:  # a run shares a few values: older runs' go
+                del _LOADED[next(iter(_LOADED))]
             with open(self.path, "rb") as fh:
                 _LOADED[self.path] = pickle.load(fh)
         value: T = _LOADED[self.path]

@@ -3,11 +3,11 @@
 A report on a big site's day sees its connections a batch at a time. Each batch becomes
 partial records, all computed by pandas per group: per server its counts, first and
 last time, cause flags and latest certificate; the distinct (server, client),
-(server, name) and (server, fingerprint) pairs. Partials are merged by sum, min, max,
-any and union, and the latest certificate is the one of greatest (time, subject), so
-any order and any cut into batches give the same table. Partials are compacted when
-they outgrow what is already compacted: the cost is amortised, and memory follows the
-number of servers, not of connections.
+(server, name), (server, fingerprint) and (server, sensors) pairs. Partials are merged
+by sum, min, max, any and union, and the latest certificate is the one of greatest
+(time, subject), so any order and any cut into batches give the same table. Partials
+are compacted when they outgrow what is already compacted: the cost is amortised, and
+memory follows the number of servers, not of connections.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause, Verdict
-from ..reading import text_hashes
+from ..reading import split_names, text_hashes
 from .distinct import lists_per
 from .hashed_texts import hashed, lookup, merged_texts, no_texts
 from .rollup import cause_flags, cause_lists, sort_worst_first
@@ -29,7 +29,7 @@ _SUMS = {"connections": "sum", "failed_connections": "sum", "unverified_connecti
          "first_seen": "min", "last_seen": "max", "not_valid_after": "max",
          **{f: "max" for f in FLAGS}}
 _DISTINCT = {"clients": "id.orig_h", "server_names": "server_name",
-             "fingerprints": "fingerprint"}
+             "fingerprints": "fingerprint", "sensors": "sensor"}
 MIN_COMPACT = 50_000  # partial rows kept before the first compaction
 
 
@@ -73,7 +73,9 @@ def part_of(classified: pd.DataFrame) -> Part:
     server = server_hashes(classified[KEY[0]], classified[KEY[1]])
     pairs, texts = {}, {}
     for name, column in _DISTINCT.items():
-        pairs[name], texts[name] = _hashed_pairs(server, classified[column])
+        values = classified[column] if column in classified.columns else pd.Series(
+            pd.NA, index=classified.index, dtype="string")  # sensor: only when named
+        pairs[name], texts[name] = _hashed_pairs(server, values)
     del texts["clients"]  # clients are only counted
     return Part(servers, _latest(certs[certs["subject"].notna().to_numpy()]), pairs, texts)
 
@@ -186,7 +188,7 @@ def part_of_nothing() -> Part:
     pairs = {n: pd.DataFrame({"server": pd.Series(dtype=np.uint64),
                               "value": pd.Series(dtype=np.uint64)}) for n in _DISTINCT}
     return Part(servers, latest, pairs, {n: no_texts() for n in ("server_names",
-                                                                "fingerprints")})
+                                                                "fingerprints", "sensors")})
 
 
 def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
@@ -204,6 +206,8 @@ def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
     out["not_valid_after"] = servers["not_valid_after"].array
     for name in ("server_names", "fingerprints"):
         out[name] = _lists(done.pairs[name], done.texts[name], mine)
+    out["sensors"] = [split_names(v) for v in _lists(done.pairs["sensors"],
+                                                     done.texts["sensors"], mine)]
     out["causes"] = cause_lists(servers[FLAGS].to_numpy(dtype=bool))
     out["primary_cause"] = [cs[0] if cs else None for cs in out["causes"]]
     return out

@@ -174,6 +174,8 @@ def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
     for name in ("uid", "ts", "id.orig_h", "id.resp_h", "id.resp_p", "server_name"):
         columns[name] = conns[name] if name in conns.columns else pd.Series(
             pd.NA, index=conns.index, dtype=_ABSENT.get(name, "string"))
+    if "sensor" in conns.columns:  # which sensors logged it, when the run names them
+        columns["sensor"] = conns["sensor"]
     for name in ("fingerprint", "chain_length", "subject", "issuer", "not_valid_before",
                  "not_valid_after", "key_type", "key_length", "sig_alg"):
         columns[name] = leaf[name]

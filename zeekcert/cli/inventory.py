@@ -31,6 +31,7 @@ from .destination import STDOUT, Destination, new_folder
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
 from .scheduler import add_scheduler_argument, executor_for
+from .sensors import add_sensor_arguments, sources
 from .terminal import width_of
 from .time_phrases import when_arg
 
@@ -43,6 +44,7 @@ EXAMPLES = """examples:
   zeekcert inventory /nsm/zeek/logs --state state.db --allowlist allow.toml \\
       --fail-on new -o /var/lib/zeekcert/inventory.json
   zeekcert inventory /nsm/zeek/logs --state state.db --cause any -o inventory.parquet
+  zeekcert inventory --sensor east=/data/east --sensor west=/data/west --state central.db
 """
 
 
@@ -53,7 +55,9 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                          help="update the self-signed server inventory",
                          description="Take in what is new in a log tree and keep the "
                                      "inventory of self-signed servers between runs.")
-    cmd.add_argument("logdir", help="the Zeek log directory (zeekctl layout or any tree)")
+    cmd.add_argument("logdir", nargs="*", metavar="LOGDIR",
+                     help="the Zeek log directory (zeekctl layout or any tree); several: "
+                          "one per sensor, each named by its folder")
     cmd.add_argument("--state", required=True, help="the SQLite state file (created if new)")
     cmd.add_argument("--allowlist", help="TOML file of [[acknowledged]] servers")
     cmd.add_argument("--policy", help="TOML file of policy settings")
@@ -81,6 +85,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--export-parquet", metavar="DIR",
                      help="also write this run's classified connections (by day) and the "
                           "inventory as Parquet into DIR, a new or empty folder")
+    add_sensor_arguments(cmd)
     add_scheduler_argument(cmd)
 
 
@@ -95,6 +100,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     allowlist = load_allowlist(args.allowlist) if args.allowlist else []
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
     since, until = when_arg(args.since, now), when_arg(args.until, now)
+    read_from = sources(args, args.logdir, by_folder=True)
     fmt = _format(args, out)
     with (Destination(args.output, out, binary=fmt == "parquet") as dest,
           new_folder(args.export_parquet, "--export-parquet") as folder,
@@ -110,16 +116,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
                 dest.write(lambda fh: writer(result.inventory, fh))
                 dest.commit()
 
-        result = run_nightly(args.logdir, args.state, now, allowlist=allowlist, since=since,
+        result = run_nightly(read_from.paths, args.state, now, allowlist=allowlist, since=since,
                              until=until, cause=args.cause,
                              gone_after=timedelta(days=args.gone_after), policy=policy,
                              retention=timedelta(days=args.retention),
                              progress=_progress(err, args.quiet), publish=publish,
-                             executor=executor,
+                             executor=executor, sensors=read_from.sensors,
                              export=None if folder is None else ConnectionExport(folder.path))
         if dest.is_stdout:  # stdout cannot be made atomic: written once the state is safe
             dest.write(lambda fh: writer(result.inventory, fh))
-    read = input_outcome(result.report, [args.logdir], err)
+    read = input_outcome(result.report, read_from.paths, err)
     return int(worst(read, _found(result.inventory, args.fail_on)))
 
 

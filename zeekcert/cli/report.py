@@ -33,6 +33,7 @@ from .destination import STDOUT, Destination, new_folder
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
 from .scheduler import add_scheduler_argument, executor_for
+from .sensors import add_sensor_arguments, sources
 from .terminal import Progress, use_colour, width_of
 from .time_phrases import when_arg
 
@@ -46,6 +47,7 @@ EXAMPLES = """examples:
   zeekcert report /nsm/zeek/logs/2026-11-26 --allowlist allow.toml --targets targets.txt
   zeekcert report ssl.log.gz x509.log.gz --format json -o report.json
   zeekcert report /nsm/zeek/logs --since 7d -o report.html --fail-on new
+  zeekcert report --sensor east=/data/east --sensor west=/data/west --since yesterday
 """
 
 
@@ -56,7 +58,9 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                          help="report the certificate failures in a log tree",
                          description="Classify every TLS connection's certificate verdict "
                                      "and report the failing and self-signed servers.")
-    cmd.add_argument("path", nargs="+", help="log files, directories or glob patterns")
+    cmd.add_argument("path", nargs="*",
+                     help="log files, directories or glob patterns (of one sensor; name "
+                          "several with --sensor)")
     cmd.add_argument("--since", help="start of the window: ISO date, 'yesterday' or '7d'")
     cmd.add_argument("--until", help="end of the window (exclusive)")
     cmd.add_argument("--policy", help="TOML file of policy settings")
@@ -80,6 +84,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--export-parquet", metavar="DIR",
                      help="also write every classified connection (by day) and the failing "
                           "and self-signed servers as Parquet into DIR, a new or empty folder")
+    add_sensor_arguments(cmd)
     add_scheduler_argument(cmd)
 
 
@@ -90,16 +95,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     allowlist = load_allowlist(args.allowlist) if args.allowlist else None
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
     fmt = _format(args)
+    read_from = sources(args, args.path, by_folder=False)
     if args.targets == STDOUT and args.output in (None, STDOUT):
         raise UsageError("--targets - needs the report in a file: give --output FILE")
     progress = Progress(err, args.quiet)
     with (Destination(args.output, out) as report_out, _targets(args.targets, out) as targets,
           new_folder(args.export_parquet, "--export-parquet") as folder,
           executor_for(args.scheduler) as executor):
-        streamed = build_streaming(args.path, policy=policy, now=now, allowlist=allowlist,
+        streamed = build_streaming(read_from.paths, policy=policy, now=now, allowlist=allowlist,
                                    since=since, until=until, strict=args.strict,
                                    progress=progress.files, stage=progress.stage,
-                                   executor=executor,
+                                   executor=executor, sensors=read_from.sensors,
                                    export=None if folder is None else ConnectionExport(folder.path))
         findings = streamed.findings
         if folder is not None:
@@ -112,7 +118,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
             lines = target_lines(findings.servers, findings.self_signed)
             targets.write(lambda fh: write_targets(lines, fh))
         progress.done()
-    read = input_outcome(streamed.load_report, args.path, err)
+    read = input_outcome(streamed.load_report, read_from.paths, err)
     return int(worst(read, _found(findings, args.fail_on)))
 
 

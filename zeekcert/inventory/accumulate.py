@@ -34,7 +34,7 @@ class Accumulator:
 
     def table(self, name: str) -> pd.DataFrame:
         """One table, reduced: ``servers``, ``clients``, ``pairs``, ``times``, ``names``,
-        ``fingerprints`` or ``known``."""
+        ``fingerprints``, ``known`` or ``sensors``."""
         return self.tables[name].frame()
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
@@ -58,6 +58,8 @@ class Accumulator:
         self.tables["times"].add(times)
         self.tables["names"].add(batch.values("server_name"))
         self.tables["fingerprints"].add(batch.values("fingerprint", shown_only=True))
+        if "sensor" in classified.columns:
+            self.tables["sensors"].add(batch.values("sensor"))
 
     def merge(self, other: Accumulator) -> None:
         """Take in the records of another accumulator (a file, a batch, a worker), exactly.

@@ -1,6 +1,6 @@
 """The inventory's records as tables: their columns, and how parts of each reduce exactly.
 
-Seven tables, each kept as ``Parts``:
+Eight tables, each kept as ``Parts``:
 
 - ``servers``, one row per ``(resp_h, resp_p)``: first and last time seen (µs), connection
   counts (all runs, and this run's ``window``), whether the server was known before this
@@ -10,7 +10,8 @@ Seven tables, each kept as ``Parts``:
   regularity (a pruned pair leaves its server's client count alone);
 - ``times``, per pair the latest ``MAX_TIMES`` connection times of all it saw, a multiset
   that does not depend on the order they came in;
-- ``names``, ``fingerprints`` and ``known`` (the fingerprints before this run): sets.
+- ``names``, ``fingerprints``, ``known`` (the fingerprints before this run) and
+  ``sensors`` (the sensors that logged it, one or several names a value): sets.
 
 Every reduction is a min, a max, a sum, an any, a union or a greatest-of, so any order and
 any grouping of the same rows reduces to the same table.
@@ -84,7 +85,7 @@ def reduce_times(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def new_tables() -> dict[str, Parts]:
-    """The seven empty tables of an accumulator."""
+    """The eight empty tables of an accumulator."""
     return {
         "servers": Parts(SERVERS, reduce_servers),
         "clients": Parts(CLIENTS, summed([*KEY2, "orig_h"], "n")),
@@ -93,6 +94,7 @@ def new_tables() -> dict[str, Parts]:
         "names": Parts(VALUES, distinct),
         "fingerprints": Parts(VALUES, distinct),
         "known": Parts(VALUES, distinct),
+        "sensors": Parts(VALUES, distinct),
     }
 
 

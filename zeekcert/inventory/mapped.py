@@ -69,21 +69,23 @@ def read_on(job: Job, executor: cf.Executor, paths: list[Path], found: Found) ->
     ordered = by_kind(paths)
     ssl = [p for p in ordered if kind_from_name(p) == "ssl"]
     with Sharing(executor) as sharing:
-        _map(job, executor, [p for p in ordered if kind_from_name(p) != "ssl"], found, None)
+        _map(job, executor, [p for p in ordered if kind_from_name(p) != "ssl"], found, (None,))
         if ssl:
-            _map(job, executor, ssl, found, sharing.share(job.prepared()))
+            sensors = None if job.sensors is None else sharing.share(job.sensors)
+            _map(job, executor, ssl, found, (sharing.share(job.prepared()), sensors))
     job.classify_pending()
 
 
 def map_files(files: list[Opened], known: Any, cause: str, now: datetime,
-              export: ConnectionExport | None = None) -> Mapped:
+              export: ConnectionExport | None = None, sensors: Any = None) -> Mapped:
     """On a worker: read ``files``, classifying their ssl rows against ``known``; what
     it exports is staged until the task's result is taken."""
-    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known), export))
+    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known), export),
+                    resolve(sensors))
     mapped, pending = Mapped(records=Accumulator(cause=cause)), PendingTables(BATCH_ROWS)
     for file in files:
         taken = reader.blocks(read_blocks(file.path, file.report), kind_from_name(file.path),
-                              file.done)
+                              file.done, file.path)
         mapped.taken.append(taken)
         mapped.reports.append(file.report)
         if taken.kind == "ssl" and file.report.status is not FileStatus.UNREADABLE:
@@ -95,11 +97,13 @@ def map_files(files: list[Opened], known: Any, cause: str, now: datetime,
 
 
 def _map(job: Job, executor: cf.Executor, paths: list[Path], found: Found,
-         known: Any) -> None:
+         shared: tuple[Any, ...]) -> None:
+    """Map ``paths`` in groups, with the ``shared`` known certificates and sensors."""
+    known, sensors = (*shared, None)[:2]
     groups = list(_groups([_open(job, path, found) for path in paths]))
     exports = [job.export and job.export.staged(f"task-{len(job.reports) + i:06d}")
                for i in range(len(groups))]
-    tasks = ((group, known, job.acc.cause, job.now, export)
+    tasks = ((group, known, job.acc.cause, job.now, export, sensors)
              for group, export in zip(groups, exports, strict=True) if isinstance(group, list))
     results = in_order(executor, map_files, tasks)
     for group, export in zip(groups, exports, strict=True):
@@ -146,8 +150,9 @@ def _settle(job: Job, group: list[Opened], mapped: Mapped, found: Found,
         return
     if export:
         export.discard()
-    reader = Reader(job.acc.cause, functools.partial(job.classify, export=job.export))
+    reader = Reader(job.acc.cause, functools.partial(job.classify, export=job.export),
+                    job.sensors)
     for file in committed:
         if kind_from_name(file.path) == "ssl":
             again = read_blocks(file.path, FileReport(str(file.path)))
-            job.commit(reader.blocks(again, "ssl", file.done))
+            job.commit(reader.blocks(again, "ssl", file.done, file.path))

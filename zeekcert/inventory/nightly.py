@@ -46,12 +46,15 @@ from ..reading import (
     Found,
     LoadReport,
     PendingTables,
+    Sensors,
     concat_tables,
     content_id,
     discover,
     identity_of,
+    kind_from_name,
     mark_copy,
     note_link,
+    overlap,
     read_blocks,
     select_window,
 )
@@ -77,14 +80,15 @@ class NightlyResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
+def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Path, now: datetime,
                 allowlist: Sequence[Acknowledgement] = (), since: datetime | None = None,
                 until: datetime | None = None, cause: str = Cause.SELF_SIGNED.value,
                 gone_after: timedelta = GONE_AFTER, policy: Policy | None = None,
                 progress: Progress | None = None, publish: Publish | None = None,
                 retention: timedelta = RETENTION,
                 executor: cf.Executor | None = None,
-                export: ConnectionExport | None = None) -> NightlyResult:
+                export: ConnectionExport | None = None,
+                sensors: Sensors | None = None) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
 
     Servers and pairs last seen more than ``retention`` before ``now`` are pruned from
@@ -102,17 +106,24 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
 
     With an ``export``, every connection taken in is also written there, classified,
     once (a copy's rows are not).
+
+    With ``sensors``, ``logdir`` is their folders (one, or a list): each server keeps
+    which sensors saw it, and a connection two sensors logged is taken in once, when
+    both rows are taken in by the same run (``reading.overlap``).
     """
     if retention < gone_after:
         raise ConfigError(f"the retention ({retention.days} days) is shorter than the "
                           f"gone-after period ({gone_after.days} days)")
-    if not Path(logdir).exists() and not any(c in str(logdir) for c in "*?["):
-        raise ZeekLogError("no such file or directory", logdir)
+    for folder in [logdir] if isinstance(logdir, (str, Path)) else logdir:
+        if not Path(folder).exists() and not any(c in str(folder) for c in "*?["):
+            raise ZeekLogError("no such file or directory", folder)
     found = discover(logdir, KINDS)
     paths = select_window(found.paths, since, until)
     with State.open(state_path) as state:
         job = Job(state, cause, policy or Policy(), now, progress, len(paths), export)
         job.reports += found.problems
+        if sensors is not None:
+            job.match_sensors(sensors, paths, executor)
         if executor is None:
             job.read(paths, found)
         else:
@@ -120,7 +131,7 @@ def run_nightly(logdir: str | Path, state_path: str | Path, now: datetime,
         settle(job.acc, now, gone_after)
         job.summary["pruned"] = prune(job.acc, now, retention)
         job.save(started=now)
-        result = NightlyResult(to_frame(job.acc, now, allowlist), LoadReport(job.reports),
+        result = NightlyResult(to_frame(job.acc, now, allowlist), _load_report(job),
                                job.summary)
         if publish is not None:
             publish(result)
@@ -146,6 +157,7 @@ class Job:
         self.reports: list[FileReport] = []
         self.progress, self.total, self.done = progress, total, 0
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
+        self.sensors: Sensors | None = None  # the run's, once the overlap pass filled them
 
     def read(self, paths: list[Path], found: Found) -> None:
         """x509 and notices first, then ssl: a connection needs its certificate.
@@ -168,8 +180,9 @@ class Job:
             return
         done = self.state.rows_done(file_id)
         staged = self.export and self.export.staged(f"file-{self.done:06d}")
-        reader = Reader(self.acc.cause, functools.partial(self.classify, export=staged))
-        taken = reader.blocks(itertools.chain([first], blocks), report.kind, done)
+        reader = Reader(self.acc.cause, functools.partial(self.classify, export=staged),
+                        self.sensors)
+        taken = reader.blocks(itertools.chain([first], blocks), report.kind, done, path)
         if self.settled(file_id, report, done, taken) is not None:
             self.commit(taken, staged)
             if staged:
@@ -180,6 +193,17 @@ class Job:
     def identify(self, path: Path, report: FileReport) -> str | None:
         """A readable file's identity by content; None for one that could not be read."""
         return _file_id(path, report)
+
+    def match_sensors(self, sensors: Sensors, paths: list[Path],
+                      executor: cf.Executor | None) -> None:
+        """Find the ssl rows this run takes in that another sensor also logged."""
+        ssl = [p for p in by_kind(paths) if kind_from_name(p) == "ssl"]
+        done = []
+        for path in ssl:
+            file_id = _file_id(path, FileReport(str(path)))
+            done.append(0 if file_id is None else self.state.rows_done(file_id))
+        self.sensors = overlap(sensors, list(zip(ssl, done, strict=True)), executor=executor)
+        self.summary |= {"sensors": self.sensors.names, "merged": self.sensors.merged}
 
     def started(self, path: Path, found: Found, report: FileReport | None = None
                 ) -> FileReport:
@@ -260,6 +284,14 @@ class Job:
         self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
         self.state.add_run(iso(started) or "", iso(pd.Timestamp.now(tz="UTC")) or "",
                            self.summary)
+
+
+def _load_report(job: Job) -> LoadReport:
+    """The files the run read, and what the overlap pass merged."""
+    if job.sensors is None:
+        return LoadReport(job.reports)
+    return LoadReport(job.reports, sensors=job.sensors.names, merged=job.sensors.merged,
+                      tolerance_s=job.sensors.tolerance.total_seconds())
 
 
 def _kept_records(state: State, cause: str) -> Accumulator:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..causes import Cause
 from ..classification import cause_lists, lists_per, sort_worst_first
+from ..reading import split_names
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledged_by
 from .beacons import pair_stats
@@ -35,7 +36,7 @@ TOP_CLIENTS = 3
 GONE_AFTER = timedelta(days=7)
 COLUMNS = ["resp_h", "resp_p", "status", "acknowledged", "acknowledged_by", "causes",
            "other_causes", "connections", "total_connections", "clients", "top_clients",
-           "first_seen", "last_seen", "server_names", "fingerprints", "fingerprint",
+           "first_seen", "last_seen", "server_names", "fingerprints", "sensors", "fingerprint",
            "subject", "issuer", "not_valid_before", "not_valid_after", "key_type",
            "key_length", "sig_alg", "beacon_client", "median_interval_s", "jitter",
            "clockwork"]
@@ -69,6 +70,7 @@ def to_frame(acc: Accumulator, now: datetime,
         "last_seen": stamps(servers["last_us"], NO_TIME),
         "server_names": sorted_lists(acc.table("names"), index),
         "fingerprints": sorted_lists(acc.table("fingerprints"), index),
+        "sensors": [split_names(v) for v in sorted_lists(acc.table("sensors"), index)],
         **{name: servers[f"cert.{name}"].where(servers["cert_us"] != NO_TIME, None).tolist()
            for name in CERT_COLUMNS},
     })

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ..classification import CertificateParts, Known, cert_table, classify, notice_evidence
 from ..parquet_export import ConnectionExport
-from ..reading import PendingTables, concat_tables, kind_from_name, to_pandas
+from ..reading import PendingTables, Sensors, concat_tables, kind_from_name, to_pandas
 from .accumulate import Accumulator
 
 KINDS = ("x509", "notice", "ssl")
@@ -49,10 +49,15 @@ class Reader:
 
     cause: str
     classified: Callable[[list[pa.Table]], pd.DataFrame]
+    sensors: Sensors | None = None
 
-    def blocks(self, tables: Iterator[pa.Table], kind: str | None, done: int) -> Taken:
-        """Take in a file's blocks past its first ``done`` rows, noting its ends."""
+    def blocks(self, tables: Iterator[pa.Table], kind: str | None, done: int,
+               path: Path | None = None) -> Taken:
+        """Take in a file's blocks past its first ``done`` rows, noting its ends; ssl rows
+        of ``path`` pass through the run's ``sensors``."""
         taken = Taken(kind)
+        if self.sensors is not None and path is not None:
+            taken.sensor = self.sensors.name_of(path)
         for table in tables:
             if table.num_rows:
                 first = taken.ends[0] if taken.ends else table.slice(0, 1)
@@ -69,9 +74,12 @@ class Reader:
             taken.certs.add([cert_table(to_pandas(table))])
         elif taken.kind == "notice":
             taken.notices.append(notice_evidence(to_pandas(table)))
-        elif taken.kind == "ssl" and taken.ssl.add([table]):  # a batch's worth: classify it
+        elif taken.kind == "ssl" and taken.ssl.add([self._tagged(table, taken.sensor)]):
             taken.own = taken.own or Accumulator(cause=self.cause)
-            taken.own.add(self.classified(taken.ssl.take()))
+            taken.own.add(self.classified(taken.ssl.take()))  # a batch's worth
+
+    def _tagged(self, table: pa.Table, sensor: str | None) -> pa.Table:
+        return table if self.sensors is None else self.sensors.apply(table, sensor)
 
 
 @dataclass
@@ -85,6 +93,7 @@ class Taken:
     notices: list[pd.DataFrame] = field(default_factory=list)  # their evidence rows
     ssl: PendingTables = field(default_factory=lambda: PendingTables(BATCH_ROWS))
     own: Accumulator | None = None
+    sensor: str | None = None  # the sensor whose folder holds the file, when named
 
 
 def fold_in(taken: Taken, records: Accumulator, pending: PendingTables,

@@ -59,10 +59,14 @@ def write_table(frame: pd.DataFrame, out: TextIO, width: int | None = PIPE_WIDTH
     if not len(frame):
         out.write("(no servers)\n")
         return
-    header = [title for _, title, _ in TABLE_COLUMNS]
-    cells = [[terminal_safe(_shown(row, key)) for key, _, _ in TABLE_COLUMNS]
+    columns = TABLE_COLUMNS
+    if "sensors" in frame.columns and frame["sensors"].map(bool).any():
+        at = [key for key, _, _ in columns].index("clients") + 1
+        columns = [*columns[:at], ("sensors", "sensors", Fit(55, 12)), *columns[at:]]
+    header = [title for _, title, _ in columns]
+    cells = [[terminal_safe(_shown(row, key)) for key, _, _ in columns]
              for row in records(frame)]
-    header, cells = fit_table(header, cells, [fit for _, _, fit in TABLE_COLUMNS], width)
+    header, cells = fit_table(header, cells, [fit for _, _, fit in columns], width)
     out.writelines(line + "\n" for line in text_table(header, cells))
 
 

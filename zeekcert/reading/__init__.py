@@ -6,7 +6,9 @@ Zeek field is. Interpretation layer (``tsv``, ``json_lines``, ``columns``, ``une
 ``schema``): blocks to typed Arrow tables; it never opens a file. ``file`` and ``tree``
 join the two for one file and for a tree, ``streamed`` for a tree read a block at a
 time (with ``seen``, the uids already read); ``file_report`` is the ledger of what was read
-and what was skipped. This layer knows nothing of certificates, causes or servers.
+and what was skipped; ``sensors`` and ``overlap`` say which sensor logged each file and
+count a connection two sensors logged once. This layer knows nothing of certificates,
+causes or servers.
 """
 
 from .arrow import PendingTables, concat_tables, to_pandas
@@ -15,7 +17,9 @@ from .discovery import Found, archive_order, discover, find_logs, kind_from_name
 from .file import iter_tables, read_blocks, read_log, read_table
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
+from .overlap import overlap
 from .seen import SeenUids, text_hashes
+from .sensors import Sensor, Sensors, split_names
 from .streamed import FileFacts, StreamedFile, StreamedLoad, read_streamed
 from .tree import Batch, Logs, frame_of, iter_batches, load, note_link
 from .zat import from_zat
@@ -30,7 +34,10 @@ __all__ = [
     "LoadReport",
     "Logs",
     "PendingTables",
-    "SeenUids", "StreamedFile",
+    "SeenUids",
+    "Sensor",
+    "Sensors",
+    "StreamedFile",
     "StreamedLoad",
     "archive_order", "concat_tables",
     "content_id",
@@ -46,11 +53,13 @@ __all__ = [
     "load",
     "mark_copy",
     "note_link",
+    "overlap",
     "read_blocks",
     "read_log",
     "read_streamed",
     "read_table",
     "select_window",
+    "split_names",
     "text_hashes",
     "to_pandas",
 ]

@@ -123,6 +123,9 @@ class LoadReport:
 
     files: list[FileReport] = field(default_factory=list)
     repeated: dict[str, int] = field(default_factory=dict)  # rows of a kind seen twice
+    sensors: list[str] = field(default_factory=list)  # when the run named its sensors
+    merged: int = 0  # ssl rows left out: another sensor logged the connection (``overlap``)
+    tolerance_s: float = 0.0  # how far apart two sensors' times of one connection may be
 
     def summary(self) -> str:
         """``168 files: 114 ok, 54 duplicate; 10,723 rows``."""

@@ -34,8 +34,7 @@ class SeenUids:
                       elsewhere: SeenUids | None = None) -> np.ndarray:
         """``first_time`` of an Arrow column of uids, hashed without a pandas detour."""
         present = pc.is_valid(column).to_numpy(zero_copy_only=False)
-        text = pc.fill_null(column.cast(pa.string()), "").to_numpy(zero_copy_only=False)
-        return self.first_of(pd.util.hash_array(text, categorize=False), present, elsewhere)
+        return self.first_of(column_hashes(column), present, elsewhere)
 
     def first_of(self, hashes: np.ndarray, present: np.ndarray,
                  elsewhere: SeenUids | None = None) -> np.ndarray:
@@ -77,6 +76,13 @@ class SeenUids:
         """Remember every hash of ``other`` (disjoint from this set)."""
         for level in other.levels:
             self.add(level)
+
+
+def column_hashes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """``text_hashes`` of an Arrow column, without a pandas detour."""
+    text = pc.fill_null(column.cast(pa.string()), "").to_numpy(zero_copy_only=False)
+    hashes: np.ndarray = pd.util.hash_array(text, categorize=False)
+    return hashes
 
 
 def text_hashes(values: pd.Series) -> np.ndarray:

@@ -29,6 +29,7 @@ from .discovery import Source, TimeLike, discover, select_window, utc
 from .file import check, read_blocks
 from .file_report import FileReport, FileStatus, LoadReport
 from .seen import SeenUids
+from .sensors import Sensors
 from .tree import note_link
 
 Progress = Callable[[int, int, int], None]  # files done, files in all, rows so far
@@ -54,14 +55,17 @@ class FileFacts:
 
 def read_streamed(path: Path, facts: FileFacts, columns: list[str] | None = None,
                   window: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None),
-                  elsewhere: SeenUids | None = None) -> Iterator[pa.Table]:
+                  elsewhere: SeenUids | None = None,
+                  sensors: Sensors | None = None) -> Iterator[pa.Table]:
     """A file's rows a block at a time, each connection once (by uid, here and in
-    ``elsewhere``), noting in ``facts`` what its load needs to decide. Runs anywhere,
-    on an executor's worker too."""
+    ``elsewhere``, and across ``sensors``), tagged with its sensors, noting in ``facts``
+    what its load needs to decide. Runs anywhere, on an executor's worker too."""
+    sensor = sensors.name_of(path) if sensors is not None else None
     for table in read_blocks(path, facts.report, columns=columns):
         table = clip_rows(table, *window)
         if table.num_rows:
-            yield _once(facts, table, elsewhere)
+            table = _once(facts, table, elsewhere)
+            yield table if sensors is None else sensors.apply(table, sensor)
 
 
 def _once(facts: FileFacts, table: pa.Table, elsewhere: SeenUids | None) -> pa.Table:
@@ -91,7 +95,8 @@ class StreamedFile:
     def batches(self) -> Iterator[pa.Table]:
         """The file's rows a block at a time, each connection once (by uid)."""
         load = self._load
-        yield from read_streamed(self.path, self.facts, load.columns, load.window, load.seen)
+        yield from read_streamed(self.path, self.facts, load.columns, load.window, load.seen,
+                                 load.sensors)
         self.kept = load.settle(self.facts)
 
 
@@ -100,7 +105,9 @@ class StreamedLoad:
 
     def __init__(self, source: Source, kinds: Iterable[str] = ("ssl",), start: TimeLike = None,
                  end: TimeLike = None, columns: list[str] | None = None,
-                 strict: bool = False, progress: Progress | None = None):
+                 strict: bool = False, progress: Progress | None = None,
+                 sensors: Sensors | None = None):
+        self.sensors = sensors  # filled by the overlap pass before any file is read
         self.found = discover(source, tuple(kinds))
         self.paths = select_window(self.found.paths, start, end)
         self.window = (utc(start), utc(end))
@@ -138,6 +145,10 @@ class StreamedLoad:
     def finish(self) -> None:
         """Once every file is listed: the rows left out as repeated."""
         self.report.repeated["ssl"] = self.repeated
+        if self.sensors is not None:
+            self.report.sensors = self.sensors.names
+            self.report.merged = self.sensors.merged
+            self.report.tolerance_s = self.sensors.tolerance.total_seconds()
 
     def settle(self, facts: FileFacts) -> bool:
         """Whether a file read to its end counts: not a copy of one read before. Its uids

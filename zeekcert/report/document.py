@@ -21,7 +21,7 @@ PART_ROWS = 20_000  # server records converted and written at a time
 SCHEMA_VERSION = 2  # 2: unverified_by_reason splits no_certificate (README)
 SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
                  "failed_connections", "unverified_connections", "clients", "first_seen",
-                 "last_seen", "server_names", "fingerprints", "subject", "issuer",
+                 "last_seen", "server_names", "fingerprints", "sensors", "subject", "issuer",
                  "not_valid_after"]
 SELF_SIGNED_FIELDS = [*SERVER_FIELDS, "acknowledged", "acknowledged_by", "beacon_client",
                       "median_interval_s", "jitter", "clockwork", "self_signed_connections",

@@ -35,7 +35,14 @@ from .chart import COLOURS, ticks_svg, timeline_svg
 from .document import SUMMARY_COLUMNS, cause_rows, report_dict, unjudged
 from .findings import Findings
 from .html_script import SCRIPT_HASH, script_element
-from .wording import SELF_SIGNED_COLUMNS, SERVER_COLUMNS, display, next_steps, quality_lines
+from .wording import (
+    SELF_SIGNED_COLUMNS,
+    SERVER_COLUMNS,
+    display,
+    next_steps,
+    quality_lines,
+    with_sensors,
+)
 
 TOP_SERVERS = 100
 TOP_CLIENTS = 3
@@ -134,7 +141,8 @@ def _chart(findings: Findings) -> str:
 
 def _self_signed(rows: list[dict[str, Any]], allowlist: bool, activity: _Activity) -> str:
     rows = [dict(r, _allowlist=allowlist) for r in rows]
-    columns = [c for c in SELF_SIGNED_COLUMNS if allowlist or c[0] != "acknowledged"]
+    columns = with_sensors([c for c in SELF_SIGNED_COLUMNS
+                            if allowlist or c[0] != "acknowledged"], rows)
     legend = f"<p class=\"note\">{_LEGEND}</p>" if rows else ""
     return (f"<h2 id=\"self-signed\">Self-signed servers ({len(rows)})</h2>" + legend
             + _table("self-signed-table", "the self-signed servers", columns, rows,
@@ -148,7 +156,8 @@ def _servers(servers: list[dict[str, Any]], activity: _Activity) -> str:
     legend = f"<p class=\"note\">{_LEGEND}</p>" if shown else ""
     return (f"<h2 id=\"servers\">Servers failing validation, worst first ({len(servers)})</h2>"
             + legend + _table("servers-table", "the servers failing validation",
-                              SERVER_COLUMNS, shown, empty="None.", detail=activity.detail)
+                              with_sensors(SERVER_COLUMNS, shown), shown, empty="None.",
+                              detail=activity.detail)
             + tail)
 
 

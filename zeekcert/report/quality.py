@@ -55,6 +55,9 @@ class DataQuality:
     repeated_rows: dict[str, int] = field(default_factory=dict)
     clock_suspect_connections: int = 0
     clock_dependent_verdicts: int = 0
+    sensors: list[str] = field(default_factory=list)
+    merged_across_sensors: int = 0
+    sensor_tolerance_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -76,6 +79,9 @@ class DataQuality:
             "repeated_rows": self.repeated_rows,
             "clock_suspect_connections": self.clock_suspect_connections,
             "clock_dependent_verdicts": self.clock_dependent_verdicts,
+            "sensors": self.sensors,
+            "merged_across_sensors": self.merged_across_sensors,
+            "sensor_tolerance_s": self.sensor_tolerance_s,
         }
 
 
@@ -147,6 +153,9 @@ def data_quality(report: LoadReport | None, counts: QualityCounts) -> DataQualit
         repeated_rows={k: n for k, n in report.repeated.items() if n},
         clock_suspect_connections=counts.clock_suspect,
         clock_dependent_verdicts=counts.clock_dependent,
+        sensors=list(report.sensors),
+        merged_across_sensors=report.merged,
+        sensor_tolerance_s=report.tolerance_s,
     )
 
 

@@ -9,6 +9,7 @@ distinct certificates. A file that turns out to be a copy is left out, as ``load
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from ..policy import Policy
 from ..reading import LoadReport, StreamedLoad, to_pandas
 
 
-def read_known(source: str | Path, since: datetime | None, until: datetime | None,
-               strict: bool, policy: Policy | None) -> tuple[Known, LoadReport]:
+def read_known(source: str | Path | Sequence[str | Path], since: datetime | None,
+               until: datetime | None, strict: bool, policy: Policy | None
+               ) -> tuple[Known, LoadReport]:
     """The certificates and notices under ``source``, prepared, and the report of their files."""
     stream = StreamedLoad(source, ("x509", "notice"), since, until, strict=strict)
     certs, notices = CertificateParts(), []

@@ -35,10 +35,12 @@ from ..reading import (
     FileStatus,
     LoadReport,
     PendingTables,
+    Sensors,
     StreamedFile,
     StreamedLoad,
     archive_order,
     concat_tables,
+    overlap,
     read_streamed,
     to_pandas,
 )
@@ -59,25 +61,35 @@ class StreamedReport:
     load_report: LoadReport
 
 
-def build_streaming(source: str | Path, policy: Policy | None = None,
+def build_streaming(source: str | Path | Sequence[str | Path], policy: Policy | None = None,
                     now: datetime | None = None,
                     allowlist: Sequence[Acknowledgement] | None = None,
                     since: datetime | None = None, until: datetime | None = None,
                     strict: bool = False, progress: Progress | None = None,
                     stage: Stage | None = None,
                     executor: cf.Executor | None = None,
-                    export: ConnectionExport | None = None) -> StreamedReport:
+                    export: ConnectionExport | None = None,
+                    sensors: Sensors | None = None) -> StreamedReport:
     """Read, classify and fold ``source`` batch by batch; the same findings as ``build``.
 
     With an ``executor`` (any ``concurrent.futures.Executor``, Dask's included), the ssl
     files are read and folded on its workers; x509 and notice files are read here. With
     an ``export``, every connection counted is also written there, classified, once.
+
+    With ``sensors``, ``source`` is their folders: each server says which sensors saw it,
+    and a connection two sensors logged is counted once (``reading.overlap``).
     """
     now = now or datetime.now(UTC)
     if stage is not None:
         stage("reading certificates and notices")
     known, side_report = read_known(source, since, until, strict, policy)
-    stream = StreamedLoad(source, ("ssl",), since, until, strict=strict, progress=progress)
+    stream = StreamedLoad(source, ("ssl",), since, until, strict=strict, progress=progress,
+                          sensors=sensors)
+    if sensors is not None:
+        if stage is not None:
+            stage("matching connections across sensors")
+        stream.sensors = overlap(sensors, [(p, 0) for p in stream.paths], stream.window,
+                                 executor)
     fold = _Fold(known, now, export)
     if executor is None:
         for file in stream.files():
@@ -88,7 +100,9 @@ def build_streaming(source: str | Path, policy: Policy | None = None,
     if not fold.rows:  # no ssl rows: the connections notices name, if any
         fold.tally.add(classify({"ssl": pd.DataFrame()}, now=now, known=known))
     tally = fold.tally
-    report = LoadReport(_in_order(side_report, stream.report), repeated=stream.report.repeated)
+    ssl = stream.report
+    report = LoadReport(_in_order(side_report, ssl), repeated=ssl.repeated, sensors=ssl.sensors,
+                        merged=ssl.merged, tolerance_s=ssl.tolerance_s)
     return StreamedReport(from_tally(tally, report, now, allowlist, since, until), report)
 
 
@@ -158,13 +172,15 @@ class Folded:
 
 def fold_files(paths: list[Path], reports: list[FileReport], columns: list[str] | None,
                window: tuple[pd.Timestamp | None, pd.Timestamp | None], known: Known,
-               now: datetime, export: ConnectionExport | None = None) -> Folded:
+               now: datetime, export: ConnectionExport | None = None,
+               sensors: Sensors | None = None) -> Folded:
     """On a worker: read ``paths`` (each connection once per file) and fold them into
     one tally; what it exports is staged until the task's result is taken."""
     fold = _Fold(resolve(known), now, export)
     facts = [FileFacts(report) for report in reports]
+    sensors = resolve(sensors)
     for path, mine in zip(paths, facts, strict=True):
-        for table in read_streamed(path, mine, columns, window):
+        for table in read_streamed(path, mine, columns, window, sensors=sensors):
             fold.rows += table.num_rows
             if fold.pending.add([table]):
                 fold.flush()
@@ -177,10 +193,12 @@ def _fold_on(executor: cf.Executor, stream: StreamedLoad, fold: _Fold) -> None:
     groups = _groups(stream.paths)
     with Sharing(executor) as sharing:
         known = sharing.share(fold.known)
+        sensors = None if stream.sensors is None else sharing.share(stream.sensors)
         exports = [fold.export and fold.export.staged(f"task-{i:06d}")
                    for i in range(len(groups))]
         tasks = ((group, [stream.report_of(p) for p in group], stream.columns, stream.window,
-                  known, fold.now, export) for group, export in zip(groups, exports, strict=True))
+                  known, fold.now, export, sensors)
+                 for group, export in zip(groups, exports, strict=True))
         results = in_order(executor, fold_files, tasks)
         for group, export, folded in zip(groups, exports, results, strict=True):
             if stream.would_keep_each(folded.facts):

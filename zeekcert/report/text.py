@@ -18,7 +18,15 @@ from ..formatting import PIPE_WIDTH, Fit, fit_table, short_time, shorten, text_t
 from ..sanitize import markdown_escape, terminal_safe
 from .document import SUMMARY_COLUMNS, cause_rows, report_dict, unjudged
 from .findings import Findings
-from .wording import FITS, SELF_SIGNED_COLUMNS, SERVER_COLUMNS, display, next_steps, quality_lines
+from .wording import (
+    FITS,
+    SELF_SIGNED_COLUMNS,
+    SERVER_COLUMNS,
+    display,
+    next_steps,
+    quality_lines,
+    with_sensors,
+)
 
 TOP = 20  # rows per table on a terminal unless --limit says otherwise
 Cell = Callable[[object], str]
@@ -68,11 +76,13 @@ def _write(findings: Findings, out: TextIO, cell: Cell, style: _Style,
     _summary(data["summary"], out, style)
     ack = findings.allowlist_given
     signed = [dict(r, _allowlist=ack) for r in data["self_signed"]]
-    columns = [c for c in SELF_SIGNED_COLUMNS if ack or c[0] != "acknowledged"]
+    columns = with_sensors([c for c in SELF_SIGNED_COLUMNS if ack or c[0] != "acknowledged"],
+                           signed)
     out.write(style.heading(f"Self-signed servers ({len(signed)})"))
     _rows(out, style, columns, signed, cell, limit)
     out.write(style.heading(f"Servers failing validation, worst first ({len(data['servers'])})"))
-    _rows(out, style, SERVER_COLUMNS, data["servers"], cell, limit)
+    _rows(out, style, with_sensors(SERVER_COLUMNS, data["servers"]), data["servers"], cell,
+          limit)
     out.write(style.heading("Data quality"))
     for line in quality_lines(data["data_quality"]):
         out.write(style.line(style.quote(line) if line.startswith("  ") else line))

@@ -30,8 +30,17 @@ FITS = {
     "beacon": Fit(84), "client": Fit(80, 15), "last_seen": Fit(70), "acknowledged": Fit(75),
     "clients": Fit(60), "subject": Fit(72, 16), "server_names": Fit(50, 14),
     "connections": Fit(45), "not_valid_after": Fit(35), "first_seen": Fit(30),
-    "issuer": Fit(20, 14),
+    "issuer": Fit(20, 14), "sensors": Fit(55, 12),
 }
+
+
+def with_sensors(columns: list[tuple[str, str]], rows: list[dict[str, Any]]
+                 ) -> list[tuple[str, str]]:
+    """``columns`` with the sensors after the clients when any row names its sensors."""
+    if not any(r.get("sensors") for r in rows):
+        return columns
+    at = next(i for i, (key, _) in enumerate(columns) if key == "clients") + 1
+    return [*columns[:at], ("sensors", "sensors"), *columns[at:]]
 
 
 def display(row: dict[str, Any], key: str) -> str:
@@ -78,6 +87,11 @@ def quality_lines(q: dict[str, Any]) -> list[str]:
     if q["repeated_rows"]:
         counts = ", ".join(f"{kind} {n}" for kind, n in q["repeated_rows"].items())
         lines.append(f"Rows logged twice (the same connection's uid), counted once: {counts}")
+    if q.get("sensors"):
+        lines.append(f"Sensors: {', '.join(q['sensors'])}; connections logged by more than "
+                     f"one (the same addresses and ports, times within "
+                     f"{q['sensor_tolerance_s']:g} s), counted once: "
+                     f"{q['merged_across_sensors']}")
     if q["clock_suspect_connections"]:
         lines.append(f"Connections whose sensor time is before 2000 or in the future: "
                      f"{q['clock_suspect_connections']}; {q['clock_dependent_verdicts']} "
