@@ -50,11 +50,11 @@ from ..reading import (
     concat_tables,
     content_id,
     discover,
+    find_overlap,
     identity_of,
     kind_from_name,
     mark_copy,
     note_link,
-    overlap,
     read_blocks,
     select_window,
 )
@@ -202,7 +202,7 @@ class Job:
         for path in ssl:
             file_id = _file_id(path, FileReport(str(path)))
             done.append(0 if file_id is None else self.state.rows_done(file_id))
-        self.sensors = overlap(sensors, list(zip(ssl, done, strict=True)), executor=executor)
+        self.sensors = find_overlap(sensors, list(zip(ssl, done, strict=True)), executor=executor)
         self.summary |= {"sensors": self.sensors.names, "merged": self.sensors.merged}
 
     def started(self, path: Path, found: Found, report: FileReport | None = None

@@ -17,7 +17,7 @@ from .discovery import Found, archive_order, discover, find_logs, kind_from_name
 from .file import iter_tables, read_blocks, read_log, read_table
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
-from .overlap import overlap
+from .overlap import find_overlap
 from .seen import SeenUids, text_hashes
 from .sensors import Sensor, Sensors, split_names
 from .streamed import FileFacts, StreamedFile, StreamedLoad, read_streamed
@@ -39,10 +39,12 @@ __all__ = [
     "Sensors",
     "StreamedFile",
     "StreamedLoad",
-    "archive_order", "concat_tables",
+    "archive_order",
+    "concat_tables",
     "content_id",
     "discover",
     "find_logs",
+    "find_overlap",
     "frame_of",
     "from_zat",
     "identity",
@@ -53,7 +55,6 @@ __all__ = [
     "load",
     "mark_copy",
     "note_link",
-    "overlap",
     "read_blocks",
     "read_log",
     "read_streamed",

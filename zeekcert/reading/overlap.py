@@ -87,7 +87,7 @@ def _hashes(column: pa.ChunkedArray, salt: int) -> np.ndarray:
     return column_hashes(column)
 
 
-def overlap(sensors: Sensors, files: list[tuple[Path, int]], window: Window = (None, None),
+def find_overlap(sensors: Sensors, files: list[tuple[Path, int]], window: Window = (None, None),
             executor: cf.Executor | None = None) -> Sensors:
     """``sensors`` with the rows of ``files`` (ssl, each with its rows done, in the order
     the run reads them) that another sensor's row stands for; see the module's rule."""

@@ -40,7 +40,7 @@ from ..reading import (
     StreamedLoad,
     archive_order,
     concat_tables,
-    overlap,
+    find_overlap,
     read_streamed,
     to_pandas,
 )
@@ -88,7 +88,7 @@ def build_streaming(source: str | Path | Sequence[str | Path], policy: Policy | 
     if sensors is not None:
         if stage is not None:
             stage("matching connections across sensors")
-        stream.sensors = overlap(sensors, [(p, 0) for p in stream.paths], stream.window,
+        stream.sensors = find_overlap(sensors, [(p, 0) for p in stream.paths], stream.window,
                                  executor)
     fold = _Fold(known, now, export)
     if executor is None:
