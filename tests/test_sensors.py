@@ -24,6 +24,7 @@ import dask.distributed as distributed
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,7 @@ from zeekcert import ConfigError
 from zeekcert.inventory import run_nightly
 from zeekcert.reading import Sensor, Sensors
 from zeekcert.reading.overlap import Keys, _decided
+from zeekcert.reading.seen import column_hashes
 from zeekcert.report import build_streaming, write_json
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -327,3 +329,15 @@ def _groups(given_rows: list[tuple[int, int, int]], tolerance: int) -> list[list
             current.append(i1)
         groups.append(current)
     return groups
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=30),
+       st.integers(1, 4))
+def test_a_dictionary_column_hashes_as_its_values_do(values: list[str | None],
+                                                     chunks: int) -> None:
+    """Addresses come as dictionaries, uids as text: a value's hash is its text's."""
+    cuts = [values[i::chunks] for i in range(chunks)]
+    plain = pa.chunked_array([pa.array(c, pa.string()) for c in cuts], pa.string())
+    coded = pa.chunked_array([pa.array(c, pa.string()).dictionary_encode() for c in cuts])
+    assert column_hashes(coded).tolist() == column_hashes(plain).tolist()
+    assert len(column_hashes(plain)) == len(values)

@@ -39,6 +39,8 @@ from .reading import (
     FileStatus,
     LoadReport,
     Logs,
+    Sensor,
+    Sensors,
     find_logs,
     from_zat,
     iter_batches,
@@ -50,8 +52,8 @@ from .report import Findings, build_report, build_streaming
 
 __all__ = [
     "Batch", "Cause", "ConfigError", "Evidence", "FileReport", "FileStatus", "Findings",
-    "LoadReport", "Logs", "Policy", "SchedulerError", "StateError", "StateLocked",
-    "Unverified", "Verdict",
+    "LoadReport", "Logs", "Policy", "SchedulerError", "Sensor", "Sensors", "StateError",
+    "StateLocked", "Unverified", "Verdict",
     "ZeekLogError", "ZeekcertError", "build_inventory", "build_report", "build_streaming",
     "classification", "classify", "find_logs", "from_zat", "inventory", "iter_batches",
     "join_summary", "load", "load_allowlist", "main", "read_log", "read_table", "reading",

@@ -69,10 +69,10 @@ def read_on(job: Job, executor: cf.Executor, paths: list[Path], found: Found) ->
     ordered = by_kind(paths)
     ssl = [p for p in ordered if kind_from_name(p) == "ssl"]
     with Sharing(executor) as sharing:
-        _map(job, executor, [p for p in ordered if kind_from_name(p) != "ssl"], found, (None,))
+        _map(job, executor, [p for p in ordered if kind_from_name(p) != "ssl"], found)
         if ssl:
             sensors = None if job.sensors is None else sharing.share(job.sensors)
-            _map(job, executor, ssl, found, (sharing.share(job.prepared()), sensors))
+            _map(job, executor, ssl, found, sharing.share(job.prepared()), sensors)
     job.classify_pending()
 
 
@@ -97,9 +97,8 @@ def map_files(files: list[Opened], known: Any, cause: str, now: datetime,
 
 
 def _map(job: Job, executor: cf.Executor, paths: list[Path], found: Found,
-         shared: tuple[Any, ...]) -> None:
-    """Map ``paths`` in groups, with the ``shared`` known certificates and sensors."""
-    known, sensors = (*shared, None)[:2]
+         known: Any = None, sensors: Any = None) -> None:
+    """Map ``paths`` in groups, each task given the shared certificates and sensors."""
     groups = list(_groups([_open(job, path, found) for path in paths]))
     exports = [job.export and job.export.staged(f"task-{len(job.reports) + i:06d}")
                for i in range(len(groups))]

@@ -132,7 +132,8 @@ def _decided(sensors: Sensors, keys: Keys, sensor: np.ndarray, names: list[str])
     joined, dropped = uid[rows][stands], uid[rows][~stands]
     by_uid = np.argsort(joined, kind="stable")
     return replace(sensors, dropped=np.sort(dropped), joined=joined[by_uid],
-                   joined_codes=combo.reshape(-1)[by_uid].astype(np.int64),
+                   joined_codes=combo.reshape(-1)[by_uid].astype(  # sent to every worker
+                       np.min_scalar_type(max(len(combos) - 1, 0))),
                    combos=[_names(int(m), names) for m in combos], merged=len(dropped))
 
 

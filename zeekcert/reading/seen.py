@@ -79,8 +79,22 @@ class SeenUids:
 
 
 def column_hashes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """``text_hashes`` of an Arrow column, without a pandas detour."""
-    text = pc.fill_null(column.cast(pa.string()), "").to_numpy(zero_copy_only=False)
+    """``text_hashes`` of an Arrow column, without a pandas detour; a dictionary column's
+    values (the reader's addresses) are each hashed once."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not chunks:
+        return np.zeros(0, dtype=np.uint64)
+    return np.concatenate([_chunk_hashes(chunk) for chunk in chunks])
+
+
+def _chunk_hashes(chunk: pa.Array) -> np.ndarray:
+    if pa.types.is_dictionary(chunk.type):
+        values = _chunk_hashes(chunk.dictionary)
+        missing = pd.util.hash_array(np.array([""], dtype=object), categorize=False)
+        at = pc.fill_null(chunk.indices.cast(pa.int64()), len(values)).to_numpy()
+        table: np.ndarray = np.append(values, missing)[at]
+        return table
+    text = pc.fill_null(chunk.cast(pa.string()), "").to_numpy(zero_copy_only=False)
     hashes: np.ndarray = pd.util.hash_array(text, categorize=False)
     return hashes
 
