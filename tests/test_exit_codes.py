@@ -53,11 +53,13 @@ def test_every_error_class_has_exactly_one_code() -> None:
               if isinstance(v, type) and issubclass(v, errors.ZeekcertError)
               and v is not errors.ZeekcertError]
     assert {k.__name__ for k in family} == {"ZeekLogError", "ConfigError", "UsageError",
-                                            "StateError", "StateLocked", "SchedulerError"}
+                                            "StateError", "StateLocked", "SchedulerError",
+                                            "AlertError"}
     codes = {kind.__name__: exit_for(kind("x")) for kind in family}
     assert codes == {"ZeekLogError": Exit.PARTIAL, "ConfigError": Exit.USAGE,
                      "UsageError": Exit.USAGE, "StateError": Exit.PARTIAL,
-                     "StateLocked": Exit.LOCKED, "SchedulerError": Exit.PARTIAL}
+                     "StateLocked": Exit.LOCKED, "SchedulerError": Exit.PARTIAL,
+                     "AlertError": Exit.PARTIAL}
     assert exit_for(RuntimeError("x")) is Exit.INTERNAL
 
 
@@ -182,7 +184,7 @@ def test_report_5_on_an_internal_error(tree: Path, monkeypatch: pytest.MonkeyPat
 def test_inventory_0_then_1_with_fail_on_new_only_once(tree: Path, tmp_path: Path) -> None:
     state = tmp_path / "state.db"
     code, out, err = run(["inventory", tree, "--state", state, "--format", "json"])
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, "1 new self-signed server: 203.0.113.9:443\n")
     assert '"status": "new"' in out
     state.unlink()
     assert run(["inventory", tree, "--state", state, "--fail-on", "new"])[0] == 1
@@ -219,7 +221,7 @@ def test_inventory_3_for_a_newer_state(tree: Path, tmp_path: Path) -> None:
     with sqlite3.connect(state) as db:
         db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     code, _, err = run(["inventory", tree, "--state", state])
-    assert code == 3 and "state schema 99 is newer than this zeekcert (3)" in err
+    assert code == 3 and "state schema 99 is newer than this zeekcert (4)" in err
     assert _runs(state) == 1
 
 

@@ -98,8 +98,9 @@ def test_a_state_of_schema_1_is_migrated(tree: Path, tmp_path: Path) -> None:
     again = run_nightly(tree / "2026-11-01", state, NOW)
     assert again.summary["rows"] == 0
     with sqlite3.connect(state) as db:
-        assert db.execute("SELECT value FROM meta").fetchall() == [("3",)]
+        assert db.execute("SELECT value FROM meta").fetchall() == [("4",)]
         assert db.execute("SELECT COUNT(*) FROM records_seen").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM alerts").fetchone() == (0,)
 
 
 def test_rerun_changes_nothing(tree: Path, tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_the_installed_wheel_holds_every_subpackage(quick_start: tuple[Path, str
     copy, _ = quick_start
     subpackages = sorted(".".join(p.parent.relative_to(ROOT).parts)
                          for p in (ROOT / "zeekcert").rglob("__init__.py"))
-    assert len(subpackages) == 6  # zeekcert and its five layers
+    assert len(subpackages) == 7  # zeekcert and its six layers
     script = ("import importlib, json, sys; print(json.dumps({n: importlib.import_module(n)"
               ".__file__ for n in sys.argv[1:]}))")
     proc = subprocess.run([str(copy / ".venv" / "bin" / "python"), "-I", "-c", script,

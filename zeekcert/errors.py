@@ -49,6 +49,10 @@ class StateLocked(StateError):
     """Another run holds the state's write lock."""
 
 
+class AlertError(ZeekcertError):
+    """An alert sink did not take an alert: the alert stays pending for the next run."""
+
+
 class SchedulerError(ZeekcertError):
     """The executor a run was given lost its work: a worker, the client or the scheduler
     went away. Nothing was committed."""

@@ -8,7 +8,8 @@ number, so each code says what happened to the run, not only that something fail
   output) and run again;
 - 3: some input could not be read: a log (the output covers the rest, or held no log of
   the kind needed), or the nightly state (nothing was changed; see the README's recovery
-  steps), or the cluster lost the run's work (nothing was changed);
+  steps), or the cluster lost the run's work (nothing was changed), or an alert sink
+  failed (its alerts wait for the next run);
 - 4: another run is going; try again later;
 - 5: a bug in zeekcert.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from ..errors import (
+    AlertError,
     ConfigError,
     SchedulerError,
     StateError,
@@ -51,7 +53,8 @@ _DESCRIPTIONS = {
     Exit.USAGE: "usage or configuration error: nothing was processed",
     Exit.PARTIAL: "some input could not be read: a log (the rest was processed, or no log of "
                   "the needed kind was found), or the state (nothing was changed), or the "
-                  "cluster lost the run's work (nothing was changed)",
+                  "cluster lost the run's work (nothing was changed), or an alert sink did "
+                  "not take its alerts (they wait for the next run)",
     Exit.LOCKED: "another run holds the state's lock; nothing was changed",
     Exit.INTERNAL: "internal error, a bug in zeekcert: one line on stderr, the traceback with -v",
     Exit.INTERRUPTED: "interrupted (Ctrl-C or SIGINT); nothing was changed",
@@ -65,6 +68,7 @@ ERROR_EXITS: tuple[tuple[type[ZeekcertError], Exit], ...] = (
     (ConfigError, Exit.USAGE),
     (ZeekLogError, Exit.PARTIAL),
     (SchedulerError, Exit.PARTIAL),
+    (AlertError, Exit.PARTIAL),
 )
 
 

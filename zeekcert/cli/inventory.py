@@ -27,6 +27,7 @@ from ..inventory import (
 )
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
+from .alerting import Alerting, add_alert_arguments
 from .destination import STDOUT, Destination, new_folder
 from .exit_codes import Exit
 from .outcome import input_outcome, worst
@@ -45,6 +46,7 @@ EXAMPLES = """examples:
       --fail-on new -o /var/lib/zeekcert/inventory.json
   zeekcert inventory /nsm/zeek/logs --state state.db --cause any -o inventory.parquet
   zeekcert inventory --sensor east=/data/east --sensor west=/data/west --state central.db
+  zeekcert inventory /nsm/zeek/logs --state state.db --alert-to jsonl:/var/log/zeekcert.jsonl
 """
 
 
@@ -85,6 +87,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--export-parquet", metavar="DIR",
                      help="also write this run's classified connections (by day) and the "
                           "inventory as Parquet into DIR, a new or empty folder")
+    add_alert_arguments(cmd)
     add_sensor_arguments(cmd)
     add_scheduler_argument(cmd)
 
@@ -101,6 +104,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
     since, until = when_arg(args.since, now), when_arg(args.until, now)
     read_from = sources(args, args.logdir, by_folder=True)
+    alerting = Alerting(args, out, now, allowlist)
     fmt = _format(args, out)
     with (Destination(args.output, out, binary=fmt == "parquet") as dest,
           new_folder(args.export_parquet, "--export-parquet") as folder,
@@ -122,11 +126,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
                              retention=timedelta(days=args.retention),
                              progress=_progress(err, args.quiet), publish=publish,
                              executor=executor, sensors=read_from.sensors,
+                             record=alerting.record,
                              export=None if folder is None else ConnectionExport(folder.path))
         if dest.is_stdout:  # stdout cannot be made atomic: written once the state is safe
             dest.write(lambda fh: writer(result.inventory, fh))
+    told = alerting.tell(args.state, err)
     read = input_outcome(result.report, read_from.paths, err)
-    return int(worst(read, _found(result.inventory, args.fail_on)))
+    return int(worst(read, told, _found(result.inventory, args.fail_on)))
 
 
 def _format(args: argparse.Namespace, out: TextIO) -> str:

@@ -69,6 +69,7 @@ from .taking import BATCH_ROWS, KINDS, Reader, Taken, by_kind, classified, fold_
 
 Progress = Callable[[int, int, str], None]
 Publish = Callable[["NightlyResult"], None]
+Record = Callable[[State, "NightlyResult"], None]
 
 
 @dataclass
@@ -88,7 +89,8 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
                 retention: timedelta = RETENTION,
                 executor: cf.Executor | None = None,
                 export: ConnectionExport | None = None,
-                sensors: Sensors | None = None) -> NightlyResult:
+                sensors: Sensors | None = None,
+                record: Record | None = None) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
 
     Servers and pairs last seen more than ``retention`` before ``now`` are pruned from
@@ -97,7 +99,9 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
 
     ``publish``, when given, receives the result before the state is committed: if it
     fails, the state stays as it was, so the next run reports the same news again rather
-    than never. A missing ``logdir`` raises ZeekLogError and leaves no state behind.
+    than never. ``record`` gets the open state with the result first: what it writes
+    (the alerts the result raises) is committed with the run, or not at all. A missing
+    ``logdir`` raises ZeekLogError and leaves no state behind.
 
     With an ``executor`` (any ``concurrent.futures.Executor``, Dask's
     ``Client.get_executor()`` included), files are read and classified on its workers
@@ -133,6 +137,8 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
         job.save(started=now)
         result = NightlyResult(to_frame(job.acc, now, allowlist), _load_report(job),
                                job.summary)
+        if record is not None:
+            record(state, result)
         if publish is not None:
             publish(result)
     return result

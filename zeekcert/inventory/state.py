@@ -5,7 +5,8 @@ how many of its rows are done), ``records_seen`` (what each file's records are k
 so that a copy in another place or format is read once), ``certificates`` (fingerprint →
 fields, so a connection today finds the certificate x509.log logged yesterday),
 ``servers`` (the inventory, one JSON record per server), ``pairs`` (client–server timing
-for regularity) and ``runs`` (what each run found). A run holds the write lock from start
+for regularity), ``runs`` (what each run found), and ``alerts`` and ``deliveries`` (what
+was raised, and where it was delivered). A run holds the write lock from start
 to commit: a second run fails at once, and a run killed at any moment leaves the state
 exactly as before it.
 """
@@ -23,9 +24,19 @@ from typing import Any
 from ..errors import StateError, StateLocked
 from .columnar import MAX_TIMES
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _RECORDS_SEEN = ("CREATE TABLE IF NOT EXISTS records_seen (identity TEXT PRIMARY KEY,"
                  " path TEXT NOT NULL)")
+# Alerts (``zeekcert.alerting``): each raised once, kept before any sink is tried, and
+# per sink whether it was delivered, so a sink that failed is tried again next run.
+_ALERTS = [
+    "CREATE TABLE IF NOT EXISTS alerts (alert_id TEXT PRIMARY KEY, reason TEXT NOT NULL,"
+    " resp_h TEXT, resp_p INTEGER, raised TEXT NOT NULL, shown INTEGER NOT NULL,"
+    " document TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS alerts_by_server ON alerts (resp_h, resp_p, reason)",
+    "CREATE TABLE IF NOT EXISTS deliveries (alert_id TEXT NOT NULL, sink TEXT NOT NULL,"
+    " delivered TEXT, PRIMARY KEY (alert_id, sink))",
+]
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, kind TEXT, path TEXT,"
@@ -38,13 +49,15 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT NOT NULL,"
     " finished TEXT NOT NULL, summary TEXT NOT NULL)",
     _RECORDS_SEEN,
+    *_ALERTS,
 ]
 # Migrations from version N to N+1, applied in order inside the run's transaction.
 # 1 -> 2: ``records_seen``, what each file's records are known by (see ``copies``), so a
 # copy that arrives in a later run than its original is still read once.
 # 2 -> 3: a pair keeps its latest connection times, not intervals and a last time, so
 # runs merge in any order (see ``accumulate``); the times are rebuilt from the intervals.
-_MIGRATIONS: dict[int, list[str]] = {1: [_RECORDS_SEEN]}
+# 3 -> 4: ``alerts`` and ``deliveries``.
+_MIGRATIONS: dict[int, list[str]] = {1: [_RECORDS_SEEN], 3: _ALERTS}
 
 
 def _pairs_keep_times(db: sqlite3.Connection) -> None:

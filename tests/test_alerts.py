@@ -1,0 +1,285 @@
+"""Alerts of the nightly job: raised once, shaped as ECS, delivered at least once.
+
+Real transports only: a JSON-lines file, stdout, and an HTTP receiver on 127.0.0.1 that is
+down for a first run and up for the next.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import socket
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from certfactory import SSL_FIELDS, SSL_TYPES, X509_FIELDS, X509_TYPES
+from hypothesis import given
+from hypothesis import strategies as st
+from tinylogs import NOW as TINY_NOW
+from tinylogs import run_cli, ssl_row, write_tree, x509_row
+from zeekwriter import write_tsv
+
+from zeekcert.alerting import (
+    Alert,
+    AlertOptions,
+    AlertStore,
+    Reason,
+    document,
+    raised,
+)
+from zeekcert.cli.alerting import summary
+from zeekcert.inventory import State, inventory, load_allowlist
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_logs"
+NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+EXT4, EXT6 = "203.0.113.44:443", "[2001:db8:44::44]:443"
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="ascii").splitlines()]
+
+
+def nightly(tmp_path: Path, *extra: object, now: datetime = NOW) -> tuple[int, str, str]:
+    return run_cli(["inventory", SAMPLE, "--state", tmp_path / "state.db",
+                    "--allowlist", SAMPLE / "allowlist.toml", "-o", tmp_path / "inv.json",
+                    *extra], now=now)
+
+
+def test_the_sample_raises_one_alert_per_new_self_signed_server_once(tmp_path: Path) -> None:
+    sink = tmp_path / "alerts.jsonl"
+    code, out, err = nightly(tmp_path, "--alert-to", f"jsonl:{sink}")
+    assert (code, out, err) == (0, "", "")
+    alerts = jsonl(sink)
+    # Jenkins (10.20.30.40:8443) is acknowledged: it raises nothing.
+    assert [(a["rule"]["name"], a["destination"]["ip"], a["destination"]["port"])
+            for a in alerts] == [("new_self_signed_server", "203.0.113.44", 443),
+                                 ("new_self_signed_server", "2001:db8:44::44", 443),
+                                 ("new_self_signed_server", "10.20.40.9", 443)]
+    ext4 = alerts[0]
+    assert ext4["@timestamp"] == "2026-11-27T06:00:00.000000Z"
+    assert ext4["event"]["kind"] == "alert" and ext4["event"]["category"] == ["network"]
+    assert ext4["source"] == {"ip": "10.1.20.57"}
+    assert ext4["tls"]["server"]["x509"]["subject"]["distinguished_name"] == "CN=localhost"
+    assert ext4["tls"]["server"]["hash"]["sha256"] == (
+        "4951A085B4CDA8FD3E7B98E0A50CAA2A889C7859CCA304ABC10593A9D76D29AD")
+    assert ext4["zeekcert"]["first_seen"] == "2026-11-25T00:01:47.914112Z"
+    assert ext4["zeekcert"]["beacon"]["clockwork"] is True
+    assert round(ext4["zeekcert"]["beacon"]["median_interval_s"]) == 145
+    assert ext4["zeekcert"]["alert_id"] == ext4["event"]["id"]
+    assert ext4["zeekcert"]["schema_version"] == 1
+    code, _, err = nightly(tmp_path, "--alert-to", f"jsonl:{sink}")
+    assert (code, err) == (0, "")
+    assert len(jsonl(sink)) == 3  # the next run raises nothing again
+
+
+def test_without_a_sink_a_run_that_finds_something_says_so_on_stderr(tmp_path: Path) -> None:
+    code, out, err = nightly(tmp_path)
+    assert (code, out) == (0, "")
+    assert err == f"3 new self-signed servers: {EXT4}, {EXT6}, 10.20.40.9:443\n"
+    code, _, err = nightly(tmp_path)
+    assert (code, err) == (0, "")
+
+
+def test_quiet_says_nothing_and_alerts_are_kept_for_suppression(tmp_path: Path) -> None:
+    code, _, err = nightly(tmp_path, "-q")
+    assert (code, err) == (0, "")
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        rows = db.execute("SELECT reason, resp_h, shown FROM alerts ORDER BY rowid").fetchall()
+    assert rows == [("new_self_signed_server", "203.0.113.44", 1),
+                    ("new_self_signed_server", "2001:db8:44::44", 1),
+                    ("new_self_signed_server", "10.20.40.9", 1)]
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that keeps what is POSTed, or answers 503 when down."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.down = True
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.down:
+                    self.send_response(503)
+                else:
+                    receiver.bodies.append(json.loads(body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def test_a_webhook_that_is_down_gets_every_alert_once_it_is_back(
+        tmp_path: Path, receiver: Receiver) -> None:
+    sink = tmp_path / "alerts.jsonl"
+    argv = ["--alert-to", f"webhook:{receiver.url}", "--alert-to", f"jsonl:{sink}"]
+    code, _, err = nightly(tmp_path, *argv)
+    assert code == 3
+    assert f"alert sink webhook:{receiver.url}: webhook {receiver.url} failed 3 times: " \
+           "HTTP 503; 3 alerts wait for the next run" in err
+    assert len(jsonl(sink)) == 3  # one sink's failure does not stop the others
+    receiver.down = False
+    code, _, err = nightly(tmp_path, *argv, now=NOW + timedelta(hours=1))
+    assert (code, err) == (0, "")
+    ids = [b["zeekcert"]["alert_id"] for b in receiver.bodies]
+    assert ids == [a["zeekcert"]["alert_id"] for a in jsonl(sink)]
+    assert len(set(ids)) == 3
+    code, _, _ = nightly(tmp_path, *argv, now=NOW + timedelta(hours=2))
+    assert code == 0 and len(receiver.bodies) == 3
+
+
+def test_a_webhook_nobody_listens_on_is_a_failed_sink(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    code, _, err = nightly(tmp_path, "--alert-to", f"webhook:http://127.0.0.1:{port}/")
+    assert code == 3 and "Connection refused" in err and "3 alerts wait" in err
+
+
+@pytest.mark.parametrize("spec", ["syslog", "jsonl:", "webhook:ftp://127.0.0.1/", "mail:x"])
+def test_an_unknown_sink_is_a_usage_error(spec: str, tmp_path: Path) -> None:
+    code, _, err = nightly(tmp_path, "--alert-to", spec)
+    assert code == 2 and "give one of stdout, jsonl:FILE, webhook:URL" in err
+    assert not (tmp_path / "state.db").exists()
+
+
+def test_alerts_go_to_dev_null_as_it_is(tmp_path: Path) -> None:
+    code, _, err = nightly(tmp_path, "--alert-to", "jsonl:/dev/null")
+    assert (code, err) == (0, "")
+    assert Path("/dev/null").is_char_device()
+
+
+def test_a_burst_is_cut_to_n_alerts_and_one_for_the_rest(tmp_path: Path) -> None:
+    code, _, err = nightly(tmp_path, "--alert-burst", "2", "--alert-to",
+                           f"jsonl:{tmp_path / 'a.jsonl'}")
+    assert (code, err) == (0, "")
+    alerts = jsonl(tmp_path / "a.jsonl")
+    assert [a["rule"]["name"] for a in alerts] == ["new_self_signed_server"] * 2 + [
+        "more_servers"]
+    assert alerts[2]["zeekcert"]["count"] == 1
+    assert alerts[2]["zeekcert"]["servers"] == [{"server": "10.20.40.9:443",
+                                                "reason": "new_self_signed_server"}]
+    assert "destination" not in alerts[2]
+    assert summary([]) == []
+
+
+def test_hostile_text_reaches_the_file_only_as_json_escapes(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    evil = "CN=\x1b[2J\x1b]0;pwned\x07\u202e=cmd|' /C calc'!A0"
+    write_tsv(str(folder / "x509.log"), X509_FIELDS, X509_TYPES, [x509_row(subject=evil)],
+              log_path="x509")
+    write_tsv(str(folder / "ssl.log"), SSL_FIELDS, SSL_TYPES, [ssl_row(i) for i in range(3)],
+              log_path="ssl")
+    sink = tmp_path / "a.jsonl"
+    code, out, err = run_cli(["inventory", folder, "--state", tmp_path / "s.db", "--alert-to",
+                              f"jsonl:{sink}", "--alert-to", "stdout", "-o",
+                              tmp_path / "inv.json"], now=TINY_NOW)
+    assert code == 0, err
+    raw = sink.read_bytes()
+    assert all(32 <= b < 127 for b in raw.replace(b"\n", b""))
+    assert jsonl(sink)[0]["tls"]["server"]["x509"]["subject"]["distinguished_name"] == evil
+    assert out.encode() == raw
+    code, _, err = run_cli(["inventory", folder, "--state", tmp_path / "t.db", "-o",
+                            tmp_path / "inv2.json"], now=TINY_NOW)
+    assert err == "1 new self-signed server: 203.0.113.9:443\n"
+
+
+def _inventory_of(hosts: list[str], now: datetime, allowlist: Any = ()) -> pd.DataFrame:
+    rows = pd.DataFrame({"ts": pd.to_datetime([now - timedelta(minutes=5)] * len(hosts)),
+                         "uid": [f"C{i}" for i in range(len(hosts))],
+                         "id.orig_h": "10.0.0.5", "id.resp_h": hosts, "id.resp_p": 443,
+                         "causes": [["self_signed"]] * len(hosts), "server_name": None,
+                         "fingerprint": "f" * 64, "subject": "CN=x", "issuer": "CN=x"})
+    for name in ("not_valid_before", "not_valid_after", "key_type", "key_length", "sig_alg"):
+        rows[name] = None
+    return inventory(rows, now, allowlist=allowlist)
+
+
+def test_the_same_server_and_reason_are_not_alerted_again_within_the_window(
+        tmp_path: Path) -> None:
+    first = Alert(Reason.CERTIFICATE_CHANGED, "2026-11-27T06:00:00.000000Z", "a" * 64,
+                  "192.0.2.1", 443)
+    again = Alert(Reason.CERTIFICATE_CHANGED, "2026-11-27T12:00:00.000000Z", "b" * 64,
+                  "192.0.2.1", 443)
+    later = Alert(Reason.CERTIFICATE_CHANGED, "2026-11-28T07:00:00.000000Z", "c" * 64,
+                  "192.0.2.1", 443)
+    with State.open(tmp_path / "s.db") as state:
+        store = AlertStore(state.db)
+        assert store.record([first], NOW, ["stdout"]) == [first]
+        assert store.record([first], NOW, ["stdout"]) == []  # its id is kept
+        assert store.record([again], NOW + timedelta(hours=6), ["stdout"]) == []
+        assert store.record([later], NOW + timedelta(hours=25), ["stdout"]) == [later]
+        assert len(store.pending("stdout")) == 2
+        assert store.pending("webhook:http://127.0.0.1:1/") == []
+
+
+@given(st.sampled_from(list(Reason)), st.text(max_size=20), st.text(max_size=20),
+       st.integers(0, 65535))
+def test_an_alert_id_depends_on_its_reason_server_and_event_only(
+        reason: Reason, event: str, host: str, port: int) -> None:
+    a = Alert(reason, "2026-11-27T06:00:00.000000Z", event, host, port, {"x": 1})
+    b = Alert(reason, "2027-01-01T00:00:00.000000Z", event, host, port, {"x": 2})
+    c = Alert(reason, "2026-11-27T06:00:00.000000Z", event + "!", host, port)
+    assert a.alert_id == b.alert_id != c.alert_id
+    assert len(a.alert_id) == 32 and document(a)["event"]["id"] == a.alert_id
+
+
+def test_an_acknowledgement_past_its_date_raises_one_alert(tmp_path: Path) -> None:
+    allow = tmp_path / "allow.toml"
+    allow.write_text('[[acknowledged]]\nresp_h = "192.0.2.1"\nowner = "me"\nreason = "lab"\n'
+                     'expires = 2026-11-26\n')
+    entries = load_allowlist(allow)
+    frame = _inventory_of(["192.0.2.1", "192.0.2.2"], NOW, entries)
+    found = raised(frame, NOW, entries, AlertOptions())
+    assert [(a.reason.value, a.resp_h) for a in found] == [
+        ("new_self_signed_server", "192.0.2.1"), ("acknowledgement_expired", "192.0.2.1"),
+        ("new_self_signed_server", "192.0.2.2")]
+    assert found[1].evidence["acknowledgement"] == "#1 (me: lab)"
+    on = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    before = raised(_inventory_of(["192.0.2.1", "192.0.2.2"], on, entries), on, entries)
+    assert [(a.reason.value, a.resp_h) for a in before] == [
+        ("new_self_signed_server", "192.0.2.2")]
+
+
+def test_gone_servers_are_alerted_only_when_asked(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "logs")
+    state = tmp_path / "s.db"
+    code, _, _ = run_cli(["inventory", tree, "--state", state, "-q"], now=TINY_NOW)
+    assert code == 0
+    shutil.rmtree(tree)
+    (tmp_path / "logs").mkdir()
+    sink = tmp_path / "a.jsonl"
+    later = TINY_NOW + timedelta(days=30)
+    code, _, err = run_cli(["inventory", tmp_path / "logs", "--state", state, "--alert-to",
+                            f"jsonl:{sink}", "-q"], now=later)
+    assert not sink.exists() or jsonl(sink) == []
+    code, _, err = run_cli(["inventory", tmp_path / "logs", "--state", state, "--alert-to",
+                            f"jsonl:{sink}", "--alert-gone", "-q"], now=later)
+    assert [a["rule"]["name"] for a in jsonl(sink)] == ["server_gone"]

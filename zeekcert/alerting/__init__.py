@@ -1,0 +1,34 @@
+"""Alerts that reach a person: what a run found, raised once, delivered at least once.
+
+``alerts`` says what an alert is (``Reason``, ``Alert`` and its stable ``alert_id``);
+``raising`` which alerts an inventory raises; ``store`` keeps them in the state, with
+suppression and a burst's summary; ``ecs`` shapes each as an ECS document; ``sinks`` are
+the transports (stdout, a JSON-lines file, a webhook) and ``delivery`` takes what is
+pending to them. This layer reads the inventory only through ``zeekcert.inventory``.
+"""
+
+from .alerts import Alert, Reason
+from .delivery import DeliveryReport, deliver
+from .ecs import SCHEMA_VERSION, document, json_line, message
+from .raising import AlertOptions, raised
+from .sinks import JsonlSink, Sink, StdoutSink, WebhookSink, sink_of
+from .store import AlertStore
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Alert",
+    "AlertOptions",
+    "AlertStore",
+    "DeliveryReport",
+    "JsonlSink",
+    "Reason",
+    "Sink",
+    "StdoutSink",
+    "WebhookSink",
+    "deliver",
+    "document",
+    "json_line",
+    "message",
+    "raised",
+    "sink_of",
+]
