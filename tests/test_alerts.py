@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import shutil
 import socket
 import sqlite3
@@ -26,10 +27,12 @@ from tinylogs import NOW as TINY_NOW
 from tinylogs import run_cli, ssl_row, write_tree, x509_row
 from zeekwriter import write_tsv
 
+import zeekcert
 from zeekcert.alerting import (
     Alert,
     AlertOptions,
     AlertStore,
+    NoticeLogSink,
     Reason,
     document,
     raised,
@@ -162,7 +165,8 @@ def test_a_webhook_nobody_listens_on_is_a_failed_sink(tmp_path: Path) -> None:
     assert code == 3 and "Connection refused" in err and "3 alerts wait" in err
 
 
-@pytest.mark.parametrize("spec", ["syslog", "jsonl:", "webhook:ftp://127.0.0.1/", "mail:x"])
+@pytest.mark.parametrize("spec", ["jsonl:", "webhook:ftp://127.0.0.1/", "mail:x",
+                                  "zeek-notice:"])
 def test_an_unknown_sink_is_a_usage_error(spec: str, tmp_path: Path) -> None:
     code, _, err = nightly(tmp_path, "--alert-to", spec)
     assert code == 2 and "give one of stdout, jsonl:FILE, webhook:URL" in err
@@ -283,3 +287,96 @@ def test_gone_servers_are_alerted_only_when_asked(tmp_path: Path) -> None:
     code, _, err = run_cli(["inventory", tmp_path / "logs", "--state", state, "--alert-to",
                             f"jsonl:{sink}", "--alert-gone", "-q"], now=later)
     assert [a["rule"]["name"] for a in jsonl(sink)] == ["server_gone"]
+
+
+SYSLOG = re.compile(r'<132>1 (?P<ts>\S+) \S+ zeekcert \d+ (?P<msgid>\S+) '
+                    r'\[zeekcert@32473 alert_id="(?P<id>[0-9a-f]{32})"\] (?P<json>\{.*\})')
+
+
+def _parsed(message: bytes) -> tuple[str, str, dict[str, Any]]:
+    match = SYSLOG.fullmatch(message.decode("ascii"))
+    assert match is not None, message[:200]
+    doc = json.loads(match["json"])
+    assert doc["zeekcert"]["alert_id"] == match["id"]
+    return match["ts"], match["msgid"], doc
+
+
+def test_syslog_over_udp_gets_one_rfc5424_message_per_alert(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.settimeout(5)
+        port = listener.getsockname()[1]
+        code, _, err = nightly(tmp_path, "--alert-to", f"syslog:udp://127.0.0.1:{port}")
+        assert (code, err) == (0, "")
+        got = [_parsed(listener.recv(65536)) for _ in range(3)]
+    assert [(ts, msgid, d["destination"]["ip"]) for ts, msgid, d in got] == [
+        ("2026-11-27T06:00:00.000000Z", "new_self_signed_server", "203.0.113.44"),
+        ("2026-11-27T06:00:00.000000Z", "new_self_signed_server", "2001:db8:44::44"),
+        ("2026-11-27T06:00:00.000000Z", "new_self_signed_server", "10.20.40.9")]
+
+
+def test_syslog_over_tcp_frames_each_message_by_its_length(tmp_path: Path) -> None:
+    received = bytearray()
+    with socket.create_server(("::1", 0), family=socket.AF_INET6) as listener:
+        port = listener.getsockname()[1]
+
+        def serve() -> None:
+            for _ in range(3):  # one connection per alert
+                conn, _ = listener.accept()
+                with conn:
+                    while chunk := conn.recv(65536):
+                        received.extend(chunk)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        code, _, err = nightly(tmp_path, "--alert-to", f"syslog:tcp://[::1]:{port}")
+        thread.join(10)
+    assert (code, err) == (0, "")
+    messages, rest = [], bytes(received)
+    while rest:
+        length, _, rest = rest.partition(b" ")
+        messages.append(rest[:int(length)])
+        rest = rest[int(length):]
+    assert [_parsed(m)[2]["destination"]["port"] for m in messages] == [443, 443, 443]
+
+
+def test_syslog_over_a_unix_socket(tmp_path: Path) -> None:
+    path = tmp_path / "log.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(str(path))
+        listener.settimeout(5)
+        code, _, err = nightly(tmp_path, "--alert-to", f"syslog:unix:{path}")
+        assert (code, err) == (0, "")
+        assert _parsed(listener.recv(65536))[1] == "new_self_signed_server"
+    again = tmp_path / "again"
+    again.mkdir()
+    code, _, err = nightly(again, "--alert-to", f"syslog:unix:{tmp_path}/none")
+    assert code == 3 and "No such file or directory" in err
+
+
+def test_the_zeek_notice_log_reads_back_as_a_notice_log(tmp_path: Path) -> None:
+    log = tmp_path / "zeekcert_alerts.log"
+    code, _, err = nightly(tmp_path, "--alert-to", f"zeek-notice:{log}")
+    assert (code, err) == (0, "")
+    text = log.read_text(encoding="ascii")
+    assert text.startswith("#separator \\x09\n") and "#path\tnotice\n" in text
+    frame = zeekcert.read_log(log)
+    assert frame["note"].astype(str).tolist() == ["ZeekCert::New_Self_Signed_Server"] * 3
+    assert frame["id.resp_h"].astype(str).tolist() == ["203.0.113.44", "2001:db8:44::44",
+                                                       "10.20.40.9"]
+    assert frame["sub"].astype(str).tolist()[0] == "CN=localhost"
+    assert frame["p"].tolist() == [443, 443, 443]
+    assert text.count("\n#fields") == 1
+    code, _, _ = nightly(tmp_path, "--alert-to", f"zeek-notice:{log}")
+    assert log.read_text(encoding="ascii") == text  # nothing new: nothing appended
+
+
+def test_a_hostile_subject_is_escaped_in_the_notice_log_and_reads_back(tmp_path: Path) -> None:
+    evil = "CN=\x1b[2J\t\\x41\u202e-"
+    doc = document(Alert(Reason.NEW_SELF_SIGNED_SERVER, "2026-11-27T06:00:00.000000Z", "e",
+                         "192.0.2.1", 443, {"certificate": {"subject": evil}}))
+    log = tmp_path / "a.log"
+    NoticeLogSink(str(log)).send(doc)
+    raw = log.read_bytes()
+    assert all(32 <= b < 127 for b in raw.replace(b"\n", b"").replace(b"\t", b""))
+    assert zeekcert.read_log(log)["sub"].astype(str).tolist() == [evil]

@@ -5,7 +5,9 @@
   file is opened for each alert, so a log rotator may move it at any time; it is never
   replaced, and ``/dev/null`` or a FIFO is written as it is;
 - ``webhook:URL``: an HTTP(S) POST of each alert's JSON, with a timeout, retried with
-  backoff; a 2xx answer is delivery.
+  backoff; a 2xx answer is delivery;
+- ``syslog:…``: RFC 5424 over a unix socket, UDP or TCP (``syslog``);
+- ``zeek-notice:FILE``: a Zeek-format notice log (``notice_log``).
 
 Every line is ASCII JSON (``ecs.json_line``): a log's text reaches a terminal or a
 file only as JSON escapes. A sink that fails raises ``AlertError``.
@@ -23,8 +25,11 @@ from typing import Any, Protocol, TextIO
 
 from ..errors import AlertError, UsageError
 from .ecs import json_line
+from .notice_log import NoticeLogSink
+from .syslog import syslog_sink
 
-KINDS = ("stdout", "jsonl:FILE", "webhook:URL")
+KINDS = ("stdout", "jsonl:FILE", "webhook:URL", "syslog:[unix:PATH|udp://HOST:PORT|tcp://HOST:PORT]",
+         "zeek-notice:FILE")
 
 
 class Sink(Protocol):
@@ -130,4 +135,8 @@ def sink_of(spec: str, out: TextIO) -> Sink:
         return JsonlSink(where)
     if kind == "webhook" and where.startswith(("http://", "https://")):
         return WebhookSink(where)
+    if kind == "syslog":
+        return syslog_sink(spec)
+    if kind == "zeek-notice" and where:
+        return NoticeLogSink(where)
     raise UsageError(f"--alert-to {spec!r}: give one of {', '.join(KINDS)}")

@@ -43,8 +43,9 @@ _PHRASES = {Reason.NEW_SELF_SIGNED_SERVER: ("new self-signed server", "new self-
 def add_alert_arguments(cmd: argparse.ArgumentParser) -> None:
     """The alert options of the nightly job."""
     cmd.add_argument("--alert-to", action="append", default=[], metavar="SINK",
-                     help="send each new alert to SINK: stdout, jsonl:FILE or webhook:URL "
-                          "(repeatable)")
+                     help="send each new alert to SINK: stdout, jsonl:FILE, webhook:URL, "
+                          "syslog:[unix:PATH|udp://HOST:PORT|tcp://HOST:PORT] or "
+                          "zeek-notice:FILE (repeatable)")
     cmd.add_argument("--alert-burst", type=int, default=AlertOptions.burst, metavar="N",
                      help="alert on at most N servers one by one per run, the rest in one "
                           f"alert (default {AlertOptions.burst})")
