@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TextIO
 
 from .. import __version__
@@ -73,11 +74,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None, now: datetime | None = None) -> int:
     """Run the command line; every error ends here as a message on stderr and an exit code.
 
-    ``now`` (default: the clock) is when relative times and allowlist expiry are judged.
+    ``now`` (default: ``ZEEKCERT_NOW``, an ISO 8601 time, else the clock) is when relative
+    times, statuses and allowlist expiry are judged: a replay of old logs, or a test of a
+    recipe as written, sets it.
     """
     out, err = out or sys.stdout, err or sys.stderr
     args: argparse.Namespace | None = None
     try:
+        now = now or _now_from(os.environ.get("ZEEKCERT_NOW"))
         parsed = _parse(argv, out)
         if isinstance(parsed, int):
             return parsed
@@ -93,6 +97,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(Exit.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the boundary: a bug gets exit 5, not a traceback
         return _internal(exc, err, getattr(args, "verbose", 0))
+
+
+def _now_from(text: str | None) -> datetime | None:
+    """``ZEEKCERT_NOW`` as a time (UTC unless it says otherwise); UsageError if it is not one."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UsageError(f"ZEEKCERT_NOW={text!r} is not an ISO 8601 time") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _parse(argv: Sequence[str] | None, out: TextIO) -> argparse.Namespace | int:
