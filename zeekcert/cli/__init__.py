@@ -24,6 +24,7 @@ from ..sanitize import terminal_safe
 from . import inventory as inventory_command
 from . import report as report_command
 from . import state as state_command
+from . import watch as watch_command
 from .exit_codes import Exit, exit_for
 from .terminal import COLOR_CHOICES
 
@@ -32,7 +33,8 @@ __all__ = ["Exit", "build_parser", "main"]
 Command = Callable[[argparse.Namespace, TextIO, TextIO, "datetime | None"], int]
 _COMMANDS: dict[str, Command] = {"report": report_command.run,
                                  "inventory": inventory_command.run,
-                                 "state": state_command.run}
+                                 "state": state_command.run,
+                                 "watch": watch_command.run}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_command.add_parser(sub, [common])
     inventory_command.add_parser(sub, [common])
     state_command.add_parser(sub, [common])
+    watch_command.add_parser(sub, [common])
     return parser
 
 

@@ -1,0 +1,145 @@
+"""``zeekcert watch``, live: a real process follows ``current/`` as a test writes it.
+
+Zeek is played by the test: it starts ``current/`` after the watch, appends rows (one
+half-written for a while), rotates ``ssl.log`` into the archive, compressed, and starts a
+new one. Each server's alert arrives once; every connection is counted once; SIGTERM
+stops the watch with exit 0; the nightly job after it finds nothing new.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from certfactory import SSL_FIELDS, SSL_TYPES, X509_FIELDS, X509_TYPES
+from tinylogs import run_cli, ssl_row, x509_row
+from zeekwriter import render_tsv
+
+from zeekcert.cli.watch import interval_of, watched
+
+EXT4, EXT6 = "203.0.113.44", "2001:db8:44::44"
+FP4, FP6 = "4" * 64, "6" * 64
+ENV = {**os.environ, "ZEEKCERT_NOW": "2026-11-18T09:30:00Z"}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rows(first: int, count: int, host: str, fp: str, uid: str) -> str:
+    """TSV rows only (no header) of ``count`` connections to ``host``."""
+    made = []
+    for i in range(first, first + count):
+        row = ssl_row(i, resp_h=host, fp=fp)
+        row[SSL_FIELDS.index("uid")] = f"C{uid}{i:012d}"
+        made.append(row)
+    text = render_tsv(SSL_FIELDS, SSL_TYPES, made, "ssl", closed=None)
+    return "".join(line + "\n" for line in text.splitlines() if not line.startswith("#"))
+
+
+def header(opened: str) -> str:
+    """The header of a live ssl.log (no ``#close``), opened at ``opened``."""
+    return render_tsv(SSL_FIELDS, SSL_TYPES, [], "ssl", opened=opened, closed=None)
+
+
+def alerts(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def wait_for(path: Path, count: int, proc: subprocess.Popen[bytes]) -> list[dict[str, Any]]:
+    """The alerts once there are ``count``; fails if the watch died or 60 s went by."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        got = alerts(path)
+        if len(got) >= count:
+            return got
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.05)
+    raise AssertionError(f"{count} alerts did not arrive: {alerts(path)}")
+
+
+def test_a_live_watch_alerts_once_per_server_and_counts_each_row_once(tmp_path: Path) -> None:
+    logs, sink, state = tmp_path / "logs", tmp_path / "alerts.jsonl", tmp_path / "state.db"
+    logs.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zeekcert", "watch", str(logs), "--state", str(state),
+         "--alert-to", f"jsonl:{sink}", "--interval", "200ms"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
+    try:
+        time.sleep(0.5)  # current/ does not exist yet: the watch waits for it
+        current = logs / "current"
+        current.mkdir()
+        x509 = render_tsv(X509_FIELDS, X509_TYPES, [x509_row(FP4), x509_row(FP6)], "x509",
+                          closed=None)
+        (current / "x509.log").write_text(x509)
+        ssl = current / "ssl.log"
+        partial = rows(3, 1, EXT4, FP4, "A")
+        ssl.write_text(header("2026-11-18-09-00-00") + rows(0, 3, EXT4, FP4, "A")
+                       + partial[:40])
+        first = wait_for(sink, 1, proc)
+        assert [(a["rule"]["name"], a["destination"]["ip"]) for a in first] == [
+            ("new_self_signed_server", EXT4)]
+        with ssl.open("a") as fh:
+            fh.write(partial[40:] + rows(4, 3, EXT6, FP6, "B"))
+        second = wait_for(sink, 2, proc)
+        assert second[1]["destination"]["ip"] == EXT6
+        with ssl.open("a") as fh:  # two more rows, then Zeek rotates before the next pass
+            fh.write(rows(7, 2, EXT4, FP4, "A"))
+        day = logs / "2026-11-18"
+        day.mkdir()
+        with gzip.open(day / "ssl.tmp", "wb") as out:
+            out.write(ssl.read_bytes())
+        (day / "ssl.tmp").rename(day / "ssl.09:00:00-10:00:00.log.gz")
+        ssl.unlink()
+        ssl.write_text(header("2026-11-18-10-00-00") + rows(9, 2, EXT6, FP6, "C"))
+        time.sleep(2)  # several passes over the rotated file and the new one
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (code, stderr) == (0, "")
+    assert len(alerts(sink)) == 2  # no alert twice
+    code, out, err = run_cli(["inventory", logs, "--state", state, "--format", "json",
+                              "--alert-to", f"jsonl:{sink}"],
+                             now=datetime(2026, 11, 18, 12, tzinfo=UTC))
+    assert (code, err) == (0, "")
+    servers = {s["resp_h"]: s for s in json.loads(out)["servers"]}
+    assert {h: s["total_connections"] for h, s in servers.items()} == {EXT4: 6, EXT6: 5}
+    assert {h: s["connections"] for h, s in servers.items()} == {EXT4: 0, EXT6: 0}
+    assert len(alerts(sink)) == 2  # the nightly job after a day of watching raises nothing
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("5s", 5.0), ("500ms", 0.5), ("1m", 60.0),
+                                               ("2", 2.0), ("0.25s", 0.25)])
+def test_an_interval_is_a_time(text: str, seconds: float) -> None:
+    assert interval_of(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["0s", "-1s", "5h", "fast", ""])
+def test_a_bad_interval_is_a_usage_error(text: str, tmp_path: Path) -> None:
+    code, _, err = run_cli(["watch", tmp_path, "--state", tmp_path / "s.db", "--interval",
+                            text, "--passes", "1"])
+    assert code == 2 and "--interval" in err
+
+
+def test_old_days_of_the_archive_are_not_listed_each_pass(tmp_path: Path) -> None:
+    old = tmp_path / "2026-11-01"
+    old.mkdir()
+    (old / "ssl.00:00:00-01:00:00.log.gz").write_bytes(b"")
+    (tmp_path / "current").mkdir()
+    (tmp_path / "current" / "ssl.log").write_text("")
+    (tmp_path / "current" / "conn.log").write_text("")
+    since = time.time() + 1
+    assert watched(tmp_path, since) == [tmp_path / "current" / "ssl.log"]
+    assert watched(tmp_path, 0) == [tmp_path / "current" / "ssl.log",
+                                    old / "ssl.00:00:00-01:00:00.log.gz"]
