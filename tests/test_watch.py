@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from tinylogs import run_cli, ssl_row, x509_row
 from zeekwriter import render_tsv
 
 from zeekcert.cli.watch import interval_of, watched
+from zeekcert.reading import content_id
 
 EXT4, EXT6 = "203.0.113.44", "2001:db8:44::44"
 FP4, FP6 = "4" * 64, "6" * 64
@@ -143,3 +145,120 @@ def test_old_days_of_the_archive_are_not_listed_each_pass(tmp_path: Path) -> Non
     assert watched(tmp_path, since) == [tmp_path / "current" / "ssl.log"]
     assert watched(tmp_path, 0) == [tmp_path / "current" / "ssl.log",
                                     old / "ssl.00:00:00-01:00:00.log.gz"]
+
+
+SAMPLE = ROOT / "sample_logs"
+REPLAY_NOW = "2026-11-27T01:00:00Z"  # the night after the sample's two days
+EXPECTED = {  # each server's one alert, from the sample's README
+    ("new_self_signed_server", "203.0.113.44"), ("new_self_signed_server", "2001:db8:44::44"),
+    ("new_self_signed_server", "10.20.40.9"), ("certificate_changed", "10.20.30.40"),
+    ("new_failing_server", "203.0.113.80"), ("new_failing_server", "192.0.2.30"),
+    ("new_failing_server", "198.51.100.60"), ("new_failing_server", "198.51.100.61"),
+    ("new_failing_server", "192.0.2.40"), ("new_failing_server", "198.51.100.70"),
+    ("new_failing_server", "198.51.100.71"),
+}
+
+
+def read_through(state: Path, files: dict[Path, int], proc: subprocess.Popen[bytes]) -> None:
+    """Wait until a pass has taken in every row of ``files`` (path: its rows), as the
+    ledger, read beside the watch (WAL), says."""
+    ids = {content_id(p): n for p, n in files.items()}  # the ledger knows files by content
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None and time.monotonic() < deadline, "the watch fell behind"
+        if state.exists():
+            with sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=10) as db:
+                try:
+                    done = dict(db.execute("SELECT id, rows_done FROM files").fetchall())
+                except sqlite3.OperationalError:  # no table yet
+                    done = {}
+            if all(done.get(i) == n for i, n in ids.items()):
+                return
+        time.sleep(0.02)
+
+
+def jenkins_first_fingerprint() -> str:
+    import zeekcert
+
+    logs = zeekcert.load(SAMPLE / "2026-11-25")
+    ssl = logs["ssl"]
+    chains = ssl[(ssl["id.resp_h"].astype(str) == "10.20.30.40")]["cert_chain_fps"]
+    return str(next(c[0] for c in chains if c is not None and len(c)))
+
+
+def test_the_simulation_replayed_live_gives_each_server_one_alert(tmp_path: Path) -> None:
+    """The sample's two days replayed into current/, an hour a step, rotated into the
+    archive each hour, while a watch runs; the webhook is down for the first day."""
+    from test_alerts import Receiver
+
+    logs, sink, state = tmp_path / "logs", tmp_path / "alerts.jsonl", tmp_path / "state.db"
+    (logs / "current").mkdir(parents=True)
+    allow = tmp_path / "allow.toml"
+    allow.write_text('[[acknowledged]]\nresp_h = "10.20.30.40"\nresp_p = 8443\n'
+                     f'fingerprint = "{jenkins_first_fingerprint()}"\nowner = "dev"\n'
+                     'reason = "Jenkins, pinned"\n')
+    receiver = Receiver()
+    stderr = (tmp_path / "watch.err").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zeekcert", "watch", str(logs), "--state", str(state),
+         "--cause", "any", "--allowlist", str(allow), "--interval", "100ms",
+         "--alert-to", f"jsonl:{sink}", "--alert-to", f"webhook:{receiver.url}"],
+        stdout=subprocess.DEVNULL, stderr=stderr, env={**ENV, "ZEEKCERT_NOW": REPLAY_NOW},
+        cwd=ROOT)
+    first_rows: dict[str, int] = {}
+    try:
+        for day in ("2026-11-25", "2026-11-26"):
+            receiver.down = day == "2026-11-25"
+            for hour in range(24):
+                _replay_hour(logs, day, hour, first_rows, state, proc)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        receiver.close()
+        stderr.close()
+    assert code == 0
+    got = alerts(sink)
+    assert sorted((a["rule"]["name"], a["destination"]["ip"]) for a in got) == sorted(EXPECTED)
+    changed = next(a for a in got if a["rule"]["name"] == "certificate_changed")
+    assert changed["zeekcert"]["first_seen"].startswith("2026-11-25")
+    failing = {a["destination"]["ip"]: a["zeekcert"]["causes"] for a in got
+               if a["rule"]["name"] == "new_failing_server"}
+    assert failing["198.51.100.60"] == ["expired"]
+    assert failing["192.0.2.30"] == ["incomplete_chain"]
+    bodies = [b["zeekcert"]["alert_id"] for b in receiver.bodies]
+    assert sorted(bodies) == sorted(a["zeekcert"]["alert_id"] for a in got)
+    assert len(set(bodies)) == len(bodies) == 11
+    assert "HTTP 503" in (tmp_path / "watch.err").read_text()  # said while it was down
+    code, out, err = run_cli(["inventory", logs, "--state", state, "--cause", "any",
+                              "--allowlist", allow, "--alert-to", f"jsonl:{sink}", "-o",
+                              tmp_path / "inv.json"],
+                             now=datetime(2026, 11, 27, 2, tzinfo=UTC))
+    assert (code, out, err) == (0, "", "")
+    assert len(alerts(sink)) == 11  # the nightly job after the watch raises nothing
+
+
+def _replay_hour(logs: Path, day: str, hour: int, first_rows: dict[str, int], state: Path,
+                 proc: subprocess.Popen[bytes]) -> None:
+    """One hour of the sample written into current/ (x509 and notices, then ssl), then
+    rotated into the archive as the sample has it, compressed."""
+    name = f"{hour:02d}:00:00-{(hour + 1) % 24:02d}:00:00"
+    current, archive = logs / "current", logs / day
+    archive.mkdir(exist_ok=True)
+    written = {}
+    for kind in ("x509", "notice", "ssl"):
+        source = SAMPLE / day / f"{kind}.{name}.log.gz"
+        if source.exists():
+            data = gzip.decompress(source.read_bytes())
+            (current / f"{kind}.log").write_bytes(data)
+            written[current / f"{kind}.log"] = sum(
+                1 for line in data.splitlines() if line and not line.startswith(b"#"))
+    read_through(state, written, proc)
+    for kind in ("x509", "notice", "ssl"):
+        source = SAMPLE / day / f"{kind}.{name}.log.gz"
+        if source.exists():
+            target = archive / source.name
+            (archive / ".moving").write_bytes(source.read_bytes())
+            (archive / ".moving").rename(target)
+            (current / f"{kind}.log").unlink()

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..causes import Cause
 from ..errors import UsageError, ZeekLogError
 from ..inventory import load_allowlist, run_nightly
 from ..policy import Policy
@@ -48,6 +49,10 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--state", required=True, help="the SQLite state file (created if new)")
     cmd.add_argument("--allowlist", help="TOML file of [[acknowledged]] servers")
     cmd.add_argument("--policy", help="TOML file of policy settings")
+    cmd.add_argument("--cause", default=Cause.SELF_SIGNED.value,
+                     choices=[c.value for c in Cause] + ["any"],
+                     help="the cause that puts a server in the inventory (default "
+                          "self_signed; any: every failing server is alerted on)")
     cmd.add_argument("--interval", default="5s", metavar="TIME",
                      help="time between passes: 5s (default), 500ms, 1m")
     cmd.add_argument("--passes", type=int, metavar="N", help=argparse.SUPPRESS)  # tests
@@ -87,12 +92,16 @@ class Watcher:
         self.args, self.out = args, out
         self.since = time.time()  # archive files changed from now on are read
         self.seen: Signature = {}
+        self.archived: Signature = {}  # archive files a pass has read, as they were then
         self.last = Exit.OK
         Alerting(args, out, clock(), self.allowlist)  # a bad --alert-to fails here, at once
 
     def step(self) -> None:
-        """One pass: nothing if no file changed, else the job and its alerts."""
-        paths = watched(self.logdir, self.since)
+        """One pass: nothing if no file changed, else the job and its alerts. An archive
+        file is read in the pass after it appears (or changes), not in every pass."""
+        paths = [p for p in watched(self.logdir, self.since)
+                 if _is_live(p, self.logdir) or str(p) not in self.archived
+                 or self.archived[str(p)] != _signature([p]).get(str(p))]
         signature = _signature(paths)
         if signature == self.seen:
             return
@@ -100,11 +109,13 @@ class Watcher:
         alerting = Alerting(self.args, self.out, now, self.allowlist)
         try:
             run_nightly([str(p) for p in paths], self.state, now, allowlist=self.allowlist,
-                        policy=self.policy, record=alerting.record)
+                        policy=self.policy, cause=self.args.cause, record=alerting.record)
         except ZeekLogError as exc:  # a file went between listing and reading: next pass
             self.err.write(terminal_safe(f"zeekcert: {exc}") + "\n")
             return
         self.seen = signature
+        self.archived |= {p: s for p, s in signature.items()
+                          if not _is_live(Path(p), self.logdir)}
         self.last = alerting.tell(self.state, self.err)
 
 
@@ -116,6 +127,11 @@ def watched(logdir: Path, since: float) -> list[Path]:
         found += [p for p in _files(folder)
                   if kind_from_name(p.name) in KINDS and _mtime(p) >= since]
     return found
+
+
+def _is_live(path: Path, logdir: Path) -> bool:
+    live = logdir if logdir.name == "current" else logdir / "current"
+    return path.parent == live
 
 
 def _files(folder: Path) -> list[Path]:
