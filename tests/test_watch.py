@@ -262,3 +262,60 @@ def _replay_hour(logs: Path, day: str, hour: int, first_rows: dict[str, int], st
             (archive / ".moving").write_bytes(source.read_bytes())
             (archive / ".moving").rename(target)
             (current / f"{kind}.log").unlink()
+
+
+def start_watch(logs: Path, state: Path, sink: Path, err: Path) -> subprocess.Popen[bytes]:
+    with err.open("ab") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "zeekcert", "watch", str(logs), "--state", str(state),
+             "--alert-to", f"jsonl:{sink}", "--interval", "50ms", "-q"],
+            stdout=subprocess.DEVNULL, stderr=stderr, env=ENV, cwd=ROOT)
+
+
+@pytest.mark.parametrize("kill_after", [0.15, 0.45, 0.8])
+def test_a_watch_killed_at_any_moment_loses_no_alert_and_makes_none_twice(
+        tmp_path: Path, kill_after: float) -> None:
+    """kill -9 while servers keep appearing, then a restart: each server's alert arrives,
+    under one alert_id; a repeat after the crash carries the same id."""
+    logs, sink, state = tmp_path / "logs", tmp_path / "alerts.jsonl", tmp_path / "state.db"
+    current = logs / "current"
+    current.mkdir(parents=True)
+    hosts = [f"198.18.0.{i}" for i in range(1, 13)]
+    fps = [f"{i:064x}" for i in range(1, 13)]
+    (current / "x509.log").write_text(render_tsv(
+        X509_FIELDS, X509_TYPES, [x509_row(fp) for fp in fps], "x509", closed=None))
+    ssl = current / "ssl.log"
+    ssl.write_text(header("2026-11-18-09-00-00"))
+    proc = start_watch(logs, state, sink, tmp_path / "err")
+    try:
+        began = time.monotonic()
+        killed = False
+        for i, (host, fp) in enumerate(zip(hosts, fps, strict=True)):
+            with ssl.open("a") as fh:
+                fh.write(rows(i, 2, host, fp, f"K{i}"))
+            time.sleep(0.1)
+            if not killed and time.monotonic() - began >= kill_after:
+                proc.kill()  # SIGKILL: no clean-up, mid-pass or mid-delivery
+                proc.wait()
+                killed = True
+                proc = start_watch(logs, state, sink, tmp_path / "err")
+        assert killed
+        wait_for_servers(sink, set(hosts), proc)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    got = alerts(sink)
+    ids = {a["destination"]["ip"]: set() for a in got}
+    for a in got:
+        ids[a["destination"]["ip"]].add(a["zeekcert"]["alert_id"])
+    assert set(ids) == set(hosts)
+    assert all(len(v) == 1 for v in ids.values())  # a repeat is the same alert
+
+
+def wait_for_servers(sink: Path, hosts: set[str], proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while {a["destination"]["ip"] for a in alerts(sink)} != hosts:
+        assert proc.poll() is None and time.monotonic() < deadline, alerts(sink)
+        time.sleep(0.05)

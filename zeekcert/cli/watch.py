@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..causes import Cause
-from ..errors import UsageError, ZeekLogError
+from ..errors import StateLocked, UsageError, ZeekLogError
 from ..inventory import load_allowlist, run_nightly
 from ..policy import Policy
 from ..reading import kind_from_name
@@ -110,8 +110,8 @@ class Watcher:
         try:
             run_nightly([str(p) for p in paths], self.state, now, allowlist=self.allowlist,
                         policy=self.policy, cause=self.args.cause, record=alerting.record)
-        except ZeekLogError as exc:  # a file went between listing and reading: next pass
-            self.err.write(terminal_safe(f"zeekcert: {exc}") + "\n")
+        except (ZeekLogError, StateLocked) as exc:  # a file went, or the nightly job runs
+            self.err.write(terminal_safe(f"zeekcert: {exc}; trying again next pass") + "\n")
             return
         self.seen = signature
         self.archived |= {p: s for p, s in signature.items()

@@ -135,6 +135,7 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
         settle(job.acc, now, gone_after)
         job.summary["pruned"] = prune(job.acc, now, retention)
         job.save(started=now)
+        state.forget_runs(iso(now - retention) or "")
         result = NightlyResult(to_frame(job.acc, now, allowlist), _load_report(job),
                                job.summary)
         if record is not None:

@@ -177,6 +177,12 @@ class State:
                                  (started, finished, json.dumps(summary, default=str)))
         return int(cursor.lastrowid or 0)
 
+    def forget_runs(self, before: str) -> None:
+        """Drop the history of runs that started before ``before`` (ISO 8601 UTC): a watch
+        runs a pass every few seconds, and its history must not grow without end."""
+        self.db.execute("DELETE FROM runs WHERE started < ? AND id < (SELECT MAX(id) FROM runs)",
+                        (before,))
+
     def next_run(self) -> int:
         """The number the current run will get."""
         row = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM runs").fetchone()
