@@ -127,7 +127,7 @@ def test_an_interval_is_a_time(text: str, seconds: float) -> None:
     assert interval_of(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["0s", "-1s", "5h", "fast", ""])
+@pytest.mark.parametrize("text", ["0s", "-1s", "5d", "fast", ""])
 def test_a_bad_interval_is_a_usage_error(text: str, tmp_path: Path) -> None:
     code, _, err = run_cli(["watch", tmp_path, "--state", tmp_path / "s.db", "--interval",
                             text, "--passes", "1"])
@@ -319,3 +319,32 @@ def wait_for_servers(sink: Path, hosts: set[str], proc: subprocess.Popen[bytes])
     while {a["destination"]["ip"] for a in alerts(sink)} != hosts:
         assert proc.poll() is None and time.monotonic() < deadline, alerts(sink)
         time.sleep(0.05)
+
+
+def test_a_connection_waits_for_a_certificate_logged_after_it(tmp_path: Path) -> None:
+    """The ssl rows come first, their x509 row a second later: the server's alert still
+    says self-signed (judged without it, the certificate would be unknown)."""
+    logs, sink, state = tmp_path / "logs", tmp_path / "alerts.jsonl", tmp_path / "state.db"
+    current = logs / "current"
+    current.mkdir(parents=True)
+    (current / "x509.log").write_text(render_tsv(X509_FIELDS, X509_TYPES, [], "x509",
+                                                 closed=None))
+    (current / "ssl.log").write_text(header("2026-11-18-09-00-00") + rows(0, 3, EXT4, FP4, "H"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zeekcert", "watch", str(logs), "--state", str(state),
+         "--alert-to", f"jsonl:{sink}", "--interval", "100ms", "--hold", "1h", "-q"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
+    try:
+        time.sleep(1.0)  # passes go by: the rows wait
+        assert alerts(sink) == []
+        with (current / "x509.log").open("a") as fh:
+            fh.write(render_tsv(X509_FIELDS, X509_TYPES, [x509_row(FP4)], "x509",
+                                closed=None).split("#types")[1].split("\n", 1)[1])
+        got = wait_for(sink, 1, proc)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert [(a["rule"]["name"], a["destination"]["ip"], a["zeekcert"]["connections"])
+            for a in got] == [("new_self_signed_server", EXT4, 3)]

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ..causes import Cause, Evidence, bit
 from ..policy import Policy
-from .certs import TEXT_FIELDS, cert_table
+from .certs import TEXT_FIELDS, cert_table, leaf_codes
 from .notices import notice_evidence
 from .recheck import cert_verdicts
 
@@ -49,6 +49,14 @@ class Known:
 
     def __repr__(self) -> str:
         return f"Known({len(self.certs):,} certificates, {len(self.notices):,} notices)"
+
+    def lacks_certificate(self, ssl: pd.DataFrame) -> np.ndarray:
+        """Per connection: it names a leaf certificate that no x509 row known yet holds
+        (a live x509.log may be written after the ssl.log row that needs it)."""
+        codes, keys, _ = leaf_codes(ssl)
+        known = self.certs.index.get_indexer(pd.Index(keys, dtype=object)) >= 0
+        lacking: np.ndarray = (codes >= 0) & ~np.append(known, True)[codes]
+        return lacking
 
 
 def know(x509: pd.DataFrame | None = None, notice: pd.DataFrame | None = None,

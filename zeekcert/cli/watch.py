@@ -10,6 +10,10 @@ files by their content, so a rotated or archived file is never counted twice, by
 watch or by the nightly job after it; a growing file gives its new complete rows only, and
 a file that shrank or was replaced is a new file.
 
+A connection whose certificate no x509 row holds yet waits, with the rows after it in its
+file, for up to ``--hold`` (two intervals): Zeek may write the x509.log row after the
+ssl.log row that needs it. Past that it is judged as it is.
+
 SIGTERM or SIGINT stop the watch after the current pass, its state committed. Killed
 with -9, it loses nothing: a pass commits at its end or not at all, and its alerts are
 raised again with the same ``alert_id``.
@@ -55,6 +59,9 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                           "self_signed; any: every failing server is alerted on)")
     cmd.add_argument("--interval", default="5s", metavar="TIME",
                      help="time between passes: 5s (default), 500ms, 1m")
+    cmd.add_argument("--hold", metavar="TIME",
+                     help="how long a connection waits for its certificate's x509 row "
+                          "before it is judged without it (default: two intervals)")
     cmd.add_argument("--passes", type=int, metavar="N", help=argparse.SUPPRESS)  # tests
     add_alert_arguments(cmd)
 
@@ -91,6 +98,9 @@ class Watcher:
         self.policy = Policy.from_toml(args.policy) if args.policy else Policy()
         self.args, self.out = args, out
         self.since = time.time()  # archive files changed from now on are read
+        seconds = (interval_of(args.hold, "--hold") if args.hold
+                   else 2 * interval_of(args.interval))
+        self.hold = timedelta(seconds=seconds)
         self.seen: Signature = {}
         self.archived: Signature = {}  # archive files a pass has read, as they were then
         self.last = Exit.OK
@@ -109,7 +119,8 @@ class Watcher:
         alerting = Alerting(self.args, self.out, now, self.allowlist)
         try:
             run_nightly([str(p) for p in paths], self.state, now, allowlist=self.allowlist,
-                        policy=self.policy, cause=self.args.cause, record=alerting.record)
+                        policy=self.policy, cause=self.args.cause, record=alerting.record,
+                        hold=self.hold)
         except (ZeekLogError, StateLocked) as exc:  # a file went, or the nightly job runs
             self.err.write(terminal_safe(f"zeekcert: {exc}; trying again next pass") + "\n")
             return
@@ -170,17 +181,17 @@ def _signature(paths: list[Path]) -> Signature:
     return out
 
 
-def interval_of(text: str) -> float:
-    """``5s``, ``500ms``, ``1m`` or a number of seconds; UsageError otherwise."""
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0}
-    for unit in ("ms", "s", "m"):
+def interval_of(text: str, option: str = "--interval") -> float:
+    """``5s``, ``500ms``, ``1m``, ``1h`` or a number of seconds; UsageError otherwise."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for unit in ("ms", "s", "m", "h"):
         if text.endswith(unit) and text[:-len(unit)].replace(".", "", 1).isdigit():
             value = float(text[:-len(unit)]) * units[unit]
             break
     else:
         if not text.replace(".", "", 1).isdigit():
-            raise UsageError(f"--interval {text!r}: give a time such as 5s, 500ms or 1m")
+            raise UsageError(f"{option} {text!r}: give a time such as 5s, 500ms or 1m")
         value = float(text)
     if value <= 0:
-        raise UsageError(f"--interval {text!r}: must be more than 0")
+        raise UsageError(f"{option} {text!r}: must be more than 0")
     return value

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -57,6 +58,7 @@ from ..reading import (
     note_link,
     read_blocks,
     select_window,
+    to_pandas,
 )
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement
@@ -90,7 +92,8 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
                 executor: cf.Executor | None = None,
                 export: ConnectionExport | None = None,
                 sensors: Sensors | None = None,
-                record: Record | None = None) -> NightlyResult:
+                record: Record | None = None,
+                hold: timedelta = timedelta(0)) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
 
     Servers and pairs last seen more than ``retention`` before ``now`` are pruned from
@@ -111,6 +114,11 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
     With an ``export``, every connection taken in is also written there, classified,
     once (a copy's rows are not).
 
+    ``hold`` (the live watch's) keeps a connection whose certificate no x509 row holds
+    yet, and every row after it in its file, for the next run, while it is younger than
+    ``hold``: a live x509.log may be written after the ssl.log row that needs it. Past
+    that, it is judged as it is.
+
     With ``sensors``, ``logdir`` is their folders (one, or a list): each server keeps
     which sensors saw it, and a connection two sensors logged is taken in once, when
     both rows are taken in by the same run (``reading.overlap``).
@@ -125,6 +133,7 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
     paths = select_window(found.paths, since, until)
     with State.open(state_path) as state:
         job = Job(state, cause, policy or Policy(), now, progress, len(paths), export)
+        job.hold = hold
         job.reports += found.problems
         if sensors is not None:
             job.match_sensors(sensors, paths, executor)
@@ -165,6 +174,7 @@ class Job:
         self.progress, self.total, self.done = progress, total, 0
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
         self.sensors: Sensors | None = None  # the run's, once the overlap pass filled them
+        self.hold = timedelta(0)
 
     def read(self, paths: list[Path], found: Found) -> None:
         """x509 and notices first, then ssl: a connection needs its certificate.
@@ -188,7 +198,7 @@ class Job:
         done = self.state.rows_done(file_id)
         staged = self.export and self.export.staged(f"file-{self.done:06d}")
         reader = Reader(self.acc.cause, functools.partial(self.classify, export=staged),
-                        self.sensors)
+                        self.sensors, self.held_from if self.hold > timedelta(0) else None)
         taken = reader.blocks(itertools.chain([first], blocks), report.kind, done, path)
         if self.settled(file_id, report, done, taken) is not None:
             self.commit(taken, staged)
@@ -200,6 +210,21 @@ class Job:
     def identify(self, path: Path, report: FileReport) -> str | None:
         """A readable file's identity by content; None for one that could not be read."""
         return _file_id(path, report)
+
+    def held_from(self, table: pa.Table) -> int | None:
+        """The first row of an ssl block whose certificate is not known yet and which is
+        younger than the hold; None when every row can be judged now."""
+        names = [c for c in ("ts", "cert_chain_fps", "cert_chain_fuids")
+                 if c in table.column_names]
+        frame = to_pandas(table.select(names))
+        lacking = self.prepared().lacks_certificate(frame)
+        if "ts" in frame.columns:
+            ts = pd.to_datetime(frame["ts"], utc=True)
+            lacking &= (ts > pd.Timestamp(self.now) - self.hold).to_numpy(dtype=bool)
+        rows = np.flatnonzero(lacking)
+        if len(rows):
+            self.summary["files_held"] = self.summary.get("files_held", 0) + 1
+        return int(rows[0]) if len(rows) else None
 
     def match_sensors(self, sensors: Sensors, paths: list[Path],
                       executor: cf.Executor | None) -> None:

@@ -50,20 +50,31 @@ class Reader:
     cause: str
     classified: Callable[[list[pa.Table]], pd.DataFrame]
     sensors: Sensors | None = None
+    held: Callable[[pa.Table], int | None] | None = None  # the first ssl row to wait with
 
     def blocks(self, tables: Iterator[pa.Table], kind: str | None, done: int,
                path: Path | None = None) -> Taken:
         """Take in a file's blocks past its first ``done`` rows, noting its ends; ssl rows
-        of ``path`` pass through the run's ``sensors``."""
+        of ``path`` pass through the run's ``sensors``. From the first ssl row ``held``
+        names, nothing more is taken: the file counts as read up to it, and the next run
+        reads on from there."""
         taken = Taken(kind)
         if self.sensors is not None and path is not None:
             taken.sensor = self.sensors.name_of(path)
-        for table in tables:
+        for table in tables:  # read to the end even when held, so the file is reported
+            if taken.held:
+                continue
             if table.num_rows:
                 first = taken.ends[0] if taken.ends else table.slice(0, 1)
                 taken.ends = [first, table.slice(table.num_rows - 1)]
-            if taken.rows + table.num_rows > done:
-                self._take(taken, table.slice(max(0, done - taken.rows)))
+            skip = max(0, done - taken.rows)
+            if skip < table.num_rows:
+                part = table.slice(skip)
+                cut = self.held(part) if self.held is not None and kind == "ssl" else None
+                if cut is not None:
+                    part, taken.held = part.slice(0, cut), True
+                    taken.rows += skip + cut - table.num_rows
+                self._take(taken, part)
             taken.rows += table.num_rows
         return taken
 
@@ -94,6 +105,7 @@ class Taken:
     ssl: PendingTables = field(default_factory=lambda: PendingTables(BATCH_ROWS))
     own: Accumulator | None = None
     sensor: str | None = None  # the sensor whose folder holds the file, when named
+    held: bool = False  # rows from one on wait for their certificates (``Reader.held``)
 
 
 def fold_in(taken: Taken, records: Accumulator, pending: PendingTables,
