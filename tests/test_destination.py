@@ -86,7 +86,7 @@ def test_a_symlink_is_followed_and_kept(tree: Path, tmp_path: Path) -> None:
 def test_dev_null_is_written_to_not_replaced(tree: Path, tmp_path: Path) -> None:
     null = _device(tmp_path, "null", NULL)
     for argv in (["report", tree, "--output", null, "--targets", null],
-                 ["inventory", tree, "--state", tmp_path / "s.db", "--output", null]):
+                 ["inventory", tree, "--state", tmp_path / "s.db", "--output", null, "-q"]):
         code, out, err = run(argv)
         assert (code, out, err) == (0, "", "")
         mode = null.lstat()

@@ -303,7 +303,7 @@ def test_scheduler_local_gives_the_same_inventory_and_report(tmp_path: Path,
     outputs = {}
     for name, extra in (("alone", []), ("cluster", ["--scheduler", "local:2"])):
         code, _, err = run_cli(["inventory", tsv_days, "--state", tmp_path / f"{name}.db",
-                                "-o", tmp_path / f"{name}.json", *extra])
+                                "-o", tmp_path / f"{name}.json", "-q", *extra])
         assert (code, err) == (0, "")
         code, _, err = run_cli(["report", tsv_days, "--format", "json",
                                 "-o", tmp_path / f"{name}-report.json", *extra])

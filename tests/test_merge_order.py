@@ -264,4 +264,4 @@ def test_schema_2_pairs_are_migrated_to_times(tmp_path: Path) -> None:
     assert len(expected) == 7
     assert migrated == expected
     with sqlite3.connect(state) as db:
-        assert db.execute("SELECT value FROM meta").fetchall() == [("3",)]
+        assert db.execute("SELECT value FROM meta").fetchall() == [("4",)]

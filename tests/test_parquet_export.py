@@ -84,7 +84,7 @@ def test_the_nightly_job_exports_only_what_a_run_takes_in(tmp_path: Path) -> Non
     for run, expected in ((1, 5229), (2, 0)):
         out = tmp_path / f"run{run}"
         code, _, err = run_cli(["inventory", tree, "--state", state, "-o", out / ".." /
-                                f"inv{run}.json", "--export-parquet", out], now=NOW)
+                                f"inv{run}.json", "--export-parquet", out, "-q"], now=NOW)
         assert (code, err) == (0, "")
         parts = list(out.glob("connections/*/*.parquet"))
         assert sum(pq.read_metadata(p).num_rows for p in parts) == expected
