@@ -3,9 +3,9 @@
 ``alerts`` says what an alert is (``Reason``, ``Alert`` and its stable ``alert_id``);
 ``raising`` which alerts an inventory raises; ``store`` keeps them in the state, with
 suppression and a burst's summary; ``ecs`` shapes each as an ECS document; ``sinks`` are
-the transports (stdout, a JSON-lines file, a webhook; ``syslog``, ``notice_log``) and
-``delivery`` takes what is pending to them. This layer reads the inventory only through
-``zeekcert.inventory``.
+the transports (stdout, a JSON-lines file, a webhook; ``syslog``, ``notice_log``), named
+by ``specs``, and ``delivery`` takes what is pending to them. This layer reads the
+inventory only through ``zeekcert.inventory``.
 """
 
 from .alerts import Alert, Reason
@@ -13,7 +13,8 @@ from .delivery import DeliveryReport, deliver
 from .ecs import SCHEMA_VERSION, document, json_line, message
 from .notice_log import NoticeLogSink
 from .raising import AlertOptions, raised
-from .sinks import JsonlSink, Sink, StdoutSink, WebhookSink, sink_of
+from .sinks import JsonlSink, Sink, StdoutSink, WebhookSink, append_synced
+from .specs import sink_of
 from .store import AlertStore
 from .syslog import SyslogSink, rfc5424
 
@@ -30,6 +31,7 @@ __all__ = [
     "StdoutSink",
     "SyslogSink",
     "WebhookSink",
+    "append_synced",
     "deliver",
     "document",
     "json_line",

@@ -14,13 +14,12 @@ log's control or invisible character. Name it apart from the logs zeekcert reads
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import AlertError
+from .sinks import append_synced
 
 FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "note",
           "msg", "sub", "src", "dst", "p", "actions", "suppress_for"]
@@ -42,21 +41,7 @@ class NoticeLogSink:
 
     def send(self, doc: dict[str, Any]) -> None:
         """Append one row (the header first, to a new or empty file)."""
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        except OSError as exc:
-            raise AlertError(f"cannot open: {exc.strerror or exc}", self.path) from exc
-        try:
-            data = row(doc).encode("ascii")
-            if os.fstat(fd).st_size == 0 and os.path.isfile(self.path):
-                data = header().encode("ascii") + data
-            os.write(fd, data)
-            if os.path.isfile(self.path):
-                os.fsync(fd)
-        except OSError as exc:
-            raise AlertError(f"cannot write: {exc.strerror or exc}", self.path) from exc
-        finally:
-            os.close(fd)
+        append_synced(self.path, row(doc).encode("ascii"), header().encode("ascii"))
 
 
 def header(opened: datetime | None = None) -> str:

@@ -23,13 +23,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
-from ..errors import AlertError, UsageError
+from ..errors import AlertError
 from .ecs import json_line
-from .notice_log import NoticeLogSink
-from .syslog import syslog_sink
 
-KINDS = ("stdout", "jsonl:FILE", "webhook:URL", "syslog:[unix:PATH|udp://HOST:PORT|tcp://HOST:PORT]",
-         "zeek-notice:FILE")
+
+def append_synced(path: str, data: bytes, header: bytes = b"") -> None:
+    """Append ``data`` to ``path`` (created if new, with ``header`` first when empty) and
+    sync it: the one way an alert sink writes a file. AlertError if it cannot."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    except OSError as exc:
+        raise AlertError(f"cannot open: {exc.strerror or exc}", path) from exc
+    try:
+        regular = os.path.isfile(path)  # a device or a FIFO: written as it is, not synced
+        if header and regular and os.fstat(fd).st_size == 0:
+            data = header + data
+        os.write(fd, data)
+        if regular:
+            os.fsync(fd)
+    except OSError as exc:
+        raise AlertError(f"cannot write: {exc.strerror or exc}", path) from exc
+    finally:
+        os.close(fd)
 
 
 class Sink(Protocol):
@@ -74,19 +89,7 @@ class JsonlSink:
 
     def send(self, doc: dict[str, Any]) -> None:
         """Append one line; on return it is on the disk."""
-        data = (json_line(doc) + "\n").encode("ascii")
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        except OSError as exc:
-            raise AlertError(f"cannot open: {exc.strerror or exc}", self.path) from exc
-        try:
-            os.write(fd, data)
-            if os.path.isfile(self.path):  # a device or a FIFO has nothing to sync
-                os.fsync(fd)
-        except OSError as exc:
-            raise AlertError(f"cannot write: {exc.strerror or exc}", self.path) from exc
-        finally:
-            os.close(fd)
+        append_synced(self.path, (json_line(doc) + "\n").encode("ascii"))
 
 
 @dataclass(frozen=True)
@@ -124,19 +127,3 @@ class WebhookSink:
             except (urllib.error.URLError, OSError, ValueError) as exc:
                 problem = str(getattr(exc, "reason", exc))
         raise AlertError(f"webhook {self.url} failed {self.attempts} times: {problem}")
-
-
-def sink_of(spec: str, out: TextIO) -> Sink:
-    """The sink an ``--alert-to`` spec names; UsageError for one it does not."""
-    kind, _, where = spec.partition(":")
-    if spec == "stdout":
-        return StdoutSink(out)
-    if kind == "jsonl" and where:
-        return JsonlSink(where)
-    if kind == "webhook" and where.startswith(("http://", "https://")):
-        return WebhookSink(where)
-    if kind == "syslog":
-        return syslog_sink(spec)
-    if kind == "zeek-notice" and where:
-        return NoticeLogSink(where)
-    raise UsageError(f"--alert-to {spec!r}: give one of {', '.join(KINDS)}")
