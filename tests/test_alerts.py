@@ -380,3 +380,11 @@ def test_a_hostile_subject_is_escaped_in_the_notice_log_and_reads_back(tmp_path:
     raw = log.read_bytes()
     assert all(32 <= b < 127 for b in raw.replace(b"\n", b"").replace(b"\t", b""))
     assert zeekcert.read_log(log)["sub"].astype(str).tolist() == [evil]
+
+
+def test_alerts_on_stdout_need_the_inventory_in_a_file(tmp_path: Path) -> None:
+    code, out, err = run_cli(["inventory", SAMPLE, "--state", tmp_path / "s.db",
+                              "--alert-to", "stdout"], now=NOW)
+    assert (code, out) == (2, "")
+    assert "--alert-to stdout would mix alerts into the inventory" in err
+    assert not (tmp_path / "s.db").exists()

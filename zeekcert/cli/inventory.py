@@ -12,6 +12,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from ..causes import Cause
+from ..errors import UsageError
 from ..formatting import PIPE_WIDTH
 from ..inventory import (
     RETENTION,
@@ -104,6 +105,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
     since, until = when_arg(args.since, now), when_arg(args.until, now)
     read_from = sources(args, args.logdir, by_folder=True)
+    if "stdout" in args.alert_to and args.output in (None, STDOUT):
+        raise UsageError("--alert-to stdout would mix alerts into the inventory on stdout: "
+                         "give --output FILE, or another sink")
     alerting = Alerting(args, out, now, allowlist)
     fmt = _format(args, out)
     with (Destination(args.output, out, binary=fmt == "parquet") as dest,

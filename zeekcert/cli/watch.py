@@ -121,13 +121,13 @@ class Watcher:
             run_nightly([str(p) for p in paths], self.state, now, allowlist=self.allowlist,
                         policy=self.policy, cause=self.args.cause, record=alerting.record,
                         hold=self.hold)
-        except (ZeekLogError, StateLocked) as exc:  # a file went, or the nightly job runs
+            self.seen = signature
+            self.archived |= {p: s for p, s in signature.items()
+                              if not _is_live(Path(p), self.logdir)}
+            self.last = alerting.tell(self.state, self.err)
+        except (ZeekLogError, StateLocked) as exc:  # a file went, or the nightly job runs:
+            # what was committed stays, and what is pending is delivered next pass
             self.err.write(terminal_safe(f"zeekcert: {exc}; trying again next pass") + "\n")
-            return
-        self.seen = signature
-        self.archived |= {p: s for p, s in signature.items()
-                          if not _is_live(Path(p), self.logdir)}
-        self.last = alerting.tell(self.state, self.err)
 
 
 def watched(logdir: Path, since: float) -> list[Path]:
