@@ -31,8 +31,12 @@ Measured:
 - how far the watch fell behind: rows written but not yet in its ledger (the state's
   ``files`` table, read beside it every 0.2 s), at the end of the stream and at worst,
   the time it took to catch up, the gaps between ledger commits (about one pass each);
-- idle CPU: after it has caught up, the watch runs 5 more intervals with nothing new;
-  its CPU over that time, per minute;
+- idle CPU: after it has caught up and 1.5 more intervals (a pass begun before the last
+  rows were flushed runs once more), the watch runs 5 intervals with nothing new; its CPU
+  over that time, per minute, and how many passes ran the job then (the ``runs`` table);
+- an estimate of a pass's cost: the watch's CPU over the stream divided by the rows the
+  ledger held at each commit (what each pass read again), and the rows in current/ssl.log
+  at which one pass would take a whole interval of CPU;
 - the nightly job over the same finished files: ``python -m zeekcert inventory LOGDIR
   --state NEW.db --format json -o OUT.json`` on a fresh state (bench_process.measure),
   its CPU per 1,000 rows, and the ratio watch / nightly.
@@ -87,6 +91,7 @@ BATCH_S = 0.1
 ALERT_POLL_S = 0.02
 LEDGER_POLL_S = 0.2
 IDLE_INTERVALS = 5
+SETTLE_INTERVALS = 1.5
 RULE = "new_self_signed_server"
 
 
@@ -364,19 +369,20 @@ def verdict(ok: bool | None) -> str:
 
 
 def lag_figures(samples: list[tuple[float, int, int]], began: float, ended: float,
-                rate: float) -> dict[str, Any]:
-    """Rows behind (written, not in the ledger) at the stream's end and at worst, and the
-    gaps between ledger commits while the stream ran (about one pass each)."""
+                caught: float, rate: float) -> dict[str, Any]:
+    """Rows behind (written, not in the ledger) at the stream's end and at worst; the
+    gaps between ledger commits from the stream's start until caught up (about one pass
+    each), and the rows the ledger held at each (about what each pass read again)."""
     during = [s for s in samples if began <= s[0] <= ended]
     behind = [w - d for _, w, d in during]
     at_end = behind[-1] if behind else None
-    commits = [t for (_, _, before), (t, _, d) in itertools.pairwise(samples)
-               if d != before and began <= t <= ended + 1]
-    gaps = [b - a for a, b in itertools.pairwise(commits)]
+    commits = [(t, d) for (_, _, before), (t, _, d) in itertools.pairwise(samples)
+               if d != before and began <= t <= caught + LEDGER_POLL_S]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(commits)]
     return {"behind_rows_at_end": at_end, "behind_rows_worst": max(behind, default=None),
             "behind_s_at_end": None if at_end is None else at_end / rate,
             "commit_gap_median_s": median(gaps), "commit_gap_max_s": max(gaps, default=None),
-            "ledger_commits_during_stream": len(commits)}
+            "ledger_commits": len(commits), "rows_read_again": sum(d for _, d in commits)}
 
 
 # --------------------------------------------------------------------------- the run
@@ -439,10 +445,13 @@ def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         cpu_caught_up = cpu_of(watch.ps)
         print(f"{'caught up' if is_caught_up else 'NOT caught up'} "
               f"{done_at - stream.ended:.1f} s after the stream; idle for "
-              f"{IDLE_INTERVALS} intervals ...", file=sys.stderr, flush=True)
+              f"{SETTLE_INTERVALS + IDLE_INTERVALS:g} intervals ...", file=sys.stderr,
+              flush=True)
+        time.sleep(SETTLE_INTERVALS * interval)  # a pass begun before the last rows came
+        cpu_settled, runs_settled = cpu_of(watch.ps), _runs(state)
         idle_s = IDLE_INTERVALS * interval
         time.sleep(idle_s)
-        cpu_idle_end = cpu_of(watch.ps)
+        cpu_idle_end, runs_idle_end = cpu_of(watch.ps), _runs(state)
         hwm = max(watch.hwm_kib, proc_kib(proc.pid, "VmHWM") or 0)
         if watch.alive():
             proc.send_signal(signal.SIGTERM)
@@ -473,8 +482,8 @@ def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
     watch_cpu = float(usage.ru_utime + usage.ru_stime)
     working = (None if cpu_ready is None or cpu_caught_up is None
                else cpu_caught_up - cpu_ready)
-    idle_cpu = (None if cpu_caught_up is None or cpu_idle_end is None
-                else cpu_idle_end - cpu_caught_up)
+    idle_cpu = (None if cpu_settled is None or cpu_idle_end is None
+                else cpu_idle_end - cpu_settled)
     result |= {
         "rate_asked": args.rate, "duration_asked_s": args.duration,
         "rows": rows, "stream_s": stream.ended - stream.began,
@@ -497,14 +506,23 @@ def run(args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
                                     else cpu_streamed - cpu_ready),
         "watch_cpu_per_1k": watch_cpu / rows * 1000,
         "watch_cpu_stream_per_1k": None if working is None else working / rows * 1000,
+        "settle_cpu_s": (None if cpu_settled is None or cpu_caught_up is None
+                         else cpu_settled - cpu_caught_up),
         "idle_s": idle_s, "idle_cpu_s": idle_cpu,
+        "idle_passes_with_work": (None if runs_idle_end is None or runs_settled is None
+                                  else runs_idle_end - runs_settled),
         "idle_cpu_per_min_s": None if idle_cpu is None else idle_cpu / idle_s * 60,
         "watch_vmhwm_mib": hwm / 1024, "watch_ru_maxrss_mib": usage.ru_maxrss / 1024,
         "script_rss_at_spawn_mib": floor_kib / 1024,
         "watch_passes_with_work": _runs(state),
         "watch_stderr": err_path.read_text()[-2000:],
     }
-    result |= lag_figures(watch.samples, stream.began, stream.ended, args.rate)
+    result |= lag_figures(watch.samples, stream.began, stream.ended, done_at, args.rate)
+    again = result["rows_read_again"]
+    per_row = working / again if working and again else None
+    result |= {"pass_cpu_per_row_read_us": None if per_row is None else per_row * 1e6,
+               "rows_when_a_pass_takes_an_interval": (None if per_row is None
+                                                      else interval / per_row)}
 
     # ---- the nightly job over the same files, on a fresh state
     night = run_dir / "nightly"
@@ -579,12 +597,17 @@ def render(r: dict[str, Any]) -> str:
         ["ledger commit gap (≈ pass)", f"median {fmt(r['commit_gap_median_s'], '.1f', ' s')}, "
                                        f"max {fmt(r['commit_gap_max_s'], '.1f', ' s')}; "
                                        f"{r['watch_passes_with_work']} passes ran the job", ""],
+        ["pass CPU per row in the file", f"{fmt(r['pass_cpu_per_row_read_us'], '.1f')} µs "
+                                         "(est.); a pass takes one interval of CPU at "
+                                         f"{fmt(r['rows_when_a_pass_takes_an_interval'], ',.0f')}"
+                                         " rows in current/ssl.log", ""],
         ["watch peak RSS", f"{r['watch_vmhwm_mib']:.0f} MiB VmHWM "
                            f"(ru_maxrss {r['watch_ru_maxrss_mib']:.0f} MiB)", ""],
         ["watch CPU", f"{r['watch_cpu_s']:.1f} s total (start-up "
                       f"{fmt(r['watch_cpu_startup_s'], '.1f')} s, stream + catch-up "
-                      f"{fmt(r['watch_cpu_stream_s'], '.1f')} s, idle "
-                      f"{fmt(r['idle_cpu_s'], '.2f')} s)", ""],
+                      f"{fmt(r['watch_cpu_stream_s'], '.1f')} s, next "
+                      f"{SETTLE_INTERVALS:g} intervals {fmt(r['settle_cpu_s'], '.2f')} s, "
+                      f"idle {fmt(r['idle_cpu_s'], '.2f')} s)", ""],
         ["watch CPU / 1,000 rows", f"{r['watch_cpu_per_1k']:.3f} s (stream only "
                                    f"{fmt(r['watch_cpu_stream_per_1k'], '.3f')} s)", ""],
         ["nightly job", f"{r['nightly_wall_s']:.1f} s wall, {r['nightly_cpu_s']:.1f} s CPU, "
@@ -595,7 +618,8 @@ def render(r: dict[str, Any]) -> str:
                                       f"{fmt(r['cpu_ratio_stream'], '.2f', 'x')})",
          f"≤ 1.5x: {verdict(r['targets']['cpu_ratio_le_1_5'])}"],
         ["watch idle CPU", f"{fmt(r['idle_cpu_per_min_s'], '.3f')} s per minute "
-                           f"(over {r['idle_s']:g} s)", ""],
+                           f"(over {r['idle_s']:g} s; {fmt(r['idle_passes_with_work'], 'd')}"
+                           " passes ran the job)", ""],
         ["this script (writer) CPU", f"{r['writer_cpu_s']:.1f} s over the stream", ""],
     ]
     head = (f"zeekcert watch --interval {iv:g}s, {r['rate_asked']:g} rows/s asked for "

@@ -124,7 +124,8 @@ def test_a_full_disk_mid_run_changes_nothing(good_state: tuple[Path, Path],
     assert "nothing was changed" in proc.stderr
     assert proc.stderr.startswith(f"zeekcert: {state}: ")
     assert _rows(state) == before
-    assert run_cli(["inventory", tree, "--state", state])[0] == 0  # and it recovers
+    code, _, err = run_cli(["inventory", tree, "--state", state])
+    assert code == 0, err  # and it recovers
     assert os.path.getsize(state) > 0
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 from certfactory import SSL_FIELDS, SSL_TYPES, X509_FIELDS, X509_TYPES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tinylogs import run_cli, ssl_row, x509_row
 from zeekwriter import render_tsv
 
@@ -348,3 +350,76 @@ def test_a_connection_waits_for_a_certificate_logged_after_it(tmp_path: Path) ->
             proc.kill()
     assert [(a["rule"]["name"], a["destination"]["ip"], a["zeekcert"]["connections"])
             for a in got] == [("new_self_signed_server", EXT4, 3)]
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.integers(1, 40), min_size=1, max_size=4))
+def test_a_growing_file_read_on_from_where_it_was_left_gives_the_same_state(
+        steps: list[int]) -> None:
+    """Rows appended between runs, each run reading on from the last one's resume point,
+    give the state of one run over the finished file; each run parses only what is new."""
+    import tempfile
+
+    from zeekcert.inventory import State, run_nightly
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "a").mkdir()
+        (root / "b").mkdir()
+        x509 = render_tsv(X509_FIELDS, X509_TYPES, [x509_row(FP4)], "x509")
+        total, written = sum(steps), 0
+        now = datetime(2026, 11, 20, tzinfo=UTC)
+        for step in steps:
+            for folder in ("a",):
+                (root / folder / "x509.log").write_text(x509)
+                with (root / folder / "ssl.log").open("a") as fh:
+                    fh.write((header("2026-11-18-09-00-00") if written == 0 else "")
+                             + rows(written, step, EXT4, FP4, "G"))
+            result = run_nightly(root / "a", root / "a.db", now)
+            ssl = next(r for r in result.report.files if r.kind == "ssl")
+            assert ssl.rows == written + step  # the file's rows, as known
+            written += step
+        (root / "b" / "x509.log").write_text(x509)
+        (root / "b" / "ssl.log").write_text((root / "a" / "ssl.log").read_text())
+        run_nightly(root / "b", root / "b.db", now)
+        with State.open(root / "a.db") as a, State.open(root / "b.db") as b:
+            per_run = {"window_connections", "status"}  # what the last run alone saw
+            assert ({k: {f: v for f, v in r.items() if f not in per_run}
+                     for k, r in a.records("servers").items()}
+                    == {k: {f: v for f, v in r.items() if f not in per_run}
+                        for k, r in b.records("servers").items()})
+            assert a.records("pairs") == b.records("pairs")
+            resume = a.db.execute("SELECT resume FROM files WHERE kind='ssl'").fetchone()[0]
+        assert json.loads(resume)[1] == total
+
+
+def test_a_resumed_read_yields_only_the_rows_after_its_point(tmp_path: Path) -> None:
+    from zeekcert.reading import FileReport, Resume, concat_tables, read_blocks, resume_check
+
+    path = tmp_path / "ssl.log"
+    path.write_text(header("2026-11-18-09-00-00") + rows(0, 5, EXT4, FP4, "R"))
+    first = FileReport(str(path))
+    assert sum(t.num_rows for t in read_blocks(path, first)) == 5
+    offset, rows_before, lines = first.resume_points[-1]
+    assert (offset, rows_before) == (path.stat().st_size, 5)
+    point = Resume(offset, rows_before, lines, resume_check(path, offset))
+    with path.open("a") as fh:
+        fh.write(rows(5, 3, EXT6, FP6, "R") + "1795000000.0\tCpartial")  # a half line
+    again = FileReport(str(path))
+    table = concat_tables(list(read_blocks(path, again, resume=point)))
+    assert table.column("uid").to_pylist() == [f"CR{i:012d}" for i in range(5, 8)]
+    assert again.rows == 8 and again.resume_points[-1][1] == 8
+    whole = FileReport(str(path))
+    assert sum(t.num_rows for t in read_blocks(path, whole)) == 8
+    assert whole.resume_points[-1] == again.resume_points[-1]
+    gz = tmp_path / "ssl.log.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    squeezed = FileReport(str(gz))  # a compressed file cannot seek: read whole
+    assert sum(t.num_rows for t in read_blocks(gz, squeezed, resume=point)) == 8
+    assert squeezed.resume_points == []
+    other = tmp_path / "other.log"  # begins as the file did, then differs: read whole
+    other.write_text(header("2026-11-18-09-00-00") + rows(0, 4, EXT4, FP4, "R")
+                     + rows(4, 9, EXT6, FP6, "S"))
+    elsewhere = FileReport(str(other))
+    assert sum(t.num_rows for t in read_blocks(other, elsewhere, resume=point)) == 13
+    assert elsewhere.resumed_at == 0 and again.resumed_at == 5

@@ -47,6 +47,7 @@ from ..reading import (
     Found,
     LoadReport,
     PendingTables,
+    Resume,
     Sensors,
     concat_tables,
     content_id,
@@ -57,6 +58,7 @@ from ..reading import (
     mark_copy,
     note_link,
     read_blocks,
+    resume_check,
     select_window,
     to_pandas,
 )
@@ -190,7 +192,8 @@ class Job:
     def file(self, path: Path, found: Found) -> None:
         """Take in the rows of one file that earlier runs did not, unless it is a copy."""
         report = self.started(path, found)
-        blocks = read_blocks(path, report)
+        resume = self.resume_at(path)
+        blocks = read_blocks(path, report, resume=resume)
         first = next(blocks, None)
         file_id = self.identify(path, report)
         if first is None or file_id is None:
@@ -199,7 +202,8 @@ class Job:
         staged = self.export and self.export.staged(f"file-{self.done:06d}")
         reader = Reader(self.acc.cause, functools.partial(self.classify, export=staged),
                         self.sensors, self.held_from if self.hold > timedelta(0) else None)
-        taken = reader.blocks(itertools.chain([first], blocks), report.kind, done, path)
+        taken = reader.blocks(itertools.chain([first], blocks), report.kind, done, path,
+                              report.resumed_at)  # 0 unless the read could resume
         if self.settled(file_id, report, done, taken) is not None:
             self.commit(taken, staged)
             if staged:
@@ -210,6 +214,15 @@ class Job:
     def identify(self, path: Path, report: FileReport) -> str | None:
         """A readable file's identity by content; None for one that could not be read."""
         return _file_id(path, report)
+
+    def resume_at(self, path: Path) -> Resume | None:
+        """Where an earlier run left a plain file it read, if it did: a live log is read
+        on from there, not parsed again from its start."""
+        file_id = _file_id(path, FileReport(str(path)))
+        point = self.state.resume_of(file_id) if file_id is not None else None
+        if point is None or point[1] > self.state.rows_done(file_id or ""):
+            return None
+        return Resume(*point)
 
     def held_from(self, table: pa.Table) -> int | None:
         """The first row of an ssl block whose certificate is not known yet and which is
@@ -255,13 +268,17 @@ class Job:
         if report.status is FileStatus.UNREADABLE:  # cut short: taken in when it reads whole
             return None
         commit = None
-        if rows > done and self._is_copy(report, rows, taken.ends):
+        if rows > done and not taken.resumed and self._is_copy(report, rows, taken.ends):
             done = rows
         elif rows > done:
             commit = taken
             self.summary["files_read"] += 1
             self.summary["rows"] += rows - done
-        self.state.mark_file(file_id, report.kind, str(report.path), max(done, rows), self.run)
+        upto = max(done, rows)
+        points = [p for p in report.resume_points if p[1] <= upto]
+        check = resume_check(report.path, points[-1][0]) if points else ""
+        self.state.mark_file(file_id, report.kind, str(report.path), upto, self.run,
+                             (*points[-1], check) if points and check else None)
         return commit
 
     def _is_copy(self, report: FileReport, rows: int, ends: list[pa.Table]) -> bool:

@@ -40,7 +40,7 @@ _ALERTS = [
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, kind TEXT, path TEXT,"
-    " rows_done INTEGER NOT NULL, last_run INTEGER NOT NULL)",
+    " rows_done INTEGER NOT NULL, last_run INTEGER NOT NULL, resume TEXT)",
     "CREATE TABLE IF NOT EXISTS certificates (key TEXT PRIMARY KEY, record TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS servers (resp_h TEXT NOT NULL, resp_p INTEGER NOT NULL,"
     " record TEXT NOT NULL, PRIMARY KEY (resp_h, resp_p))",
@@ -56,7 +56,8 @@ _SCHEMA = [
 # copy that arrives in a later run than its original is still read once.
 # 2 -> 3: a pair keeps its latest connection times, not intervals and a last time, so
 # runs merge in any order (see ``accumulate``); the times are rebuilt from the intervals.
-# 3 -> 4: ``alerts`` and ``deliveries``.
+# 3 -> 4: ``alerts`` and ``deliveries``; a file's ``resume``, where a plain file's next
+# read can start (see ``reading.file.Resume``).
 _MIGRATIONS: dict[int, list[str]] = {1: [_RECORDS_SEEN], 3: _ALERTS}
 
 
@@ -76,7 +77,14 @@ def _pairs_keep_times(db: sqlite3.Connection) -> None:
                    (json.dumps(record), orig_h, resp_h, resp_p))
 
 
-_PYTHON_MIGRATIONS = {2: _pairs_keep_times}
+def _files_resume(db: sqlite3.Connection) -> None:
+    """Schema 3's ledger gains ``resume`` (a state made new has it already)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(files)")}
+    if "resume" not in columns:
+        db.execute("ALTER TABLE files ADD COLUMN resume TEXT")
+
+
+_PYTHON_MIGRATIONS = {2: _pairs_keep_times, 3: _files_resume}
 
 
 class State:
@@ -133,10 +141,27 @@ class State:
         row = self.db.execute("SELECT rows_done FROM files WHERE id=?", (file_id,)).fetchone()
         return int(row[0]) if row else 0
 
-    def mark_file(self, file_id: str, kind: str | None, path: str, rows: int, run: int) -> None:
-        """Record that the first ``rows`` rows of this file are done."""
-        self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-                        (file_id, kind, path, rows, run))
+    def mark_file(self, file_id: str, kind: str | None, path: str, rows: int, run: int,
+                  resume: tuple[int, int, int, str] | None = None) -> None:
+        """Record that the first ``rows`` rows of this file are done, and where a next read
+        of it may start (offset, rows and lines before it), if it can."""
+        self.db.execute("INSERT OR REPLACE INTO files (id, kind, path, rows_done, last_run,"
+                        " resume) VALUES (?, ?, ?, ?, ?, ?)",
+                        (file_id, kind, path, rows, run,
+                         None if resume is None else json.dumps(list(resume))))
+
+    def resume_of(self, file_id: str) -> tuple[int, int, int, str] | None:
+        """Where the next read of this file may start (offset, rows, lines, check), if a
+        run said; None otherwise."""
+        row = self.db.execute("SELECT resume FROM files WHERE id=?", (file_id,)).fetchone()
+        try:
+            offset, rows, lines, check = json.loads(row[0]) if row and row[0] else (None,) * 4
+        except (TypeError, ValueError):  # not what a run wrote: read the file whole
+            return None
+        if not (all(isinstance(v, int) and v >= 0 for v in (offset, rows, lines))
+                and isinstance(check, str)):
+            return None
+        return int(offset), int(rows), int(lines), check  # type: ignore[arg-type]
 
     def copy_of(self, identity: str) -> str | None:
         """The path of an earlier file with these records, if a run took one in."""

@@ -92,7 +92,8 @@ def read_source(path: Path) -> Source:
         state.migrate()  # in memory: the source itself is never changed
         return Source(path, state.records("servers"), state.records("pairs"),
                       state.records("certificates"),
-                      memory.execute("SELECT * FROM files").fetchall(),
+                      memory.execute("SELECT id, kind, path, rows_done, last_run FROM files")
+                      .fetchall(),
                       memory.execute("SELECT * FROM records_seen").fetchall())
     except sqlite3.Error as exc:
         raise state_error(exc, path) from exc

@@ -53,12 +53,12 @@ class Reader:
     held: Callable[[pa.Table], int | None] | None = None  # the first ssl row to wait with
 
     def blocks(self, tables: Iterator[pa.Table], kind: str | None, done: int,
-               path: Path | None = None) -> Taken:
+               path: Path | None = None, start: int = 0) -> Taken:
         """Take in a file's blocks past its first ``done`` rows, noting its ends; ssl rows
         of ``path`` pass through the run's ``sensors``. From the first ssl row ``held``
         names, nothing more is taken: the file counts as read up to it, and the next run
-        reads on from there."""
-        taken = Taken(kind)
+        reads on from there. ``start``: the rows before the first block (a resumed read)."""
+        taken = Taken(kind, rows=start, resumed=start > 0)
         if self.sensors is not None and path is not None:
             taken.sensor = self.sensors.name_of(path)
         for table in tables:  # read to the end even when held, so the file is reported
@@ -106,6 +106,7 @@ class Taken:
     own: Accumulator | None = None
     sensor: str | None = None  # the sensor whose folder holds the file, when named
     held: bool = False  # rows from one on wait for their certificates (``Reader.held``)
+    resumed: bool = False  # read from a resume point: ``ends`` are not the file's
 
 
 def fold_in(taken: Taken, records: Accumulator, pending: PendingTables,

@@ -14,7 +14,7 @@ causes or servers.
 from .arrow import PendingTables, concat_tables, to_pandas
 from .copies import identity, identity_of, mark_copy
 from .discovery import Found, archive_order, discover, find_logs, kind_from_name, select_window
-from .file import iter_tables, read_blocks, read_log, read_table
+from .file import Resume, iter_tables, read_blocks, read_log, read_table, resume_check
 from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
 from .overlap import find_overlap
@@ -34,6 +34,7 @@ __all__ = [
     "LoadReport",
     "Logs",
     "PendingTables",
+    "Resume",
     "SeenUids",
     "Sensor",
     "Sensors",
@@ -59,6 +60,7 @@ __all__ = [
     "read_log",
     "read_streamed",
     "read_table",
+    "resume_check",
     "select_window",
     "split_names",
     "text_hashes",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +15,7 @@ from .arrow import concat_tables, loading_pool, to_pandas
 from .discovery import kind_from_name
 from .file_report import CLEAN, FileReport, FileStatus
 from .json_lines import JsonParser
-from .lines import MAX_LINE_BYTES, Block, Tail, line_blocks, prefetch
+from .lines import MAX_LINE_BYTES, Block, Tail, head_block, line_blocks, prefetch
 from .stream import NotRegular, Stream, open_stream
 from .tsv import BTEST_LINE, TsvParser, empty_table, sniff_prefix
 
@@ -44,8 +46,41 @@ def read_table(path: str | Path, columns: list[str] | None = None,
     return table, report
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where a read of a plain file can start again: a line boundary at ``offset`` bytes,
+    after ``rows`` rows and ``lines`` lines. A run notes it (``FileReport.resume_points``)
+    so that the next one reads only what was appended: a live log is not parsed again
+    from its start at every pass. The header is read from the start each time."""
+
+    offset: int
+    rows: int
+    lines: int
+    check: str = ""  # ``resume_check`` of the file when the point was noted
+
+    def holds_for(self, path: str | Path) -> bool:
+        """Whether the file still has, before the point, the bytes it had: the same file
+        grown, not another one that begins the same way."""
+        return bool(self.check) and resume_check(path, self.offset) == self.check
+
+
+def resume_check(path: str | Path, offset: int) -> str:
+    """A digest of the line before ``offset`` (up to 256 bytes): what a resume point is
+    known by. Empty if the file cannot be read there."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, offset - 256))
+            data = fh.read(min(offset, 256))
+    except OSError:
+        return ""
+    if len(data) != min(offset, 256) or (data and not data.endswith(b"\n")):
+        return ""
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
 def read_blocks(path: str | Path, report: FileReport,
-                columns: list[str] | None = None) -> Iterator[pa.Table]:
+                columns: list[str] | None = None,
+                resume: Resume | None = None) -> Iterator[pa.Table]:
     """``iter_tables``, with the next block read in a helper thread while the caller
     works on this one when the file is big enough to have a next block.
 
@@ -53,7 +88,7 @@ def read_blocks(path: str | Path, report: FileReport,
     pay it a thousand times for nothing. A small file is read block by block here, under
     the loading pool only while a block is read, never while the caller works.
     """
-    tables = iter_tables(path, report, columns=columns)
+    tables = iter_tables(path, report, columns=columns, resume=resume)
     try:
         big = Path(path).stat().st_size > READ_AHEAD_BYTES
     except OSError:  # iter_tables says what is wrong with it
@@ -82,18 +117,24 @@ def check(report: FileReport, strict: bool) -> None:
 
 
 def iter_tables(path: str | Path, report: FileReport,
-                columns: list[str] | None = None) -> Iterator[pa.Table]:
+                columns: list[str] | None = None,
+                resume: Resume | None = None) -> Iterator[pa.Table]:
     """Yield typed tables of at most one block each, filling ``report`` as it goes.
 
     Never raises for bad content: an unreadable or foreign file gets its status and
     yields nothing. Any other file yields at least one table, empty if it has no rows,
-    so that its schema is known.
+    so that its schema is known. With ``resume``, a plain file that still reaches that
+    far yields only the rows after it; any other file is read whole.
     """
     report.kind = kind_from_name(path)
     try:
         stream = open_stream(path)
         report.compression = stream.compression
-        yield from _parse(stream, report, columns)
+        parser = _resumed(stream, report, columns, resume)
+        if parser is not None and resume is not None:
+            yield from _parse_from(stream, report, parser, resume)
+        else:
+            yield from _parse(stream, report, columns)
     except NotRegular as exc:
         report.status, report.message = FileStatus.NOT_REGULAR, exc.message
     except ZeekLogError as exc:
@@ -106,23 +147,92 @@ def _parse(stream: Stream, report: FileReport, columns: list[str] | None) -> Ite
     blocks = line_blocks(stream, tail)
     first = _first_block(blocks, tail, report)
     parser, consumed = _choose_parser(first if first is not None else tail.data, report, columns)
-    produced = False
     if parser is not None:
         parser.line = consumed + 1
-        for block in _chain(_drop_lines(first, consumed), blocks):
-            if not isinstance(block, bytes):  # OVERLONG: a line too long to hold
-                parser.skip_line(_TOO_LONG)
-                report.oversized = True
-                continue
-            for table in parser.feed(block):
-                produced = True
-                yield table
+        data = _drop_lines(first, consumed)
+        at = _Position(stream, 0, 0, len(first or b"") - len(data or b""))
+        yield from _feed(_chain(data, blocks), parser, report, at)
         if not stream.oversized:  # past a cap, the last partial line is only where we stopped
             _finish_tail(tail, parser, report)
     _settle_stream(stream, report)
-    if not produced and report.status is not FileStatus.NOT_ZEEK:
+    if not (parser is not None and at.produced) and report.status is not FileStatus.NOT_ZEEK:
         header = parser.header if isinstance(parser, TsvParser) else None
         yield empty_table(report.kind, header, columns)
+
+
+def _parse_from(stream: Stream, report: FileReport, parser: Parser, resume: Resume
+                ) -> Iterator[pa.Table]:
+    """The rows of a plain file after ``resume``, its header already read by ``parser``."""
+    tail = Tail()
+    stream.start = resume.offset
+    parser.line, report.rows, report.resumed_at = resume.lines, resume.rows, resume.rows
+    at = _Position(stream, resume.rows, resume.lines, resume.offset)
+    yield from _feed(line_blocks(stream, tail), parser, report, at)
+    if not stream.oversized:
+        _finish_tail(tail, parser, report)
+    _settle_stream(stream, report)
+    if not at.produced:
+        yield empty_table(report.kind, parser.header if isinstance(parser, TsvParser) else None,
+                          parser.selected)
+
+
+@dataclass
+class _Position:
+    """Where a read is in its file's content, for the resume points of a plain file."""
+
+    stream: Stream
+    rows: int
+    lines: int
+    offset: int
+    produced: bool = False  # a table was yielded
+
+
+def _feed(blocks: Iterator[Block], parser: Parser, report: FileReport, at: _Position
+          ) -> Iterator[pa.Table]:
+    """Feed the parser block by block; note a resume point at each block's end."""
+    exact = at.stream.compression == "none"
+    for block in blocks:
+        if not isinstance(block, bytes):  # OVERLONG: a line too long to hold
+            parser.skip_line(_TOO_LONG)
+            report.oversized, exact = True, False  # its length is not known here
+            continue
+        for table in parser.feed(block):
+            at.rows += table.num_rows
+            at.produced = True
+            yield table
+        at.offset += len(block)
+        if exact:
+            report.resume_points.append((at.offset, at.rows, parser.line))
+
+
+def _resumed(stream: Stream, report: FileReport, columns: list[str] | None,
+             resume: Resume | None) -> Parser | None:
+    """A parser that has read the file's header, when ``resume`` can be used: a plain file
+    that still reaches it, whose header ends before it; else None (read whole)."""
+    if (resume is None or stream.compression != "none" or resume.offset > (stream.size or 0)
+            or not resume.holds_for(stream.path)):
+        return None
+    head = head_block(stream.path)
+    if head is None or head.startswith(_BOM):
+        return None
+    parser, consumed = _choose_parser(head, report, columns)
+    if parser is None:
+        return None
+    header = _header_bytes(head, consumed, parser)
+    if header > resume.offset or header == len(head):  # a header longer than the head read
+        return None
+    for _ in parser.feed(head[:header]):  # header lines only: no rows come of them
+        pass
+    return parser
+
+
+def _header_bytes(head: bytes, consumed: int, parser: Parser) -> int:
+    """How many bytes of ``head`` are its header: consumed lines, then meta lines."""
+    pos = len(head) - len(_drop_lines(head, consumed) or b"")
+    prefix = parser.header.prefix if isinstance(parser, TsvParser) else None
+    while prefix is not None and head.startswith(prefix, pos) and b"\n" in head[pos:]:
+        pos = head.index(b"\n", pos) + 1
+    return pos
 
 
 def _first_block(blocks: Iterator[Block], tail: Tail, report: FileReport) -> bytes | None:

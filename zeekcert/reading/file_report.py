@@ -73,6 +73,10 @@ class FileReport:
     fields: list[str] = field(default_factory=list)  # the columns the file itself has
     status: FileStatus = FileStatus.OK
     message: str = ""
+    # Where a read of a plain file could start again: (offset, rows, lines) before each
+    # block's end, the last one at the end of its complete lines (see ``file.Resume``).
+    resume_points: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
+    resumed_at: int = 0  # rows before the first row read: a read resumed (``file.Resume``)
 
     def skip(self, line: int, reason: str) -> None:
         """Count one dropped line, remembering where it was and the first reason."""

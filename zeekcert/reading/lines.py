@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +22,7 @@ from .stream import Stream, open_stream
 
 BLOCK_BYTES = 32 << 20  # parse in blocks of about this many bytes of text
 MAX_LINE_BYTES = 16 << 20  # a longer line is skipped; no Zeek log line comes near it
+HEAD_BYTES = 64 << 10  # enough for any header: what a resumed read reads of the start
 INLINE_BYTES = 1 << 20  # a file this small on disk is cut in the caller's thread
 T = TypeVar("T")
 _AHEAD = 1  # blocks prepared ahead of the parser: each is BLOCK_BYTES of memory
@@ -89,7 +90,17 @@ def line_blocks(stream: Stream, tail: Tail, target: int | None = None) -> Iterat
     return prefetch(blocks)
 
 
-def _cut(stream: Stream, tail: Tail, target: int) -> Iterator[Block]:
+def head_block(path: Path) -> bytes | None:
+    """The first whole lines of a file, about 64 KiB of them, read here; None if none."""
+    blocks = _cut(open_stream(path), Tail(), HEAD_BYTES)
+    try:
+        first = next(blocks, None)
+    finally:
+        blocks.close()
+    return first if isinstance(first, bytes) else None
+
+
+def _cut(stream: Stream, tail: Tail, target: int) -> Generator[Block, None, None]:
     """Join chunks into blocks, cut after the last newline of the chunk that completes one.
 
     ``done`` holds whole lines (the text is copied once, when a block is joined from

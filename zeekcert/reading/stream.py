@@ -64,6 +64,7 @@ class Stream:
     oversized: bool = False
     error: str | None = None
     size: int | None = None  # bytes on disk when opened
+    start: int = 0  # a plain file's content is read from this byte on (``file.Resume``)
 
     def chunks(self) -> Iterator[bytes]:
         """Yield content in chunks of at most CHUNK_BYTES, stopping at the caps."""
@@ -143,6 +144,8 @@ def open_stream(path: str | Path) -> Stream:
 
 
 def _plain(stream: Stream, raw: BinaryIO) -> Iterator[bytes]:
+    if stream.start:
+        raw.seek(stream.start)
     while block := raw.read(CHUNK_BYTES):
         yield block
 
