@@ -423,3 +423,28 @@ def test_a_resumed_read_yields_only_the_rows_after_its_point(tmp_path: Path) -> 
     elsewhere = FileReport(str(other))
     assert sum(t.num_rows for t in read_blocks(other, elsewhere, resume=point)) == 13
     assert elsewhere.resumed_at == 0 and again.resumed_at == 5
+
+
+def test_a_restarted_zeek_or_a_file_cut_short_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    """Zeek restarts: current/ssl.log is a new file (a new #open, fewer rows) and counts
+    as one. A file cut back to fewer rows gives nothing new and no error."""
+    from zeekcert.inventory import run_nightly
+
+    current = tmp_path / "logs" / "current"
+    current.mkdir(parents=True)
+    (current / "x509.log").write_text(render_tsv(X509_FIELDS, X509_TYPES, [x509_row(FP4)],
+                                                 "x509"))
+    ssl = current / "ssl.log"
+    ssl.write_text(header("2026-11-18-09-00-00") + rows(0, 10, EXT4, FP4, "A"))
+    now = datetime(2026, 11, 18, 12, tzinfo=UTC)
+    state = tmp_path / "s.db"
+    assert run_nightly(tmp_path / "logs", state, now).summary["rows"] == 11  # with x509's
+    ssl.write_text(header("2026-11-18-10-30-00") + rows(20, 3, EXT4, FP4, "B"))
+    second = run_nightly(tmp_path / "logs", state, now)
+    assert second.summary["rows"] == 3
+    assert second.inventory["total_connections"].tolist() == [13]
+    cut = ssl.read_text().splitlines(keepends=True)
+    ssl.write_text("".join(cut[:-2]))  # two rows gone
+    third = run_nightly(tmp_path / "logs", state, now)
+    assert third.summary["rows"] == 0 and third.report.problems == []
+    assert third.inventory["total_connections"].tolist() == [13]
