@@ -33,7 +33,7 @@ from typing import Any, TextIO
 
 from ..causes import Cause
 from ..errors import StateLocked, UsageError, ZeekLogError
-from ..inventory import load_allowlist, run_nightly
+from ..inventory import Kept, load_allowlist, run_nightly
 from ..policy import Policy
 from ..reading import kind_from_name
 from ..sanitize import terminal_safe
@@ -103,6 +103,7 @@ class Watcher:
         self.hold = timedelta(seconds=seconds)
         self.seen: Signature = {}
         self.archived: Signature = {}  # archive files a pass has read, as they were then
+        self.kept = Kept()  # the records between passes, not loaded again each time
         self.last = Exit.OK
         Alerting(args, out, clock(), self.allowlist)  # a bad --alert-to fails here, at once
 
@@ -120,7 +121,7 @@ class Watcher:
         try:
             run_nightly([str(p) for p in paths], self.state, now, allowlist=self.allowlist,
                         policy=self.policy, cause=self.args.cause, record=alerting.record,
-                        hold=self.hold)
+                        hold=self.hold, kept=self.kept)
             self.seen = signature
             self.archived |= {p: s for p, s in signature.items()
                               if not _is_live(Path(p), self.logdir)}

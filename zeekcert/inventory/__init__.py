@@ -17,7 +17,7 @@ from .allowlist import Acknowledgement, acknowledged_by, load_allowlist
 from .beacons import regularity
 from .columnar import MAX_TIMES
 from .lifecycle import RETENTION, ServerStatus, prune, settle
-from .nightly import NightlyResult, Progress, run_nightly
+from .nightly import Kept, NightlyResult, Progress, run_nightly
 from .records import from_records, pair_records, server_records
 from .state import State
 from .state_merge import merge_states
@@ -30,6 +30,7 @@ __all__ = [
     "RETENTION",
     "Accumulator",
     "Acknowledgement",
+    "Kept",
     "NightlyResult",
     "Progress",
     "ServerStatus",

@@ -77,6 +77,35 @@ Record = Callable[[State, "NightlyResult"], None]
 
 
 @dataclass
+class Kept:
+    """A watch's records between its runs, so that a pass need not load every record from
+    the state and rebuild them: used only when the state is the same file and its last run
+    is the one that left them (no other run came between). A failed run leaves nothing."""
+
+    acc: Accumulator | None = None
+    run: int = 0
+    inode: int = 0
+
+    def take(self, state: State) -> Accumulator | None:
+        """The records, if they are still the state's; they are this run's from now on."""
+        acc, self.acc = self.acc, None
+        same = acc is not None and self.run == state.next_run() - 1 and self.inode == _inode(
+            state.path)
+        return acc if same else None
+
+    def keep(self, acc: Accumulator, run: int, path: Path) -> None:
+        """Hold what a committed run left."""
+        self.acc, self.run, self.inode = acc, run, _inode(path)
+
+
+def _inode(path: Path) -> int:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return -1
+
+
+@dataclass
 class NightlyResult:
     """What one run produced: the inventory, the files it read, and a summary."""
 
@@ -95,7 +124,8 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
                 export: ConnectionExport | None = None,
                 sensors: Sensors | None = None,
                 record: Record | None = None,
-                hold: timedelta = timedelta(0)) -> NightlyResult:
+                hold: timedelta = timedelta(0),
+                kept: Kept | None = None) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
 
     Servers and pairs last seen more than ``retention`` before ``now`` are pruned from
@@ -119,7 +149,8 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
     ``hold`` (the live watch's) keeps a connection whose certificate no x509 row holds
     yet, and every row after it in its file, for the next run, while it is younger than
     ``hold``: a live x509.log may be written after the ssl.log row that needs it. Past
-    that, it is judged as it is.
+    that, it is judged as it is. ``kept`` (the watch's too) carries the records from one
+    run to the next in memory (see ``Kept``).
 
     With ``sensors``, ``logdir`` is their folders (one, or a list): each server keeps
     which sensors saw it, and a connection two sensors logged is taken in once, when
@@ -134,7 +165,8 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
     found = discover(logdir, KINDS)
     paths = select_window(found.paths, since, until)
     with State.open(state_path) as state:
-        job = Job(state, cause, policy or Policy(), now, progress, len(paths), export)
+        job = Job(state, cause, policy or Policy(), now, progress, len(paths), export,
+                  kept.take(state) if kept is not None else None)
         job.hold = hold
         job.reports += found.problems
         if sensors is not None:
@@ -153,6 +185,8 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
             record(state, result)
         if publish is not None:
             publish(result)
+    if kept is not None:  # committed: what the next run would load from the state
+        kept.keep(job.acc, job.run, Path(state_path))
     return result
 
 
@@ -160,10 +194,11 @@ class Job:
     """One run's working set: the records, the certificate cache and the file reports."""
 
     def __init__(self, state: State, cause: str, policy: Policy, now: datetime,
-                 progress: Progress | None, total: int, export: ConnectionExport | None = None):
+                 progress: Progress | None, total: int, export: ConnectionExport | None = None,
+                 acc: Accumulator | None = None):
         self.state, self.policy, self.now, self.export = state, policy, now, export
         self.run = state.next_run()
-        self.acc = _kept_records(state, cause)
+        self.acc = acc if acc is not None else _kept_records(state, cause)
         self.acc.start_run()
         try:
             self.certs = CertificateParts(_cache_frame(state.records("certificates")))
