@@ -455,3 +455,23 @@ def test_a_restarted_zeek_or_a_file_cut_short_loses_and_repeats_nothing(tmp_path
     third = run_nightly(tmp_path / "logs", state, now)
     assert third.summary["rows"] == 0 and third.report.problems == []
     assert third.inventory["total_connections"].tolist() == [13]
+
+
+def test_a_json_log_resumes_too(tmp_path: Path) -> None:
+    from zeekcert.reading import FileReport, Resume, concat_tables, read_blocks, resume_check
+
+    path = tmp_path / "ssl.log"
+    rows_ = [json.dumps({"ts": 1795000000.0 + i, "uid": f"C{i}", "id.orig_h": "10.0.0.1",
+                         "id.orig_p": 1000 + i, "id.resp_h": "192.0.2.1", "id.resp_p": 443})
+             + "\n" for i in range(8)]
+    path.write_text("".join(rows_[:5]))
+    first = FileReport(str(path))
+    assert sum(t.num_rows for t in read_blocks(path, first)) == 5
+    offset, before, lines = first.resume_points[-1]
+    with path.open("a") as fh:
+        fh.write("".join(rows_[5:]))
+    again = FileReport(str(path))
+    point = Resume(offset, before, lines, resume_check(path, offset))
+    table = concat_tables(list(read_blocks(path, again, resume=point)))
+    assert table.column("uid").to_pylist() == ["C5", "C6", "C7"]
+    assert (again.resumed_at, again.rows, str(again.status)) == (5, 8, "ok")

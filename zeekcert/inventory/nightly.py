@@ -98,6 +98,9 @@ class Kept:
         self.acc, self.run, self.inode = acc, run, _inode(path)
 
 
+_COMPRESSED = {".gz", ".bz2", ".xz", ".zst", ".zstd", ".lz4"}
+
+
 def _inode(path: Path) -> int:
     try:
         return path.stat().st_ino
@@ -252,7 +255,10 @@ class Job:
 
     def resume_at(self, path: Path) -> Resume | None:
         """Where an earlier run left a plain file it read, if it did: a live log is read
-        on from there, not parsed again from its start."""
+        on from there, not parsed again from its start. A compressed file cannot seek, so
+        an archive is not even looked up: the nightly job over a tree pays nothing."""
+        if path.suffix in _COMPRESSED:
+            return None
         file_id = _file_id(path, FileReport(str(path)))
         point = self.state.resume_of(file_id) if file_id is not None else None
         if point is None or point[1] > self.state.rows_done(file_id or ""):

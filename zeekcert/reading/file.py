@@ -221,8 +221,9 @@ def _resumed(stream: Stream, report: FileReport, columns: list[str] | None,
     header = _header_bytes(head, consumed, parser)
     if header > resume.offset or header == len(head):  # a header longer than the head read
         return None
-    for _ in parser.feed(head[:header]):  # header lines only: no rows come of them
-        pass
+    if header:
+        for _ in parser.feed(head[:header]):  # header lines only: no rows come of them
+            pass
     return parser
 
 
