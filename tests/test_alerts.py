@@ -388,3 +388,21 @@ def test_alerts_on_stdout_need_the_inventory_in_a_file(tmp_path: Path) -> None:
     assert (code, out) == (2, "")
     assert "--alert-to stdout would mix alerts into the inventory" in err
     assert not (tmp_path / "s.db").exists()
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.set_index")
+def test_zat_reads_the_zeek_notice_log(tmp_path: Path) -> None:
+    """zat, which reads Zeek's own TSV, reads the alerts' notice log: the same rows."""
+    from timelimit import time_limit
+    from zat.log_to_dataframe import LogToDataFrame
+
+    log = tmp_path / "zeekcert_alerts.log"
+    code, _, err = nightly(tmp_path, "--alert-to", f"zeek-notice:{log}")
+    assert (code, err) == (0, "")
+    with time_limit(60):
+        frame = LogToDataFrame().create_dataframe(str(log))
+    assert frame["note"].astype(str).tolist() == ["ZeekCert::New_Self_Signed_Server"] * 3
+    assert frame["id.resp_h"].astype(str).tolist() == ["203.0.113.44", "2001:db8:44::44",
+                                                       "10.20.40.9"]
+    assert frame["sub"].astype(str).tolist() == ["CN=localhost", "CN=localhost",
+                                                 "CN=NPI0A1B2C,O=HP"]
