@@ -110,16 +110,15 @@ class Watcher:
     def step(self) -> None:
         """One pass: nothing if no file changed, else the job and its alerts. An archive
         file is read in the pass after it appears (or changes), not in every pass."""
-        paths = [p for p in watched(self.logdir, self.since)
-                 if _is_live(p, self.logdir) or str(p) not in self.archived
-                 or self.archived[str(p)] != _signature([p]).get(str(p))]
-        signature = _signature(paths)
+        signature = {path: sig for path, sig in _signature(watched(self.logdir, self.since)).items()
+                     if _is_live(Path(path), self.logdir) or self.archived.get(path) != sig}
         if signature == self.seen:
             return
+        paths = list(signature)
         now = self.clock()
         alerting = Alerting(self.args, self.out, now, self.allowlist)
         try:
-            run_nightly([str(p) for p in paths], self.state, now, allowlist=self.allowlist,
+            run_nightly(paths, self.state, now, allowlist=self.allowlist,
                         policy=self.policy, cause=self.args.cause, record=alerting.record,
                         hold=self.hold, kept=self.kept)
             self.seen = signature
