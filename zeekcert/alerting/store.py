@@ -22,7 +22,7 @@ from typing import Any
 
 from ..formatting import iso
 from .alerts import Alert, Reason
-from .ecs import document
+from .ecs import document, json_line
 from .raising import AlertOptions
 
 RETENTION = timedelta(days=30)  # longer than any suppression window
@@ -63,7 +63,7 @@ class AlertStore:
             (alert.resp_h, alert.resp_p, alert.reason.value, since)).fetchone() is not None
 
     def _insert(self, alert: Alert, shown: bool, sinks: Sequence[str]) -> None:
-        text = json.dumps(document(alert), ensure_ascii=True, default=str)
+        text = json_line(document(alert))
         self.db.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (alert.alert_id, alert.reason.value, alert.resp_h, alert.resp_p,
                          alert.raised, int(shown), text))
