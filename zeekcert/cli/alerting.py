@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -59,8 +59,7 @@ class Alerting:
     def __init__(self, args: argparse.Namespace, out: TextIO, now: datetime,
                  allowlist: Sequence[Acknowledgement]):
         self.sinks: list[Sink] = [sink_of(spec, out) for spec in args.alert_to]
-        self.options = AlertOptions(suppress=timedelta(hours=24), burst=max(1, args.alert_burst),
-                                    gone=args.alert_gone)
+        self.options = AlertOptions(burst=max(1, args.alert_burst), gone=args.alert_gone)
         self.now, self.allowlist, self.quiet = now, allowlist, args.quiet
         self.shown: list[Alert] = []
 

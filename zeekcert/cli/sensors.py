@@ -15,9 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..errors import UsageError
-from ..reading import Sensor, Sensors
+from ..reading import TOLERANCE, Sensor, Sensors
 
-TOLERANCE_S = 2.0
+TOLERANCE_S = TOLERANCE.total_seconds()
 
 
 @dataclass(frozen=True)

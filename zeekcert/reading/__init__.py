@@ -19,13 +19,14 @@ from .file_report import CLEAN, FileReport, FileStatus, LoadReport
 from .lines import content_id
 from .overlap import find_overlap
 from .seen import SeenUids, text_hashes
-from .sensors import Sensor, Sensors, split_names
+from .sensors import TOLERANCE, Sensor, Sensors, split_names
 from .streamed import FileFacts, StreamedFile, StreamedLoad, read_streamed
 from .tree import Batch, Logs, frame_of, iter_batches, load, note_link
 from .zat import from_zat
 
 __all__ = [
     "CLEAN",
+    "TOLERANCE",
     "Batch",
     "FileFacts",
     "FileReport",
