@@ -378,10 +378,8 @@ class Job:
 
 def _load_report(job: Job) -> LoadReport:
     """The files the run read, and what the overlap pass merged."""
-    if job.sensors is None:
-        return LoadReport(job.reports)
-    return LoadReport(job.reports, sensors=job.sensors.names, merged=job.sensors.merged,
-                      tolerance_s=job.sensors.tolerance.total_seconds())
+    report = LoadReport(job.reports)
+    return report if job.sensors is None else job.sensors.noted(report)
 
 
 def _kept_records(state: State, cause: str) -> Accumulator:

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ConfigError
+from .file_report import LoadReport
 from .seen import column_hashes
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -78,6 +79,12 @@ class Sensors:
             if path == sensor.root or path.is_relative_to(sensor.root):
                 return sensor.name
         return None
+
+    def noted(self, report: LoadReport) -> LoadReport:
+        """``report`` saying which sensors the run had and how many rows it merged."""
+        report.sensors, report.merged = self.names, self.merged
+        report.tolerance_s = self.tolerance.total_seconds()
+        return report
 
     def apply(self, table: pa.Table, sensor: str | None) -> pa.Table:
         """ssl rows of one sensor's file: rows another sensor's row stands for left out,

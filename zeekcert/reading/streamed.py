@@ -146,9 +146,7 @@ class StreamedLoad:
         """Once every file is listed: the rows left out as repeated."""
         self.report.repeated["ssl"] = self.repeated
         if self.sensors is not None:
-            self.report.sensors = self.sensors.names
-            self.report.merged = self.sensors.merged
-            self.report.tolerance_s = self.sensors.tolerance.total_seconds()
+            self.sensors.noted(self.report)
 
     def settle(self, facts: FileFacts) -> bool:
         """Whether a file read to its end counts: not a copy of one read before. Its uids

@@ -16,6 +16,7 @@ same; a timeline in the HTML may start a batch earlier or later (``activity``).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,9 +101,7 @@ def build_streaming(source: str | Path | Sequence[str | Path], policy: Policy | 
     if not fold.rows:  # no ssl rows: the connections notices name, if any
         fold.tally.add(classify({"ssl": pd.DataFrame()}, now=now, known=known))
     tally = fold.tally
-    ssl = stream.report
-    report = LoadReport(_in_order(side_report, ssl), repeated=ssl.repeated, sensors=ssl.sensors,
-                        merged=ssl.merged, tolerance_s=ssl.tolerance_s)
+    report = dataclasses.replace(stream.report, files=_in_order(side_report, stream.report))
     return StreamedReport(from_tally(tally, report, now, allowlist, since, until), report)
 
 
