@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from tinylogs import run_cli, ssl_row, x509_row
 from zeekwriter import render_tsv
 
-from zeekcert.cli.watch import interval_of, watched
+from zeekcert.cli.time_phrases import seconds_arg
+from zeekcert.cli.watch import watched
 from zeekcert.reading import content_id
 
 EXT4, EXT6 = "203.0.113.44", "2001:db8:44::44"
@@ -127,7 +128,7 @@ def test_a_live_watch_alerts_once_per_server_and_counts_each_row_once(tmp_path: 
 @pytest.mark.parametrize(("text", "seconds"), [("5s", 5.0), ("500ms", 0.5), ("1m", 60.0),
                                                ("2", 2.0), ("0.25s", 0.25)])
 def test_an_interval_is_a_time(text: str, seconds: float) -> None:
-    assert interval_of(text) == seconds
+    assert seconds_arg(text, "--interval") == seconds
 
 
 @pytest.mark.parametrize("text", ["0s", "-1s", "5d", "fast", ""])

@@ -15,7 +15,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TextIO
 
 from .. import __version__
@@ -27,6 +27,7 @@ from . import state as state_command
 from . import watch as watch_command
 from .exit_codes import Exit, exit_for
 from .terminal import COLOR_CHOICES
+from .time_phrases import iso_time
 
 __all__ = ["Exit", "build_parser", "main"]
 
@@ -107,10 +108,9 @@ def _now_from(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return iso_time(text)
     except ValueError as exc:
         raise UsageError(f"ZEEKCERT_NOW={text!r} is not an ISO 8601 time") from exc
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _parse(argv: Sequence[str] | None, out: TextIO) -> argparse.Namespace | int:

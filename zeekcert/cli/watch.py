@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..causes import Cause
-from ..errors import StateLocked, UsageError, ZeekLogError
+from ..errors import StateLocked, ZeekLogError
 from ..inventory import Kept, load_allowlist, run_nightly
 from ..policy import Policy
 from ..reading import kind_from_name
 from ..sanitize import terminal_safe
 from .alerting import Alerting, add_alert_arguments
 from .exit_codes import Exit
+from .time_phrases import seconds_arg
 
 KINDS = {"ssl", "x509", "notice"}
 Signature = dict[str, tuple[int, int, int]]
@@ -68,7 +69,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None = None) -> int:
     """Watch until SIGTERM or SIGINT; exit 0, or 3 if the last pass left alerts pending."""
-    interval = interval_of(args.interval)
+    interval = seconds_arg(args.interval, "--interval")
     start = now or datetime.now(UTC)
     began = time.monotonic()
     watcher = Watcher(args, out, err, lambda: start + timedelta(seconds=time.monotonic() - began))
@@ -98,8 +99,8 @@ class Watcher:
         self.policy = Policy.from_toml(args.policy) if args.policy else Policy()
         self.args, self.out = args, out
         self.since = time.time()  # archive files changed from now on are read
-        seconds = (interval_of(args.hold, "--hold") if args.hold
-                   else 2 * interval_of(args.interval))
+        seconds = (seconds_arg(args.hold, "--hold") if args.hold
+                   else 2 * seconds_arg(args.interval, "--interval"))
         self.hold = timedelta(seconds=seconds)
         self.seen: Signature = {}
         self.archived: Signature = {}  # archive files a pass has read, as they were then
@@ -179,19 +180,3 @@ def _signature(paths: list[Path]) -> Signature:
             continue
         out[str(path)] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return out
-
-
-def interval_of(text: str, option: str = "--interval") -> float:
-    """``5s``, ``500ms``, ``1m``, ``1h`` or a number of seconds; UsageError otherwise."""
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    for unit in ("ms", "s", "m", "h"):
-        if text.endswith(unit) and text[:-len(unit)].replace(".", "", 1).isdigit():
-            value = float(text[:-len(unit)]) * units[unit]
-            break
-    else:
-        if not text.replace(".", "", 1).isdigit():
-            raise UsageError(f"{option} {text!r}: give a time such as 5s, 500ms or 1m")
-        value = float(text)
-    if value <= 0:
-        raise UsageError(f"{option} {text!r}: must be more than 0")
-    return value
