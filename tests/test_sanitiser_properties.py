@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from unsafe_text import ANY_CHAR, UNSAFE
 
 from zeekcert.formatting import MAX_CELL, Fit, display_width, fit_table, text_table
+from zeekcert.reading.unescape import unescape_tsv
 from zeekcert.report.targets import target
 from zeekcert.report.text import markdown_cell, text_cell
 from zeekcert.sanitize import html_escape as escape
-from zeekcert.sanitize import neutralise
+from zeekcert.sanitize import neutralise, syslog_param, syslog_token, zeek_tsv_text
 
 _MARKUP = ["<", ">", "[", "]", "`", "|", "*", "_", "&", "=", "-", "+", "@", "\t", "\r", "\x1b",
            "\u202e", "\x9b", "script", "http://", "(", ")", "#", "!", "~", "\\"]
@@ -122,3 +123,25 @@ def test_targets_are_only_valid_address_and_port(host: str, port: object) -> Non
     address, _, number = line.rpartition(":")
     assert str(ipaddress.ip_address(address.strip("[]"))) == address.strip("[]")
     assert 0 < int(number) < 65536 and line.isascii() and " " not in line
+
+
+@given(st.text(ANY_CHAR, max_size=40) | st.sampled_from(["-", "(empty)", "", "\\x2d", "\\"]))
+def test_a_zeek_tsv_value_is_printable_ascii_and_reads_back_as_it_was(text: str) -> None:
+    """What the alerts' notice log writes: no byte a terminal acts on, and zeekcert's
+    reader gives back the same text (``-`` and ``(empty)`` included)."""
+    written = zeek_tsv_text(text)
+    assert all(" " <= c <= "~" for c in written)
+    assert "\t" not in written and "\n" not in written
+    if text == "":
+        assert written == "(empty)"
+    else:
+        assert written not in ("-", "(empty)")
+        assert unescape_tsv(written) == text
+
+
+@given(st.text(ANY_CHAR, max_size=40))
+def test_syslog_fields_hold_no_space_quote_or_control(text: str) -> None:
+    token = syslog_token(text, 32)
+    assert 1 <= len(token) <= 32 and all("!" <= c <= "~" for c in token)
+    param = syslog_param(text)
+    assert re.sub(r'\\[\\\\"\]]', "", param).count('"') == 0

@@ -12,7 +12,11 @@ them starts from ``terminal_safe``:
 - ``markdown_escape``: HTML and Markdown punctuation, so log text never becomes a link,
   an image, code, emphasis or a block;
 - ``html_escape``: text safe inside HTML elements and attribute values;
-- ``neutralise``: a CSV cell that a spreadsheet would run as a formula gets a quote.
+- ``neutralise``: a CSV cell that a spreadsheet would run as a formula gets a quote;
+- ``zeek_tsv_text``: a value of a Zeek TSV log zeekcert writes (the alerts' notice log),
+  escaped as Zeek escapes and beyond: every byte outside printable ASCII as ``\\xNN``;
+- ``syslog_token`` and ``syslog_param``: an RFC 5424 header field (printable ASCII, no
+  space) and a structured-data parameter value (``\\``, ``"`` and ``]`` escaped).
 
 The input side (undoing Zeek's own escapes) is ``zeekcert.reading.unescape``.
 """
@@ -67,3 +71,32 @@ def html_escape(value: object) -> str:
 def neutralise(cell: str) -> str:
     """Prefix a quote to a cell a spreadsheet would read as a formula."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+_NOT_PRINTABLE_ASCII = re.compile(rb"[^\x20-\x7e]")
+_NOT_TOKEN = re.compile(r"[^!-~]")
+
+
+def zeek_tsv_text(value: object) -> str:
+    """One value as Zeek writes it: ``-`` unset, ``(empty)`` empty, the rest escaped;
+    zeekcert's reader (``reading.unescape``) turns it back into the same text."""
+    if value is None:
+        return "-"
+    text = str(value)
+    if text == "":
+        return "(empty)"
+    if text in ("-", "(empty)"):
+        return "\\x" + f"{ord(text[0]):02x}" + text[1:]
+    raw = text.encode("utf-8", "surrogatepass").replace(b"\\", b"\\\\")
+    return _NOT_PRINTABLE_ASCII.sub(lambda m: b"\\x%02x" % m.group(0)[0], raw).decode("ascii")
+
+
+def syslog_token(text: str, limit: int) -> str:
+    """An RFC 5424 header field: printable ASCII without spaces, at most ``limit``
+    characters, ``-`` when empty."""
+    return _NOT_TOKEN.sub("_", text)[:limit] or "-"
+
+
+def syslog_param(value: str) -> str:
+    """An RFC 5424 structured-data parameter value, between its quotes."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("]", "\\]")

@@ -14,18 +14,17 @@ log's control or invisible character. Name it apart from the logs zeekcert reads
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..sanitize import zeek_tsv_text
 from .sinks import append_synced
 
 FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "note",
           "msg", "sub", "src", "dst", "p", "actions", "suppress_for"]
 TYPES = ["time", "string", "addr", "port", "addr", "port", "enum", "enum", "string", "string",
          "addr", "addr", "port", "set[enum]", "interval"]
-_UNSAFE = re.compile(rb"[^\x20-\x7e]")  # all but printable ASCII
 
 
 @dataclass(frozen=True)
@@ -64,25 +63,12 @@ def row(doc: dict[str, Any]) -> str:
               _port(dest.get("port")), "tcp" if dest else None, note_of(str(ours["reason"])),
               f"{doc.get('message')} (alert {ours.get('alert_id')})", subject, source,
               dest.get("ip"), _port(dest.get("port")), "Notice::ACTION_LOG", "86400.000000"]
-    return "\t".join(tsv_text(v) for v in values) + "\n"
+    return "\t".join(zeek_tsv_text(v) for v in values) + "\n"
 
 
 def note_of(reason: str) -> str:
     """``new_self_signed_server`` as ``ZeekCert::New_Self_Signed_Server``."""
     return "ZeekCert::" + "_".join(word.capitalize() for word in reason.split("_"))
-
-
-def tsv_text(value: object) -> str:
-    """One value as Zeek writes it: ``-`` unset, ``(empty)`` empty, the rest escaped."""
-    if value is None:
-        return "-"
-    text = str(value)
-    if text == "":
-        return "(empty)"
-    if text in ("-", "(empty)"):
-        return "\\x" + f"{ord(text[0]):02x}" + text[1:]
-    raw = text.encode("utf-8", "surrogatepass").replace(b"\\", b"\\\\")
-    return _UNSAFE.sub(lambda m: b"\\x%02x" % m.group(0)[0], raw).decode("ascii")
 
 
 def _port(port: object) -> str | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AlertError, UsageError
+from ..sanitize import syslog_param, syslog_token
 from .ecs import json_line
 
 FACILITY, SEVERITY = 16, 4  # local0, warning
@@ -70,16 +71,12 @@ class SyslogSink:
 def rfc5424(doc: dict[str, Any]) -> str:
     """The alert as one RFC 5424 message."""
     alert_id = str(doc.get("zeekcert", {}).get("alert_id", "-"))
-    msgid = re.sub(r"[^!-~]", "_", str(doc.get("rule", {}).get("name", "-")))[:32] or "-"
-    sd = f'[zeekcert@{ENTERPRISE} alert_id="{_sd_escape(alert_id)}"]'
+    msgid = syslog_token(str(doc.get("rule", {}).get("name", "-")), 32)
+    sd = f'[zeekcert@{ENTERPRISE} alert_id="{syslog_param(alert_id)}"]'
     stamp = str(doc.get("@timestamp") or "-")
-    host = re.sub(r"[^!-~]", "_", socket.gethostname())[:255] or "-"
+    host = syslog_token(socket.gethostname(), 255)
     return (f"<{FACILITY * 8 + SEVERITY}>1 {stamp} {host} zeekcert {os.getpid()} {msgid} {sd} "
             + json_line(doc))
-
-
-def _sd_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("]", "\\]")
 
 
 def syslog_sink(spec: str) -> SyslogSink:
