@@ -150,7 +150,7 @@ def _parse(stream: Stream, report: FileReport, columns: list[str] | None) -> Ite
     if parser is not None:
         parser.line = consumed + 1
         data = _drop_lines(first, consumed)
-        at = _Position(stream, 0, 0, len(first or b"") - len(data or b""))
+        at = _Position(stream.compression == "none", 0, 0, len(first or b"") - len(data or b""))
         yield from _feed(_chain(data, blocks), parser, report, at)
         if not stream.oversized:  # past a cap, the last partial line is only where we stopped
             _finish_tail(tail, parser, report)
@@ -166,7 +166,7 @@ def _parse_from(stream: Stream, report: FileReport, parser: Parser, resume: Resu
     tail = Tail()
     stream.start = resume.offset
     parser.line, report.rows, report.resumed_at = resume.lines, resume.rows, resume.rows
-    at = _Position(stream, resume.rows, resume.lines, resume.offset)
+    at = _Position(True, resume.rows, resume.lines, resume.offset)  # only plain files resume
     yield from _feed(line_blocks(stream, tail), parser, report, at)
     if not stream.oversized:
         _finish_tail(tail, parser, report)
@@ -180,7 +180,7 @@ def _parse_from(stream: Stream, report: FileReport, parser: Parser, resume: Resu
 class _Position:
     """Where a read is in its file's content, for the resume points of a plain file."""
 
-    stream: Stream
+    exact: bool  # offsets are the file's own (a plain file) and known (no overlong line)
     rows: int
     lines: int
     offset: int
@@ -190,18 +190,17 @@ class _Position:
 def _feed(blocks: Iterator[Block], parser: Parser, report: FileReport, at: _Position
           ) -> Iterator[pa.Table]:
     """Feed the parser block by block; note a resume point at each block's end."""
-    exact = at.stream.compression == "none"
     for block in blocks:
         if not isinstance(block, bytes):  # OVERLONG: a line too long to hold
             parser.skip_line(_TOO_LONG)
-            report.oversized, exact = True, False  # its length is not known here
+            report.oversized, at.exact = True, False  # its length is not known here
             continue
         for table in parser.feed(block):
             at.rows += table.num_rows
             at.produced = True
             yield table
         at.offset += len(block)
-        if exact:
+        if at.exact:
             report.resume_points.append((at.offset, at.rows, parser.line))
 
 

@@ -51,6 +51,14 @@ class Keys:
     uid: np.ndarray
 
 
+def _no_keys() -> Keys:
+    return Keys(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+
+
+def _joined(parts: list[Keys]) -> Keys:
+    return Keys(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("pair", "us", "uid")))
+
+
 def file_keys(files: list[tuple[Path, int]], window: Window) -> list[Keys]:
     """On any worker: each file's keys, past its first ``done`` rows and in the window."""
     return [_keys(path, done, window) for path, done in files]
@@ -63,14 +71,14 @@ def _keys(path: Path, done: int, window: Window) -> Keys:
         if start < table.num_rows:
             parts.append(_table_keys(clip_rows(table.slice(start), *window)))
     if not parts:
-        return Keys(*(np.zeros(0, dtype=t) for t in (np.uint64, np.int64, np.uint64)))
-    return Keys(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("pair", "us", "uid")))
+        return _no_keys()
+    return _joined(parts)
 
 
 def _table_keys(table: pa.Table) -> Keys:
     """The keys of a block's rows that have all of the columns; others never match."""
     if not all(c in table.column_names for c in COLUMNS):
-        return Keys(*(np.zeros(0, dtype=t) for t in (np.uint64, np.int64, np.uint64)))
+        return _no_keys()
     valid = np.logical_and.reduce([pc.is_valid(table.column(c)).to_numpy(zero_copy_only=False)
                                    for c in COLUMNS])
     table = table.filter(pa.array(valid))
@@ -104,7 +112,7 @@ def find_overlap(sensors: Sensors, files: list[tuple[Path, int]], window: Window
     code = {name: i for i, name in enumerate(names)}
     sensor = np.concatenate([np.full(len(k.uid), code[sensors.name_of(p) or ""], np.int64)
                              for k, (p, _) in zip(keys, files, strict=True)])
-    every = Keys(*(np.concatenate([getattr(k, f) for k in keys]) for f in ("pair", "us", "uid")))
+    every = _joined(keys)
     return _decided(sensors, every, sensor, names)
 
 
