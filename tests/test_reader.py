@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import lzma
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from zeekwriter import write_json, write_tsv
 
 import zeekcert
 from zeekcert import FileStatus, ZeekLogError
-from zeekcert.reading import read_table
+from zeekcert.reading import content_id, read_table
 
 FIELDS = ["ts", "uid", "id.resp_h", "id.resp_p", "server_name", "resumed",
           "cert_chain_fps", "validation_status"]
@@ -245,3 +248,34 @@ def test_small_blocks_give_the_same_rows_and_line_numbers(
     assert table.equals(whole)
     assert (report.rows, report.skipped_lines, report.status) == (300, [201], "ragged")
     assert expected.skipped_lines == [201]
+
+
+_HEAD_LINE = st.text(st.sampled_from("#abc\t x-:"), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(head=st.lists(_HEAD_LINE, max_size=6), first=st.integers(0, 80_000),
+       rest=st.lists(_HEAD_LINE, max_size=3), newline_at_end=st.booleans())
+def test_a_plain_file_is_known_by_its_first_bytes_as_by_its_stream(
+        tmp_path_factory: pytest.TempPathFactory, head: list[str], first: int,
+        rest: list[str], newline_at_end: bool) -> None:
+    """A plain file's identity, read from its first 64 KiB, is the one its gzip copy gets
+    from the whole stream: a live log keeps its identity when it is archived. The first
+    record's length spans the 64 KiB boundary, and some files have no record at all."""
+    folder = tmp_path_factory.mktemp("ids")
+    lines = [f"#{line}" for line in head] + (["r" * first] if first else []) + rest
+    text = ("\n".join(lines) + ("\n" if newline_at_end else "")).encode()
+    (folder / "ssl.log").write_bytes(text)
+    (folder / "ssl.log.gz").write_bytes(gzip.compress(text))
+    assert content_id(folder / "ssl.log") == content_id(folder / "ssl.log.gz")
+
+
+def test_a_file_is_known_by_its_header_and_first_record(tmp_path: Path) -> None:
+    """The identity is the SHA-256 of the header lines and the first record, without
+    the lines after it: a growing file keeps it."""
+    (tmp_path / "ssl.log").write_bytes(b"#separator \\x09\n#path\tssl\nrow1\nrow2\n")
+    expected = hashlib.sha256(b"#separator \\x09\n#path\tssl\nrow1").hexdigest()
+    assert content_id(tmp_path / "ssl.log") == expected
+    with (tmp_path / "ssl.log").open("ab") as fh:
+        fh.write(b"row3\n")
+    assert content_id(tmp_path / "ssl.log") == expected

@@ -83,19 +83,20 @@ class Kept:
     is the one that left them (no other run came between). A failed run leaves nothing."""
 
     acc: Accumulator | None = None
+    certs: CertificateParts | None = None  # the certificate cache, as the state holds it
     run: int = 0
     inode: int = 0
 
-    def take(self, state: State) -> Accumulator | None:
-        """The records, if they are still the state's; they are this run's from now on."""
-        acc, self.acc = self.acc, None
-        same = acc is not None and self.run == state.next_run() - 1 and self.inode == _inode(
-            state.path)
-        return acc if same else None
+    def take(self, state: State) -> tuple[Accumulator, CertificateParts] | None:
+        """The records and certificates, if they are still the state's; they are this
+        run's from now on."""
+        acc, certs, self.acc, self.certs = self.acc, self.certs, None, None
+        same = self.run == state.next_run() - 1 and self.inode == _inode(state.path)
+        return (acc, certs) if acc is not None and certs is not None and same else None
 
-    def keep(self, acc: Accumulator, run: int, path: Path) -> None:
+    def keep(self, acc: Accumulator, certs: CertificateParts, run: int, path: Path) -> None:
         """Hold what a committed run left."""
-        self.acc, self.run, self.inode = acc, run, _inode(path)
+        self.acc, self.certs, self.run, self.inode = acc, certs, run, _inode(path)
 
 
 _COMPRESSED = {".gz", ".bz2", ".xz", ".zst", ".zstd", ".lz4"}
@@ -189,7 +190,7 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
         if publish is not None:
             publish(result)
     if kept is not None:  # committed: what the next run would load from the state
-        kept.keep(job.acc, job.run, Path(state_path))
+        kept.keep(job.acc, job.certs, job.run, Path(state_path))
     return result
 
 
@@ -198,15 +199,13 @@ class Job:
 
     def __init__(self, state: State, cause: str, policy: Policy, now: datetime,
                  progress: Progress | None, total: int, export: ConnectionExport | None = None,
-                 acc: Accumulator | None = None):
+                 kept: tuple[Accumulator, CertificateParts] | None = None):
         self.state, self.policy, self.now, self.export = state, policy, now, export
         self.run = state.next_run()
-        self.acc = acc if acc is not None else _kept_records(state, cause)
+        self.acc, self.certs = kept if kept is not None else (
+            _kept_records(state, cause), _kept_certificates(state))
+        self.certs_saved = kept is not None  # the state holds these: no need to write them
         self.acc.start_run()
-        try:
-            self.certs = CertificateParts(_cache_frame(state.records("certificates")))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise damaged_records("certificates", exc, state.path) from exc
         self.notices: list[pd.DataFrame] = []
         self.known: Known | None = None  # built at the first ssl batch, after x509 and notices
         self.pending = PendingTables(BATCH_ROWS)  # small files' ssl rows, classified together
@@ -338,7 +337,7 @@ class Job:
         to ``export`` (the file's own, committed by the caller), else to the run's."""
         if len(taken.certs):
             self.certs.add([taken.certs.table()])
-            self.known = None
+            self.known, self.certs_saved = None, False
         if taken.notices:
             self.notices += taken.notices
             self.known = None
@@ -368,7 +367,8 @@ class Job:
         """Write records, cache and the run's history line (committed by the caller)."""
         self.state.save("servers", server_records(self.acc))
         self.state.save("pairs", pair_records(self.acc))
-        self.state.save("certificates", _cache_records(self.certs.table()))
+        if not self.certs_saved:
+            self.state.save("certificates", _cache_records(self.certs.table()))
         statuses = self.acc.table("servers")["status"].tolist()
         self.summary |= {s.value: statuses.count(s.value) for s in ServerStatus}
         self.summary["unreadable"] = sum(r.status is FileStatus.UNREADABLE for r in self.reports)
@@ -390,6 +390,14 @@ def _kept_records(state: State, cause: str) -> Accumulator:
         return from_records(servers, pairs, cause)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise damaged_records("servers and pairs", exc, state.path) from exc
+
+
+def _kept_certificates(state: State) -> CertificateParts:
+    """The certificate cache the state keeps; StateError when it is damaged."""
+    try:
+        return CertificateParts(_cache_frame(state.records("certificates")))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise damaged_records("certificates", exc, state.path) from exc
 
 
 def _file_id(path: Path, report: FileReport) -> str | None:

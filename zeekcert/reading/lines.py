@@ -141,8 +141,18 @@ def _cut(stream: Stream, tail: Tail, target: int) -> Generator[Block, None, None
 
 
 def content_id(path: str | Path) -> str:
-    """A file's identity from its content: the header lines and the first record."""
+    """A file's identity from its content: the header lines and the first record.
+
+    A plain file whose first record ends within its first 64 KiB is known from those
+    bytes alone: a live log is identified every pass, and must not be read in chunks of
+    megabytes to find its first lines. Anything else (compressed, a longer head, no
+    record yet) takes the stream's way; both give the same identity.
+    """
     stream = open_stream(path)
+    if stream.compression == "none":
+        known = _plain_head_id(Path(path))
+        if known is not None:
+            return known
     tail = Tail()
     head = b""
     for block in line_blocks(stream, tail, target=1 << 16):
@@ -153,4 +163,20 @@ def content_id(path: str | Path) -> str:
     lines = head.split(b"\n")
     cut = next((i for i, line in enumerate(lines) if line and not line.startswith(b"#")),
                len(lines))
+    return hashlib.sha256(b"\n".join(lines[:cut + 1])).hexdigest()
+
+
+def _plain_head_id(path: Path) -> str | None:
+    """The identity from the first HEAD_BYTES of a plain file, if its first record ends
+    there; None when the whole stream must be looked at."""
+    try:
+        with open(path, "rb") as raw:
+            data = raw.read(HEAD_BYTES)
+    except OSError:
+        return None  # the stream's way reports it
+    lines = data.split(b"\n")
+    cut = next((i for i, line in enumerate(lines[:-1]) if line and not line.startswith(b"#")),
+               None)  # lines[-1] is not known to be whole
+    if cut is None:
+        return None
     return hashlib.sha256(b"\n".join(lines[:cut + 1])).hexdigest()
