@@ -73,6 +73,8 @@ def test_the_sample_raises_one_alert_per_new_self_signed_server_once(tmp_path: P
     assert ext4["tls"]["server"]["hash"]["sha256"] == (
         "4951A085B4CDA8FD3E7B98E0A50CAA2A889C7859CCA304ABC10593A9D76D29AD")
     assert ext4["zeekcert"]["first_seen"] == "2026-11-25T00:01:47.914112Z"
+    # each cause says what raised it: Zeek's status, the notice and our own re-check
+    assert ext4["zeekcert"]["sources"] == {"self_signed": ["notice", "policy", "zeek_status"]}
     assert ext4["zeekcert"]["beacon"]["clockwork"] is True
     assert round(ext4["zeekcert"]["beacon"]["median_interval_s"]) == 145
     assert ext4["zeekcert"]["alert_id"] == ext4["event"]["id"]

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from make_ssl_log import generate  # noqa: E402 - the generator is a sibling script
 
 NOW = datetime(2026, 11, 3, tzinfo=UTC)
+EXPIRED_SELF_SIGNED = 6  # the generated tree's self-signed servers past their date
 STABLE = ["resp_h", "resp_p", "causes", "total_connections", "clients", "first_seen",
           "last_seen", "server_names", "fingerprints", "fingerprint", "subject", "issuer",
           "not_valid_after"]
@@ -303,3 +304,26 @@ def test_files_read_in_many_small_blocks_give_the_same_inventory(
     pd.testing.assert_frame_equal(_stable(second.inventory), _stable(whole.inventory))
     in_blocks = run_nightly(tree, tmp_path / "blocks.db", NOW)
     pd.testing.assert_frame_equal(_stable(in_blocks.inventory), _stable(whole.inventory))
+
+
+def test_each_cause_keeps_the_sources_that_raised_it_across_runs(tree: Path,
+                                                                 tmp_path: Path) -> None:
+    """The state keeps ``evidence`` per server: a day taken in on a later run keeps what
+    the first day showed, and a record written before evidence was kept reads as none."""
+    state = tmp_path / "state.db"
+    run_nightly(_day(tree, tmp_path / "a", "2026-11-01"), state, NOW)
+    both = run_nightly(tree, state, NOW).inventory
+    one = run_nightly(tree, tmp_path / "one.db", NOW).inventory
+    assert both["evidence"].tolist() == one["evidence"].tolist()
+    assert all({e.partition(":")[0] for e in evidence} == set(causes)
+               for evidence, causes in zip(both["evidence"], both["causes"], strict=True))
+    assert all({"self_signed:policy", "self_signed:zeek_status"} <= set(e)
+               for e in both["evidence"])
+    assert sum("expired:policy" in e for e in both["evidence"]) == EXPIRED_SELF_SIGNED
+    with State.open(state) as kept:
+        records = kept.records("servers")
+        for record in records.values():
+            del record["evidence"]
+        kept.save("servers", records)
+    again = run_nightly(tree, state, NOW).inventory
+    assert {tuple(e) for e in again["evidence"]} == {()}

@@ -92,7 +92,8 @@ def evidence_of(row: dict[str, Any]) -> dict[str, Any]:
     client = row.get("beacon_client") if row.get("clockwork") else None
     client = client or (str(tops[0]).split(" ")[0] if tops else None)
     evidence = {
-        "causes": list(row.get("causes") or []), "status": row.get("status"),
+        "causes": list(row.get("causes") or []), "sources": sources_of(row.get("evidence")),
+        "status": row.get("status"),
         "first_seen": row.get("first_seen"), "last_seen": row.get("last_seen"),
         "connections": row.get("total_connections"), "clients": row.get("clients"),
         "client": client, "top_clients": list(tops),
@@ -107,3 +108,13 @@ def evidence_of(row: dict[str, Any]) -> dict[str, Any]:
                               "jitter": row.get("jitter"),
                               "clockwork": bool(row.get("clockwork"))}
     return evidence
+
+
+def sources_of(evidence: object) -> dict[str, list[str]]:
+    """Each cause and the sources that raised it (``zeek_status``, ``notice``, ``policy``),
+    from the inventory's ``self_signed:zeek_status`` items."""
+    sources: dict[str, list[str]] = {}
+    for item in evidence if isinstance(evidence, (list, tuple)) else []:
+        cause, _, source = str(item).partition(":")
+        sources.setdefault(cause, []).append(source)
+    return {cause: sorted(found) for cause, found in sources.items()}

@@ -34,7 +34,7 @@ class Accumulator:
 
     def table(self, name: str) -> pd.DataFrame:
         """One table, reduced: ``servers``, ``clients``, ``pairs``, ``times``, ``names``,
-        ``fingerprints``, ``known`` or ``sensors``."""
+        ``fingerprints``, ``known``, ``sensors`` or ``evidence``."""
         return self.tables[name].frame()
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
@@ -60,6 +60,8 @@ class Accumulator:
         self.tables["fingerprints"].add(batch.values("fingerprint", shown_only=True))
         if "sensor" in classified.columns:
             self.tables["sensors"].add(batch.values("sensor"))
+        if "evidence" in classified.columns:
+            self.tables["evidence"].add(batch.listed("evidence"))
 
     def merge(self, other: Accumulator) -> None:
         """Take in the records of another accumulator (a file, a batch, a worker), exactly.

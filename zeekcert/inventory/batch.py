@@ -128,6 +128,13 @@ class Batch:
                               "resp_p": self.ports[server], "us": us})
         return typed(per_server, CLIENTS), typed(per_pair, PAIRS), typed(times, TIMES)
 
+    def listed(self, name: str) -> pd.DataFrame:
+        """The distinct (server, item) of a column of lists, such as ``evidence``."""
+        at, items = _listed_codes(self.rows, self.classified[name])
+        frame = pd.DataFrame({"resp_h": self.hosts[self.server[at]],
+                              "resp_p": self.ports[self.server[at]], "value": items})
+        return typed(frame.drop_duplicates(), VALUES)
+
     def values(self, name: str, shown_only: bool = False) -> pd.DataFrame:
         """The distinct (server, value) of one column, values as text."""
         code, uniques = _codes(self.column(name))
@@ -138,6 +145,15 @@ class Batch:
         server, value = keys // (len(uniques) + 1), keys % (len(uniques) + 1)
         return typed(pd.DataFrame({"resp_h": self.hosts[server], "resp_p": self.ports[server],
                                    "value": uniques[value]}), VALUES)
+
+
+def _listed_codes(rows: np.ndarray, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each list item's row (of ``rows``) and the items, for a column of lists."""
+    lists = column.iloc[rows].tolist()
+    lengths = np.array([len(v) if isinstance(v, (list, tuple, np.ndarray)) else 0
+                        for v in lists], dtype=np.int64)
+    items = [str(x) for v in lists if isinstance(v, (list, tuple, np.ndarray)) for x in v]
+    return np.repeat(np.arange(len(lists)), lengths), np.array(items, dtype=object)
 
 
 def _codes(column: pd.Series, text: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """The inventory's records as tables: their columns, and how parts of each reduce exactly.
 
-Eight tables, each kept as ``Parts``:
+Nine tables, each kept as ``Parts``:
 
 - ``servers``, one row per ``(resp_h, resp_p)``: first and last time seen (µs), connection
   counts (all runs, and this run's ``window``), whether the server was known before this
@@ -10,8 +10,10 @@ Eight tables, each kept as ``Parts``:
   regularity (a pruned pair leaves its server's client count alone);
 - ``times``, per pair the latest ``MAX_TIMES`` connection times of all it saw, a multiset
   that does not depend on the order they came in;
-- ``names``, ``fingerprints``, ``known`` (the fingerprints before this run) and
-  ``sensors`` (the sensors that logged it, one or several names a value): sets.
+- ``names``, ``fingerprints``, ``known`` (the fingerprints before this run),
+  ``sensors`` (the sensors that logged it, one or several names a value) and
+  ``evidence`` (each cause with the source that raised it, ``self_signed:zeek_status``):
+  sets.
 
 Every reduction is a min, a max, a sum, an any, a union or a greatest-of, so any order and
 any grouping of the same rows reduces to the same table.
@@ -85,7 +87,7 @@ def reduce_times(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def new_tables() -> dict[str, Parts]:
-    """The eight empty tables of an accumulator."""
+    """The nine empty tables of an accumulator."""
     return {
         "servers": Parts(SERVERS, reduce_servers),
         "clients": Parts(CLIENTS, summed([*KEY2, "orig_h"], "n")),
@@ -95,6 +97,7 @@ def new_tables() -> dict[str, Parts]:
         "fingerprints": Parts(VALUES, distinct),
         "known": Parts(VALUES, distinct),
         "sensors": Parts(VALUES, distinct),
+        "evidence": Parts(VALUES, distinct),
     }
 
 

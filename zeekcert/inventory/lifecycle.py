@@ -82,7 +82,7 @@ def prune(acc: Accumulator, now: datetime, retention: timedelta = RETENTION) -> 
     if old.any():
         kept = servers[~old]
         acc.put("servers", kept)
-        for name in ("clients", "names", "fingerprints", "known", "sensors"):
+        for name in ("clients", "names", "fingerprints", "known", "sensors", "evidence"):
             table = acc.table(name)
             acc.put(name, table[_keys(table).isin(_keys(kept))])
     times = acc.table("times")

@@ -1,9 +1,9 @@
 """The inventory's records as the state keeps them: one JSON-ready dict per server and pair.
 
 A server is ``{first_seen, last_seen, connections, window_connections, clients,
-server_names, fingerprints, causes, cert, status, known_fingerprints, sensors}`` and a
-pair ``{connections, times}`` (state schema 3; a record written before ``sensors`` was
-kept has none). These turn an accumulator's tables into such
+server_names, fingerprints, causes, evidence, cert, status, known_fingerprints,
+sensors}`` and a pair ``{connections, times}`` (state schema 4; a record written before
+``sensors`` or ``evidence`` was kept has none). These turn an accumulator's tables into such
 records and back, once per run of the nightly job; batches never make a Python record.
 """
 
@@ -48,6 +48,7 @@ def server_records(acc: Accumulator) -> Records:
         "server_names": sorted_lists(acc.table("names"), index),
         "fingerprints": sorted_lists(acc.table("fingerprints"), index),
         "causes": cause_lists(servers[CAUSE_COLUMNS].to_numpy(dtype=bool)),
+        "evidence": sorted_lists(acc.table("evidence"), index),
         "cert": _certificates(servers),
         "status": [s if isinstance(s, str) else "new" for s in servers["status"].tolist()],
         "known_fingerprints": sorted_lists(acc.table("known"), index),
@@ -80,7 +81,8 @@ def from_records(servers: Records, pairs: Records, cause: str = Cause.SELF_SIGNE
         [(h, p, c, n) for (h, p), r in zip(keys, records, strict=True)
          for c, n in r["clients"].items()], columns=["resp_h", "resp_p", "orig_h", "n"]))
     for table, name in (("names", "server_names"), ("fingerprints", "fingerprints"),
-                        ("known", "known_fingerprints"), ("sensors", "sensors")):
+                        ("known", "known_fingerprints"), ("sensors", "sensors"),
+                        ("evidence", "evidence")):
         acc.put(table, _values(keys, (r.get(name) or [] for r in records)))
     pair_keys = [(o, h, int(p)) for o, h, p in pairs]
     acc.put("pairs", pd.DataFrame([(*k, r["connections"]) for k, r in zip(

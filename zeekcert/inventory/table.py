@@ -35,7 +35,7 @@ from .lifecycle import settle
 TOP_CLIENTS = 3
 GONE_AFTER = timedelta(days=7)
 COLUMNS = ["resp_h", "resp_p", "status", "acknowledged", "acknowledged_by", "causes",
-           "other_causes", "connections", "total_connections", "clients", "top_clients",
+           "other_causes", "evidence", "connections", "total_connections", "clients", "top_clients",
            "first_seen", "last_seen", "server_names", "fingerprints", "sensors", "fingerprint",
            "subject", "issuer", "not_valid_before", "not_valid_after", "key_type",
            "key_length", "sig_alg", "beacon_client", "median_interval_s", "jitter",
@@ -64,6 +64,7 @@ def to_frame(acc: Accumulator, now: datetime,
         "status": [s if isinstance(s, str) else "new" for s in servers["status"].tolist()],
         "acknowledged": False, "acknowledged_by": None, "causes": causes,
         "other_causes": [[c for c in cs if c != acc.cause] for cs in causes],
+        "evidence": sorted_lists(acc.table("evidence"), index),
         "connections": servers["window"], "total_connections": servers["connections"],
         "clients": counts.to_numpy(), "top_clients": _top_clients(clients, index),
         "first_seen": stamps(servers["first_us"], NO_FIRST),
