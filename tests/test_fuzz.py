@@ -401,7 +401,7 @@ def prop_report_exits_0_1_or_3(tree: fz.Tree, folder: Path) -> None:
     note(f"exit {code}; stderr: {err[-3000:]}")
     assert code in ((0, 3) if tree.fail_on is None else (0, 1, 3)), err
     doc = json.loads(out)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     reports = []
     for path in paths:
         frame = read(path)
@@ -1022,4 +1022,4 @@ def test_corpus_replays(tmp_path: Path, name: str) -> None:
     else:
         code, out, err = run_report(folder)
     assert code == (0 if got.status in {str(s) for s in CLEAN} else 3), err
-    assert json.loads(out)["schema_version"] == 2
+    assert json.loads(out)["schema_version"] == 3

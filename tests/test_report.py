@@ -80,7 +80,7 @@ def test_terminal_colour_only_without_no_color(hostile: Path,
     monkeypatch.setenv("TERM", "xterm")
     coloured = _run(["report", str(hostile)], FakeTty())[1]
     assert coloured.startswith("\x1b[1mzeekcert report: 2026-11-18 ")
-    assert coloured.count("\x1b[") == 2 * 5  # title and four headings, each opened and reset
+    assert coloured.count("\x1b[") == 2 * 6  # title and five headings, each opened and reset
     monkeypatch.setenv("NO_COLOR", "1")
     plain = _run(["report", str(hostile)], FakeTty())[1]
     assert "\x1b" not in plain

@@ -45,6 +45,8 @@ class Policy:
         """
         file = read_toml(path, "policy")
         data = file.data.get("policy", file.data)
+        if "policy" not in file.data:  # top-level keys: the hunt's table is its own
+            data = {k: v for k, v in data.items() if k != "hunt"}
         start = file.table_line("policy") or 0
         return cls.from_dict(data, path, lambda key: file.key_line(key, start))
 

@@ -25,6 +25,7 @@ CERT_FIELDS = {
     "key_type": "certificate.key_type",
     "key_length": "certificate.key_length",
     "sig_alg": "certificate.sig_alg",
+    "serial": "certificate.serial",
     "san_dns": "san.dns",
     "san_ip": "san.ip",
 }

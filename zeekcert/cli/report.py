@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from ..errors import UsageError
 from ..formatting import PIPE_WIDTH
+from ..hunting import HuntPolicy, load_catalogue
 from ..inventory import load_allowlist
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
@@ -65,6 +66,9 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--until", help="end of the window (exclusive)")
     cmd.add_argument("--policy", help="TOML file of policy settings")
     cmd.add_argument("--allowlist", help="TOML file of [[acknowledged]] servers")
+    cmd.add_argument("--catalogue", metavar="FILE",
+                     help="TOML file of [[entry]] certificates your own hunting knows, added "
+                          "to the shipped catalogue of C2 tooling and vendor defaults")
     cmd.add_argument("--format", choices=FORMATS,
                      help="output format (default: from --output's suffix, else table)")
     cmd.add_argument("-o", "--output", metavar="FILE",
@@ -94,6 +98,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     since, until = when_arg(args.since, now), when_arg(args.until, now)
     allowlist = load_allowlist(args.allowlist) if args.allowlist else None
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
+    hunting = HuntPolicy.from_toml(args.policy) if args.policy else HuntPolicy()
+    catalogue = load_catalogue(args.catalogue)
     fmt = _format(args)
     read_from = sources(args, args.path, by_folder=False)
     if args.targets == STDOUT and args.output in (None, STDOUT):
@@ -106,7 +112,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
                                    since=since, until=until, strict=args.strict,
                                    progress=progress.files, stage=progress.stage,
                                    executor=executor, sensors=read_from.sensors,
-                                   export=None if folder is None else ConnectionExport(folder.path))
+                                   export=None if folder is None else ConnectionExport(folder.path),
+                                   catalogue=catalogue, hunt_policy=hunting)
         findings = streamed.findings
         if folder is not None:
             findings.servers.to_parquet(folder.path / "servers.parquet", index=False)

@@ -1,6 +1,6 @@
 """The report as plain, versioned data: the JSON document every other format follows.
 
-``report_dict`` is the documented JSON (``schema_version`` 2, see the README), written
+``report_dict`` is the documented JSON (``schema_version`` 3, see the README), written
 by ``write_json`` with its server lists in parts; ``write_csv`` writes its servers.
 Values are kept as the logs had them; each renderer escapes for its own surface.
 """
@@ -18,7 +18,7 @@ from ..json_text import Parts, write_json_text
 from .findings import Findings
 
 PART_ROWS = 20_000  # server records converted and written at a time
-SCHEMA_VERSION = 2  # 2: unverified_by_reason splits no_certificate (README)
+SCHEMA_VERSION = 3  # 2: unverified_by_reason splits no_certificate; 3: hunt, clusters
 SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
                  "failed_connections", "unverified_connections", "clients", "first_seen",
                  "last_seen", "server_names", "fingerprints", "sensors", "subject", "issuer",
@@ -26,6 +26,11 @@ SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
 SELF_SIGNED_FIELDS = [*SERVER_FIELDS, "acknowledged", "acknowledged_by", "beacon_client",
                       "median_interval_s", "jitter", "clockwork", "self_signed_connections",
                       "top_clients"]
+LEAD_FIELDS = ["rank", "resp_h", "resp_p", "score", "lead", "components", "labels",
+               "clusters", "fresh", "random_names", "external", "causes", "clients",
+               "first_seen", "last_seen", "subject", "issuer"]
+CLUSTER_FIELDS = ["cluster", "kind", "key", "label", "means", "servers", "addresses",
+                  "first_seen", "last_seen", "clients"]
 
 
 def server_records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:
@@ -61,6 +66,24 @@ def report_dict(findings: Findings, in_parts: bool = False) -> dict[str, Any]:
         "servers": lists(findings.servers, SERVER_FIELDS),
         "self_signed": lists(findings.self_signed, SELF_SIGNED_FIELDS),
         "data_quality": findings.quality.as_dict(),
+        **hunt_dict(findings),
+    }
+
+
+def hunt_dict(findings: Findings) -> dict[str, Any]:
+    """``hunt``: the threshold, the weights, how many servers were scored, and the leads
+    (every server scoring at least the threshold, best first, each with its components);
+    and ``clusters``. What the report's first section shows."""
+    hunt = findings.hunt
+    if hunt is None:
+        return {"hunt": None, "clusters": []}
+    policy = hunt.policy
+    leads = hunt.leads[hunt.leads["lead"].to_numpy(dtype=bool)]
+    return {
+        "hunt": {"lead_threshold": policy.lead_threshold, "top": policy.top,
+                 "weights": vars(policy.weights), "scored": len(hunt.leads),
+                 "leads": server_records(leads, LEAD_FIELDS)},
+        "clusters": records(hunt.clusters[CLUSTER_FIELDS]),
     }
 
 
@@ -99,10 +122,22 @@ def _record_parts(frame: pd.DataFrame, fields: list[str]) -> Parts:
 
 
 def write_csv(findings: Findings, out: TextIO) -> None:
-    """One row per failing server, self-signed fields included; formula cells neutralised."""
+    """One row per failing server, self-signed fields and its hunt score included;
+    formula cells neutralised."""
     rows = server_records(findings.servers, SERVER_FIELDS)
     extra = {(r["resp_h"], r["resp_p"]): r for r in
              server_records(findings.self_signed, SELF_SIGNED_FIELDS)}
     merged = [extra.get((r["resp_h"], r["resp_p"]), r) for r in rows]
-    frame = pd.DataFrame(merged, columns=SELF_SIGNED_FIELDS)
+    scores = {} if findings.hunt is None else {
+        (str(r["resp_h"]), r["resp_p"]): r for r in records(findings.hunt.leads)}
+    for row in merged:
+        lead = scores.get((str(row["resp_h"]), row["resp_p"]), {})
+        row |= {"hunt_rank": lead.get("rank"), "hunt_score": lead.get("score"),
+                "hunt_labels": lead.get("labels") or [],
+                "hunt_reasons": [f"{c['points']:+d} {c['component']}: {c['reason']}"
+                                 for c in lead.get("components") or []]}
+    frame = pd.DataFrame(merged, columns=[*SELF_SIGNED_FIELDS, *CSV_HUNT_FIELDS])
     formatting.write_csv(frame, out)
+
+
+CSV_HUNT_FIELDS = ["hunt_rank", "hunt_score", "hunt_labels", "hunt_reasons"]

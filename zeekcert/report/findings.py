@@ -19,12 +19,14 @@ from typing import Any
 import pandas as pd
 
 from ..causes import Cause, Unverified
-from ..classification import classify
+from ..classification import classify, know
+from ..hunting import Catalogue, Hunt, HuntPolicy
 from ..inventory import GONE_AFTER, Accumulator, Acknowledgement, settle, to_frame
 from ..policy import Policy
-from ..reading import LoadReport
+from ..reading import LoadReport, frame_of
 from ..sanitize import html_escape
 from .activity import activity, shown
+from .leads import hunt_leads
 from .quality import DataQuality, data_quality
 from .tally import ReportTally
 
@@ -57,6 +59,7 @@ class Findings:
     timeline: pd.DataFrame
     allowlist_given: bool = False
     activity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hunt: Hunt | None = None
 
     @property
     def unverified_connections(self) -> int:
@@ -91,18 +94,25 @@ def _joined(values: object) -> str:
 
 def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
           allowlist: Sequence[Acknowledgement] | None = None,
-          since: datetime | None = None, until: datetime | None = None) -> Findings:
+          since: datetime | None = None, until: datetime | None = None,
+          catalogue: Catalogue | None = None, hunt_policy: HuntPolicy | None = None
+          ) -> Findings:
     """Classify ``logs`` (what ``zeekcert.load`` returns) and gather the report's content."""
     now = now or datetime.now(UTC)
+    known = know(frame_of(logs, "x509"), frame_of(logs, "notice"), None, policy)
     tally = ReportTally()
-    tally.add(classify(logs, policy=policy, now=now))
-    return from_tally(tally, getattr(logs, "report", None), now, allowlist, since, until)
+    tally.add(classify(logs, now=now, known=known))
+    return from_tally(tally, getattr(logs, "report", None), now, allowlist, since, until,
+                      known.certs, catalogue, hunt_policy)
 
 
 def from_tally(tally: ReportTally, report: LoadReport | None, now: datetime,
                allowlist: Sequence[Acknowledgement] | None = None,
-               since: datetime | None = None, until: datetime | None = None) -> Findings:
-    """The report's content from what was folded into ``tally``."""
+               since: datetime | None = None, until: datetime | None = None,
+               certs: pd.DataFrame | None = None, catalogue: Catalogue | None = None,
+               hunt_policy: HuntPolicy | None = None) -> Findings:
+    """The report's content from what was folded into ``tally``; ``certs`` (the
+    certificate table) lets the hunt match every certificate a server showed."""
     failing = failing_servers(tally.servers.table(failing_only=True))
     signed = self_signed(tally.signed, failing, now, allowlist or ())
     return Findings(
@@ -114,6 +124,7 @@ def from_tally(tally: ReportTally, report: LoadReport | None, now: datetime,
         quality=data_quality(report, tally.quality), timeline=_timeline(tally),
         allowlist_given=allowlist is not None,
         activity=activity(tally.activity.rows(shown(failing, signed))),
+        hunt=hunt_leads(failing, signed, now, allowlist or (), certs, catalogue, hunt_policy),
     )
 
 

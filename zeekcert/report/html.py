@@ -7,8 +7,9 @@ every script but one, ``html_script.SCRIPT``, allowed by its hash: it sorts the 
 by a click on a column header and filters them by a text box, and only moves and hides
 rows that are already there.
 
-The sections come in the order of every other format: summary (with the chart), the
-self-signed servers, the servers failing validation, data quality. Each server listed
+The sections come in the order of every other format: the hunt leads (each with the
+points it scored and why), summary (with the chart), the self-signed servers, the servers
+failing validation, data quality. Each server listed
 gets its busiest clients and two strips of ticks, one per connection (the latest
 ``activity.MAX_CONNECTIONS``): over the report's window, and over the last hour it was
 seen, where a client polling every few minutes shows as evenly spaced ticks.
@@ -36,6 +37,7 @@ from .document import SUMMARY_COLUMNS, cause_rows, report_dict, unjudged
 from .findings import Findings
 from .html_script import SCRIPT_HASH, script_element
 from .wording import (
+    HUNT_COLUMNS,
     SELF_SIGNED_COLUMNS,
     SERVER_COLUMNS,
     display,
@@ -75,10 +77,11 @@ stroke-width:16px}}.tl .ok{{stroke:#999}}.tl .bad{{stroke:#b2182b}}
 .warn{{color:#a00;font-weight:bold}}.bad-key{{color:#b2182b;font-weight:bold}}
 """
 _NUMBERS = {"resp_p", "connections", "failed_connections", "self_signed_connections",
-            "clients", "servers", "beacon"}
+            "clients", "servers", "beacon", "rank", "score"}
 _TIMES = {"first_seen", "last_seen", "not_valid_after"}
 _ADDRESSES = {"resp_h", "client"}
-_WORDS = {"causes", "server_names", "subject", "issuer", "meaning"}  # these may wrap
+_WORDS = {"causes", "server_names", "subject", "issuer", "meaning", "why",
+          "labels"}  # these may wrap
 _LEGEND = ("Under each server: a tick for each connection, <span class=\"bad-key\">red"
            "</span> when it failed validation and grey otherwise, over the report's window "
            "(white lines at 00:00 UTC) and over the last hour the server was seen, dashed "
@@ -99,6 +102,7 @@ def write_html(findings: Findings, out: TextIO) -> None:
         f"<title>zeekcert report, {html_escape(window)}</title>"
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>TLS certificate failures</h1><p>Window: {html_escape(window)}</p>",
+        _hunt(data),
         _summary(data["summary"]),
         _chart(findings),
         _self_signed(data["self_signed"], findings.allowlist_given, activity),
@@ -112,6 +116,32 @@ def write_html(findings: Findings, out: TextIO) -> None:
         "</body></html>\n",
     ]
     out.write("\n".join(p for p in parts if p))
+
+
+def _hunt(data: dict[str, Any]) -> str:
+    """The leads, each with a row of its components and their reasons; then clusters."""
+    hunt = data["hunt"]
+    if hunt is None:
+        return ""
+    leads = hunt["leads"][:hunt["top"]]
+    head = (f"<h2 id=\"hunt\">Hunt leads ({len(hunt['leads'])} scoring "
+            f"{hunt['lead_threshold']} or more)</h2>")
+    clusters = "".join(f"<li>{_cluster(c)}</li>" for c in data["clusters"])
+    tail = f"<p>Reuse clusters:</p><ul>{clusters}</ul>" if clusters else ""
+    return head + _table("hunt-table", "the hunt leads", HUNT_COLUMNS, leads,
+                         empty="No server scored as a lead.", detail=_reasons) + tail
+
+
+def _cluster(cluster: dict[str, Any]) -> str:
+    label = f" ({cluster['label']})" if cluster["label"] else ""
+    return html_escape(f"{cluster['cluster']}{label}: {cluster['addresses']} addresses, "
+                       f"{cluster['means']}: {', '.join(cluster['servers'][:10])}")
+
+
+def _reasons(row: dict[str, Any]) -> str:
+    items = "".join(f"<li>{c['points']:+d} {html_escape(c['component'])}: "
+                    f"{html_escape(c['reason'])}</li>" for c in row.get("components") or [])
+    return f"<ul>{items}</ul>"
 
 
 def _summary(summary: dict[str, Any]) -> str:

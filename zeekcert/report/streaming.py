@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from ..classification import Known, classify
 from ..executors import GROUP_BYTES, Sharing, in_order, resolve, runs, size_on_disk
+from ..hunting import Catalogue, HuntPolicy
 from ..inventory import Acknowledgement
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
@@ -70,7 +71,8 @@ def build_streaming(source: str | Path | Sequence[str | Path], policy: Policy | 
                     stage: Stage | None = None,
                     executor: cf.Executor | None = None,
                     export: ConnectionExport | None = None,
-                    sensors: Sensors | None = None) -> StreamedReport:
+                    sensors: Sensors | None = None, catalogue: Catalogue | None = None,
+                    hunt_policy: HuntPolicy | None = None) -> StreamedReport:
     """Read, classify and fold ``source`` batch by batch; the same findings as ``build``.
 
     With an ``executor`` (any ``concurrent.futures.Executor``, Dask's included), the ssl
@@ -102,7 +104,8 @@ def build_streaming(source: str | Path | Sequence[str | Path], policy: Policy | 
         fold.tally.add(classify({"ssl": pd.DataFrame()}, now=now, known=known))
     tally = fold.tally
     report = dataclasses.replace(stream.report, files=_in_order(side_report, stream.report))
-    return StreamedReport(from_tally(tally, report, now, allowlist, since, until), report)
+    return StreamedReport(from_tally(tally, report, now, allowlist, since, until,
+                                     known.certs, catalogue, hunt_policy), report)
 
 
 class _Fold:

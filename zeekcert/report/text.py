@@ -20,6 +20,7 @@ from .document import SUMMARY_COLUMNS, cause_rows, report_dict, unjudged
 from .findings import Findings
 from .wording import (
     FITS,
+    HUNT_COLUMNS,
     SELF_SIGNED_COLUMNS,
     SERVER_COLUMNS,
     display,
@@ -56,7 +57,8 @@ def markdown_cell(value: object) -> str:
 
 
 def write_table(findings: Findings, out: TextIO, options: TextOptions | None = None) -> None:
-    """The report for a terminal: summary, self-signed servers, servers, data quality."""
+    """The report for a terminal: hunt leads, summary, self-signed servers, servers,
+    data quality."""
     options = options or TextOptions()
     _write(findings, out, text_cell, _TextStyle(options), options.limit)
 
@@ -73,7 +75,12 @@ def _write(findings: Findings, out: TextIO, cell: Cell, style: _Style,
     start, end = data["window"]["start"], data["window"]["end"]
     out.write(style.title(f"zeekcert report: {short_time(start) or '-'} to "
                           f"{short_time(end) or '-'}"))
-    _summary(data["summary"], out, style)
+    summary = data["summary"]
+    out.write(style.line(f"Connections: {summary['connections']}, failing validation: "
+                         f"{summary['failed_connections']}, not judged: "
+                         f"{summary['unverified_connections']}"))
+    _hunt(data, out, style, cell)
+    _summary(summary, out, style)
     ack = findings.allowlist_given
     signed = [dict(r, _allowlist=ack) for r in data["self_signed"]]
     columns = with_sensors([c for c in SELF_SIGNED_COLUMNS if ack or c[0] != "acknowledged"],
@@ -93,6 +100,23 @@ def _write(findings: Findings, out: TextIO, cell: Cell, style: _Style,
         out.write(style.line(line))
 
 
+def _hunt(data: dict[str, Any], out: TextIO, style: _Style, cell: Cell) -> None:
+    """The leads first: the servers most worth a look, each with the points it scored."""
+    hunt = data["hunt"]
+    if hunt is None:
+        return
+    leads = hunt["leads"][:hunt["top"]]
+    out.write(style.heading(f"Hunt leads ({len(hunt['leads'])} scoring "
+                            f"{hunt['lead_threshold']} or more)"))
+    style.table(out, HUNT_COLUMNS, leads, cell, "(none)")
+    for cluster in data["clusters"]:
+        means = "" if cluster["means"] == "unknown" else f", {cluster['means']}"
+        label = f" ({cluster['label']}{means})" if cluster["label"] else ""
+        out.write(style.line(cell(f"Cluster {cluster['cluster']}{label}: "
+                                  f"{cluster['addresses']} addresses: "
+                                  f"{', '.join(cluster['servers'][:5])}")))
+
+
 def _rows(out: TextIO, style: _Style, columns: Columns, rows: list[dict[str, Any]],
           cell: Cell, limit: int | None) -> None:
     shown = rows if not limit else rows[:limit]
@@ -104,9 +128,6 @@ def _rows(out: TextIO, style: _Style, columns: Columns, rows: list[dict[str, Any
 
 
 def _summary(summary: dict[str, Any], out: TextIO, style: _Style) -> None:
-    out.write(style.line(f"Connections: {summary['connections']}, failing validation: "
-                         f"{summary['failed_connections']}, not judged: "
-                         f"{summary['unverified_connections']}"))
     out.write(style.heading("Summary by cause"))
     columns = [(k, k) for k in SUMMARY_COLUMNS]
     style.table(out, columns, cause_rows(summary), str, "(no connection failed validation)",

@@ -22,6 +22,8 @@ SELF_SIGNED_COLUMNS = [("resp_h", "server"), ("resp_p", "port"), ("acknowledged"
                        ("beacon", "polled"), ("clients", "clients"),
                        ("first_seen", "first seen"), ("last_seen", "last seen"),
                        ("server_names", "names"), ("subject", "subject")]
+HUNT_COLUMNS = [("rank", "#"), ("resp_h", "server"), ("resp_p", "port"), ("score", "score"),
+                ("why", "why"), ("labels", "labels"), ("subject", "subject")]
 # How each column gives way on a narrow terminal (see formatting.fit_table): the least
 # priority first; the address and port never.
 FITS = {
@@ -31,6 +33,8 @@ FITS = {
     "clients": Fit(60), "subject": Fit(72, 16), "server_names": Fit(50, 14),
     "connections": Fit(45), "not_valid_after": Fit(35), "first_seen": Fit(30),
     "issuer": Fit(20, 14), "sensors": Fit(55, 12),
+    "rank": Fit(98, droppable=False), "score": Fit(97, droppable=False), "why": Fit(89, 30),
+    "labels": Fit(86, 20),
 }
 
 
@@ -60,6 +64,9 @@ def display(row: dict[str, Any], key: str) -> str:
         return str(tops[0]) if tops else ""
     if key == "causes":
         return ", ".join(value or [])
+    if key == "why":  # a lead's components, most points first
+        parts = sorted(row.get("components") or [], key=lambda c: -abs(c["points"]))
+        return ", ".join(f"{c['points']:+d} {c['component']}" for c in parts)
     if isinstance(value, list):
         return short_list(value)
     return "" if value is None else str(value)
