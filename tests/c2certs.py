@@ -32,8 +32,6 @@ _OIDS = {"C": NameOID.COUNTRY_NAME, "ST": NameOID.STATE_OR_PROVINCE_NAME,
          "L": NameOID.LOCALITY_NAME, "O": NameOID.ORGANIZATION_NAME,
          "OU": NameOID.ORGANIZATIONAL_UNIT_NAME, "CN": NameOID.COMMON_NAME,
          "STREET": NameOID.STREET_ADDRESS, "POSTALCODE": NameOID.POSTAL_CODE}
-# Cobalt Strike's C=Earth is not two letters: cryptography warns each time it reads it.
-warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
 _RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # one key: fast
 _EC = ec.generate_private_key(ec.SECP384R1())
 
@@ -41,7 +39,10 @@ _EC = ec.generate_private_key(ec.SECP384R1())
 def dn(*pairs: tuple[str, str]) -> x509.Name:
     """A name from (attribute, value) pairs, in ASN.1 order (least specific first). A
     country is not checked to be two letters: Cobalt Strike's keystore says ``C=Earth``."""
-    return x509.Name([x509.NameAttribute(_OIDS[k], v, _validate=k != "C") for k, v in pairs])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Attribute's length", UserWarning)
+        return x509.Name([x509.NameAttribute(_OIDS[k], v, _validate=k != "C")
+                          for k, v in pairs])
 
 
 def zeek_dn(name: x509.Name) -> str:
@@ -146,9 +147,11 @@ def recipes() -> list[Made]:
 def x509_fields(cert: x509.Certificate) -> dict[str, object]:
     """The x509.log fields Zeek derives from a certificate (without ts and its key)."""
     issued_ = cf.Issued(cert, _RSA, Path(), Path())
-    row = cf.x509_row(issued_, START)
-    row["certificate.subject"] = zeek_dn(cert.subject)
-    row["certificate.issuer"] = zeek_dn(cert.issuer)
+    with warnings.catch_warnings():  # Cobalt Strike's C=Earth is not two letters
+        warnings.filterwarnings("ignore", "Attribute's length", UserWarning)
+        row = cf.x509_row(issued_, START)
+        row["certificate.subject"] = zeek_dn(cert.subject)
+        row["certificate.issuer"] = zeek_dn(cert.issuer)
     return row
 
 
