@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import c2certs
@@ -29,6 +30,7 @@ from zeekcert.hunting.templates import _CITIES, _NAMES, _SUFFIXES, go_generated
 from zeekcert.report import build_streaming
 
 NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
+ROOT = Path(__file__).resolve().parent.parent
 MADE = c2certs.recipes()
 SERVERS = [(f"198.18.0.{i + 1}", m) for i, m in enumerate(MADE)]
 
@@ -320,3 +322,18 @@ def test_the_score_is_the_sum_of_its_components_and_the_ranking_does_not_depend_
     shuffled = frame.sample(frac=1.0, random_state=rnd.randint(0, 10**6))  # type: ignore[attr-defined]
     again = hunt(shuffled, catalogue, policy).leads
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_on_the_real_logs_in_tests_data_the_hunt_fires_this_often() -> None:
+    """The false-positive figures of the README, on the copies in tests/data/real: none
+    of these logs shows C2 tooling, so every catalogue match and every lead would be a
+    false positive (the one lead is a self-signed external server of Zeek's own test)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import hunt_corpus
+
+    tally = hunt_corpus.measure([ROOT / "tests" / "data" / "real"])
+    assert (tally.folders, tally.scored, tally.matched, tally.leads) == (16, 463, 0, 1)
+    assert tally.lead_servers == ["scripts.policy.protocols.ssl.validate-certs: "
+                                  "128.32.169.140:443 (8)"]
+    assert (len(tally.names), len(tally.random)) == (990, 8)
+    assert hunt_corpus.tor_recall(ROOT / "tests" / "data" / "real") == (109, 75, 29, 1)

@@ -4,12 +4,18 @@ Every component carries its points and its reason, so a lead says why it is one:
 
 - ``self_signed`` (or ``other_cause``, for any other failure);
 - ``external``: the server is outside the policy's ``local_nets``;
-- ``beacon``: a client polls it like clockwork, with the period;
+- ``beacon``: a client polls it like clockwork, with the period, on an external server
+  (inside, clockwork polling is mostly monitoring);
 - ``catalogue``: a catalogue entry matched, weighted by its confidence (a vendor default
   lowers the score instead: it is explained);
 - ``fresh``: its certificate's ``not_valid_before`` is within ``fresh_days`` of the first
   connection seen, on an external server;
-- ``cluster``: its certificate is in a reuse cluster;
+- ``cluster``: its certificate is in a reuse cluster, on an external server (inside, one
+  certificate on many hosts is mostly one product's);
+
+both only for a certificate no public CA vouches for (self-signed, an untrusted root, or
+a tooling match): a public CA's is often days old and shared by a CDN's many addresses,
+and one whose intermediate is missing fails as ``incomplete_chain`` all the same;
 - ``random_name``: its SNI, CN or a SAN looks generated (``names``);
 - ``rare``: ``rare_clients`` clients or fewer;
 - ``acknowledged``: an allowlist entry covers it (negative).
@@ -50,7 +56,7 @@ class Hunt:
 
     def top(self) -> pd.DataFrame:
         """The leads at or above the threshold, at most ``policy.top`` of them."""
-        return self.leads[self.leads["lead"]].head(self.policy.top)
+        return self.leads[self.leads["lead"].to_numpy(dtype=bool)].head(self.policy.top)
 
 
 def hunt(servers: pd.DataFrame, catalogue: Catalogue, policy: HuntPolicy | None = None,
@@ -72,7 +78,8 @@ def hunt(servers: pd.DataFrame, catalogue: Catalogue, policy: HuntPolicy | None 
     clusters = find_clusters(shown, catalogue, policy.cluster_min)
     rows = [_score(servers.iloc[i], group, clusters, catalogue, policy)
             for i, group in _by_server(shown, len(servers))]
-    leads = pd.DataFrame(rows, columns=LEAD_COLUMNS[1:])
+    leads = pd.DataFrame(rows, columns=LEAD_COLUMNS[1:]).astype(
+        {"score": "int64", "lead": bool, "fresh": bool, "external": bool})
     keys = [(-int(score), _address_order(str(host)), -1 if pd.isna(port) else int(port))
             for score, host, port in zip(leads["score"], leads["resp_h"], leads["resp_p"],
                                          strict=True)]
@@ -139,17 +146,22 @@ def _score(server: pd.Series, shown: pd.DataFrame, clusters: pd.DataFrame,
         parts.append(("other_cause", w.other_cause, f"validation fails: {', '.join(causes)}"))
     if external:
         parts.append(("external", w.external, f"{host} is outside the local networks"))
-    if bool(server.get("clockwork")) and pd.notna(server.get("median_interval_s")):
+    if external and bool(server.get("clockwork")) and pd.notna(
+            server.get("median_interval_s")):  # inside, clockwork is mostly monitoring
         parts.append(("beacon", w.beacon, f"{server.get('beacon_client')} polls it every "
                       f"{float(server['median_interval_s']):.0f} s like clockwork"))
     labels = sorted({lab for ls in shown["labels"] for lab in ls})
     parts += _catalogue_parts(labels, catalogue, policy)
-    fresh = external and _fresh(shown, server, policy.fresh_days)
+    # A public CA's certificate is often days old and shared by many addresses (a CDN's):
+    # freshness and reuse count for certificates no public CA vouches for.
+    private = bool({Cause.SELF_SIGNED.value, Cause.UNTRUSTED_ROOT.value} & set(causes)) or any(
+        lab.startswith(Family.C2.prefix + ":") for lab in labels)
+    fresh = external and private and _fresh(shown, server, policy.fresh_days)
     if fresh:
         parts.append(("fresh", w.fresh, f"its certificate was issued within "
                       f"{policy.fresh_days} days of the first connection"))
     mine = _clusters_of(shown, clusters)
-    if mine:
+    if mine and external and private:  # inside, mostly one product's certificate
         parts.append(("cluster", w.cluster, f"shares {mine[0]} with other addresses"))
     names = _random_names(server, shown)
     if names:
