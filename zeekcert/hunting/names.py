@@ -32,12 +32,13 @@ SWITCHES = 2
 _VOWELS = set("aeiouy")
 _CONSONANTS = set("bcdfghjklmnpqrstvwxz")
 # Consonant pairs common inside and across English words and the words of host names.
-CLUSTERS = frozenset(
+_CLUSTER_TEXT = (
     "bb bl br bs bt cc ch ck cl cr cs ct dd dg dl dm dn dr ds dv dw ff fl fr fs ft gg gh "
     "gl gm gn gr gs hl hm hn hr hs ht kl kn kr ks kt lb lc ld lf lg lk ll lm ln lp ls lt "
     "lv mb mm mn mp ms nc nd nf ng nh nj nk nl nm nn ns nt nv nz pd ph pl pm pp pr ps pt "
     "rb rc rd rf rg rh rk rl rm rn rp rr rs rt rv rw sc sh sk sl sm sn sp ss st sw tb "
-    "tch th tl tm tn tr ts tt tw tz wb wd wh wk wl wn wr ws xp xt zz".split())
+    "th tl tm tn tr ts tt tw tz wb wd wh wk wl wn wr ws xp xt zz")
+CLUSTERS = frozenset(_CLUSTER_TEXT.split())
 _LABEL = re.compile(r"[a-z0-9]+")
 _PSL = PublicSuffixList()
 
