@@ -72,7 +72,7 @@ def test_the_installed_wheel_holds_every_subpackage(quick_start: tuple[Path, str
     copy, _ = quick_start
     subpackages = sorted(".".join(p.parent.relative_to(ROOT).parts)
                          for p in (ROOT / "zeekcert").rglob("__init__.py"))
-    assert len(subpackages) == 7  # zeekcert and its six layers
+    assert len(subpackages) == 8  # zeekcert and its seven layers
     script = ("import importlib, json, sys; print(json.dumps({n: importlib.import_module(n)"
               ".__file__ for n in sys.argv[1:]}))")
     proc = subprocess.run([str(copy / ".venv" / "bin" / "python"), "-I", "-c", script,
@@ -85,6 +85,7 @@ def test_the_installed_wheel_holds_every_subpackage(quick_start: tuple[Path, str
         assert Path(file).is_relative_to(site) and "site-packages" in file, name
     installed = Path(found["zeekcert"]).parent
     assert (installed / "py.typed").is_file()
+    assert (installed / "hunting" / "catalogue.toml").is_file()  # the catalogue is data
     version = subprocess.run([str(copy / ".venv" / "bin" / "zeekcert"), "--version"],
                              cwd=tmp_path, env=_ENV, capture_output=True, text=True,
                              timeout=60, check=True)
