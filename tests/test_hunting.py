@@ -337,3 +337,32 @@ def test_on_the_real_logs_in_tests_data_the_hunt_fires_this_often() -> None:
                                   "128.32.169.140:443 (8)"]
     assert (len(tally.names), len(tally.random)) == (990, 8)
     assert hunt_corpus.tor_recall(ROOT / "tests" / "data" / "real") == (109, 75, 29, 1)
+
+
+def test_the_nightly_job_scores_its_servers_and_alerts_once_on_c2_tooling(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inventory carries each server's score and labels; a Cobalt Strike default
+    certificate raises one tooling_match alert, beside the new server's, and the next run
+    raises neither again."""
+    monkeypatch.setenv("ZEEKCERT_NOW", "2026-11-21T00:00:00Z")
+    c2certs.write_servers(tmp_path / "logs", [SERVERS[0], SERVERS[9]], "4.1", "tsv")
+    sink, out = tmp_path / "alerts.jsonl", tmp_path / "inv.json"
+    argv = ["inventory", str(tmp_path / "logs"), "--state", str(tmp_path / "s.db"),
+            "--format", "json", "-o", str(out), "--alert-to", f"jsonl:{sink}"]
+    assert main(argv) == 0
+    servers = {s["resp_h"]: s for s in json.loads(out.read_text())["servers"]}
+    assert servers["198.18.0.1"]["labels"] == ["tooling:cobalt_strike_default"]
+    assert servers["198.18.0.1"]["hunt_score"] == 3 + 2 + 6 + 1
+    assert servers["198.18.0.10"]["labels"] == ["vendor:traefik_default"]
+    assert servers["198.18.0.10"]["hunt_score"] == 3 + 2 - 1 + 1
+    alerts = [json.loads(line) for line in sink.read_text().splitlines()]
+    assert sorted((a["rule"]["name"], a["destination"]["ip"]) for a in alerts) == [
+        ("new_self_signed_server", "198.18.0.1"), ("new_self_signed_server", "198.18.0.10"),
+        ("tooling_match", "198.18.0.1")]
+    tooling = next(a for a in alerts if a["rule"]["name"] == "tooling_match")
+    assert tooling["message"] == ("C2 tooling's certificate on 198.18.0.1:443 (CN=Major Cobalt "
+                                  "Strike,OU=AdvancedPenTesting,O=cobaltstrike,L=Somewhere,"
+                                  "ST=Cyberspace,C=Earth): tooling:cobalt_strike_default")
+    assert tooling["zeekcert"]["hunt"]["labels"] == ["tooling:cobalt_strike_default"]
+    assert main(argv) == 0
+    assert len(sink.read_text().splitlines()) == 3  # nothing raised twice

@@ -16,7 +16,7 @@ import zeekcert
 
 PACKAGE = Path(zeekcert.__file__).resolve().parent
 # Bottom to top. A module may import its own layer, the shared modules and lower layers.
-LAYERS = ["reading", "classification", "inventory", "hunting", "alerting", "report", "cli"]
+LAYERS = ["reading", "classification", "hunting", "inventory", "alerting", "report", "cli"]
 SHARED = {"errors", "causes", "policy", "sanitize", "formatting", "json_text", "toml_files",
           "executors", "parquet_export"}
 FACADE = {"__init__", "__main__", "accessor"}  # the public face: may import any layer

@@ -23,6 +23,7 @@ class Reason(StrEnum):
     CERTIFICATE_CHANGED = "certificate_changed"
     ACKNOWLEDGEMENT_EXPIRED = "acknowledgement_expired"
     SERVER_GONE = "server_gone"
+    TOOLING_MATCH = "tooling_match"
     MORE_SERVERS = "more_servers"
 
     @property
@@ -39,6 +40,8 @@ _DESCRIPTIONS = {
     Reason.ACKNOWLEDGEMENT_EXPIRED: "the allowlist entry that acknowledged a server has "
                                     "passed its date",
     Reason.SERVER_GONE: "a recorded server has not been seen for the gone-after period",
+    Reason.TOOLING_MATCH: "a server's certificate matched command-and-control tooling in the "
+                          "catalogue",
     Reason.MORE_SERVERS: "more servers than one pass alerts on one by one: the rest, in one",
 }
 

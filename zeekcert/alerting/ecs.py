@@ -20,7 +20,7 @@ SCHEMA_VERSION = 1
 ECS_VERSION = "8.11.0"
 _SEVERITY = {Reason.NEW_SELF_SIGNED_SERVER: 47, Reason.NEW_FAILING_SERVER: 47,
              Reason.CERTIFICATE_CHANGED: 47, Reason.ACKNOWLEDGEMENT_EXPIRED: 21,
-             Reason.SERVER_GONE: 21, Reason.MORE_SERVERS: 47}
+             Reason.SERVER_GONE: 21, Reason.MORE_SERVERS: 47, Reason.TOOLING_MATCH: 73}
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _SHA1 = re.compile(r"[0-9a-fA-F]{40}")
 
@@ -85,7 +85,10 @@ def message(alert: Alert) -> str:
              Reason.NEW_FAILING_SERVER: "New server failing validation",
              Reason.CERTIFICATE_CHANGED: "Certificate changed on",
              Reason.ACKNOWLEDGEMENT_EXPIRED: "Acknowledgement expired for",
-             Reason.SERVER_GONE: "Server gone"}[alert.reason]
+             Reason.SERVER_GONE: "Server gone",
+             Reason.TOOLING_MATCH: "C2 tooling's certificate on"}[alert.reason]
+    if alert.reason is Reason.TOOLING_MATCH:
+        return f"{words} {alert.server}{about}: {evidence.get('label')}"
     causes = ", ".join(evidence.get("causes") or [])
     return f"{words} {alert.server}{about}" + (f": {causes}" if causes else "")
 

@@ -8,7 +8,11 @@ A server raises at most one alert per reason and run:
   fingerprint stops acknowledging the server at once, so its change is alerted;
 - an allowlist entry that would match the server but for its ``expires`` date, once past
   it: ``acknowledgement_expired``;
-- ``gone``, when asked for: ``server_gone``.
+- ``gone``, when asked for: ``server_gone``;
+- a certificate that matched C2 tooling in the catalogue (a ``tooling:`` label):
+  ``tooling_match``, once per server and label, whatever the server's status.
+
+Every alert carries the server's hunt score, labels and components (``inventory.hunted``).
 
 An acknowledged server raises nothing until its acknowledgement ends.
 """
@@ -71,6 +75,9 @@ def _alerts_of(row: dict[str, Any], stamp: str, on: Any,
     elif status == ServerStatus.GONE and options.gone:
         out.append(alert(Reason.SERVER_GONE, row.get("last_seen")))
     if not acknowledged and status != ServerStatus.GONE:
+        for label in row.get("labels") or []:
+            if str(label).startswith("tooling:"):
+                out.append(alert(Reason.TOOLING_MATCH, label, {"label": label}))
         for entry in _expired(allowlist, on, row):
             out.append(alert(Reason.ACKNOWLEDGEMENT_EXPIRED, f"{entry.number} {entry.expires}",
                              {"acknowledgement": entry.describe(),
@@ -102,6 +109,12 @@ def evidence_of(row: dict[str, Any]) -> dict[str, Any]:
         "certificate": {name: row.get(name) for name in CERTIFICATE},
         "acknowledged_by": row.get("acknowledged_by"),
     }
+    if row.get("hunt_score") is not None:
+        evidence["hunt"] = {"score": row.get("hunt_score"), "rank": row.get("hunt_rank"),
+                            "labels": list(row.get("labels") or []),
+                            "fresh": bool(row.get("fresh")),
+                            "clusters": list(row.get("clusters") or []),
+                            "components": list(row.get("hunt_components") or [])}
     if row.get("median_interval_s") is not None:
         evidence["beacon"] = {"client": row.get("beacon_client"),
                               "median_interval_s": row.get("median_interval_s"),

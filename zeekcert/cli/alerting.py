@@ -37,6 +37,8 @@ _PHRASES = {Reason.NEW_SELF_SIGNED_SERVER: ("new self-signed server", "new self-
             Reason.ACKNOWLEDGEMENT_EXPIRED: ("expired acknowledgement",
                                              "expired acknowledgements"),
             Reason.SERVER_GONE: ("server gone", "servers gone"),
+            Reason.TOOLING_MATCH: ("server with C2 tooling's certificate",
+                                   "servers with C2 tooling's certificates"),
             Reason.MORE_SERVERS: ("alert for more servers", "alerts for more servers")}
 
 

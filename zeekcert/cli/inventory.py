@@ -31,6 +31,7 @@ from ..policy import Policy
 from .alerting import Alerting, add_alert_arguments
 from .destination import STDOUT, Destination, new_folder
 from .exit_codes import Exit
+from .hunt_options import add_hunt_arguments, hunt_settings
 from .outcome import input_outcome, worst
 from .scheduler import add_scheduler_argument, executor_for
 from .sensors import add_sensor_arguments, sources
@@ -64,6 +65,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--state", required=True, help="the SQLite state file (created if new)")
     cmd.add_argument("--allowlist", help="TOML file of [[acknowledged]] servers")
     cmd.add_argument("--policy", help="TOML file of policy settings")
+    add_hunt_arguments(cmd)
     cmd.add_argument("--since", help="only logs from this time: ISO date, 'yesterday', '7d'")
     cmd.add_argument("--until", help="only logs before this time")
     cmd.add_argument("--cause", default=Cause.SELF_SIGNED.value,
@@ -109,6 +111,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
         raise UsageError("--alert-to stdout would mix alerts into the inventory on stdout: "
                          "give --output FILE, or another sink")
     alerting = Alerting(args, out, now, allowlist)
+    catalogue, hunting = hunt_settings(args)
     fmt = _format(args, out)
     with (Destination(args.output, out, binary=fmt == "parquet") as dest,
           new_folder(args.export_parquet, "--export-parquet") as folder,
@@ -130,7 +133,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
                              retention=timedelta(days=args.retention),
                              progress=_progress(err, args.quiet), publish=publish,
                              executor=executor, sensors=read_from.sensors,
-                             record=alerting.record,
+                             record=alerting.record, catalogue=catalogue, hunt_policy=hunting,
                              export=None if folder is None else ConnectionExport(folder.path))
         if dest.is_stdout:  # stdout cannot be made atomic: written once the state is safe
             dest.write(lambda fh: writer(result.inventory, fh))

@@ -13,7 +13,6 @@ from typing import Any, TextIO
 
 from ..errors import UsageError
 from ..formatting import PIPE_WIDTH
-from ..hunting import HuntPolicy, load_catalogue
 from ..inventory import load_allowlist
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
@@ -32,6 +31,7 @@ from ..report import (
 )
 from .destination import STDOUT, Destination, new_folder
 from .exit_codes import Exit
+from .hunt_options import add_hunt_arguments, hunt_settings
 from .outcome import input_outcome, worst
 from .scheduler import add_scheduler_argument, executor_for
 from .sensors import add_sensor_arguments, sources
@@ -66,9 +66,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--until", help="end of the window (exclusive)")
     cmd.add_argument("--policy", help="TOML file of policy settings")
     cmd.add_argument("--allowlist", help="TOML file of [[acknowledged]] servers")
-    cmd.add_argument("--catalogue", metavar="FILE",
-                     help="TOML file of [[entry]] certificates your own hunting knows, added "
-                          "to the shipped catalogue of C2 tooling and vendor defaults")
+    add_hunt_arguments(cmd)
     cmd.add_argument("--format", choices=FORMATS,
                      help="output format (default: from --output's suffix, else table)")
     cmd.add_argument("-o", "--output", metavar="FILE",
@@ -98,8 +96,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, now: datetime | None
     since, until = when_arg(args.since, now), when_arg(args.until, now)
     allowlist = load_allowlist(args.allowlist) if args.allowlist else None
     policy = Policy.from_toml(args.policy) if args.policy else Policy()
-    hunting = HuntPolicy.from_toml(args.policy) if args.policy else HuntPolicy()
-    catalogue = load_catalogue(args.catalogue)
+    catalogue, hunting = hunt_settings(args)
     fmt = _format(args)
     read_from = sources(args, args.path, by_folder=False)
     if args.targets == STDOUT and args.output in (None, STDOUT):

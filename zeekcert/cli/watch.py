@@ -39,6 +39,7 @@ from ..reading import kind_from_name
 from ..sanitize import terminal_safe
 from .alerting import Alerting, add_alert_arguments
 from .exit_codes import Exit
+from .hunt_options import add_hunt_arguments, hunt_settings
 from .time_phrases import seconds_arg
 
 KINDS = {"ssl", "x509", "notice"}
@@ -54,6 +55,7 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     cmd.add_argument("--state", required=True, help="the SQLite state file (created if new)")
     cmd.add_argument("--allowlist", help="TOML file of [[acknowledged]] servers")
     cmd.add_argument("--policy", help="TOML file of policy settings")
+    add_hunt_arguments(cmd)
     cmd.add_argument("--cause", default=Cause.SELF_SIGNED.value,
                      choices=[c.value for c in Cause] + ["any"],
                      help="the cause that puts a server in the inventory (default "
@@ -97,6 +99,7 @@ class Watcher:
         self.logdir, self.state, self.err, self.clock = Path(args.logdir), args.state, err, clock
         self.allowlist = load_allowlist(args.allowlist) if args.allowlist else []
         self.policy = Policy.from_toml(args.policy) if args.policy else Policy()
+        self.catalogue, self.hunting = hunt_settings(args)
         self.args, self.out = args, out
         self.since = time.time()  # archive files changed from now on are read
         seconds = (seconds_arg(args.hold, "--hold") if args.hold
@@ -121,7 +124,8 @@ class Watcher:
         try:
             run_nightly(paths, self.state, now, allowlist=self.allowlist,
                         policy=self.policy, cause=self.args.cause, record=alerting.record,
-                        hold=self.hold, kept=self.kept)
+                        hold=self.hold, kept=self.kept, catalogue=self.catalogue,
+                        hunt_policy=self.hunting)
             self.seen = signature
             self.archived |= {p: s for p, s in signature.items()
                               if not _is_live(Path(p), self.logdir)}

@@ -1,6 +1,6 @@
 """Who made this certificate: hunt leads for command-and-control infrastructure.
 
-The layer between the inventory and the alerts. ``catalogue`` reads the certificates
+The layer between classification and the inventory. ``catalogue`` reads the certificates
 known tooling and products make (``catalogue.toml``, shipped, plus a user's file);
 ``matching`` labels each certificate with the entries it matches; ``clusters`` finds one
 certificate, or one generator's template, on many addresses; ``names`` says which names

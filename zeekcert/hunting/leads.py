@@ -72,12 +72,14 @@ def hunt(servers: pd.DataFrame, catalogue: Catalogue, policy: HuntPolicy | None 
     policy = policy or HuntPolicy()
     servers = servers.reset_index(drop=True)
     shown = _shown(servers, certs)
-    matched = match_certificates(shown.set_index("key")[_CERT_FIELDS], catalogue)
+    matched = match_certificates(shown.drop_duplicates("key").set_index("key")[_CERT_FIELDS],
+                                 catalogue)
     labels = matched.groupby("key")["label"].agg(lambda s: sorted(set(s))).to_dict()
     shown["labels"] = [labels.get(k, []) for k in shown["key"]]
     clusters = find_clusters(shown, catalogue, policy.cluster_min)
-    rows = [_score(servers.iloc[i], group, clusters, catalogue, policy)
-            for i, group in _by_server(shown, len(servers))]
+    seen = _per_server(shown, len(servers), policy.fresh_days)
+    rows = [_score(server, seen[i], clusters, catalogue, policy)
+            for i, server in enumerate(_records(servers))]
     leads = pd.DataFrame(rows, columns=LEAD_COLUMNS[1:]).astype(
         {"score": "int64", "lead": bool, "fresh": bool, "external": bool})
     keys = [(-int(score), _address_order(str(host)), -1 if pd.isna(port) else int(port))
@@ -93,26 +95,80 @@ _CERT_FIELDS = ["subject", "issuer", "serial", "not_valid_before", "not_valid_af
                 "key_type", "key_length", "san_dns"]
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What one server's certificates showed: labels, identities, whether one was fresh,
+    and the names in them (common names and SAN DNS names)."""
+
+    labels: list[str]
+    identities: set[str]
+    fresh: bool
+    names: set[str]
+
+
 def _shown(servers: pd.DataFrame, certs: pd.DataFrame | None) -> pd.DataFrame:
     """One row per (server, certificate it showed), with the certificate's fields; a
-    server whose certificates the table lacks stands for itself with its latest names."""
-    rows = []
-    index = set() if certs is None else set(certs.index)
-    for i, server in servers.iterrows():
-        keys = [k for k in (server.get("fingerprints") or []) if k in index]
-        for key in keys:
-            rows.append({"server": i, "key": key, **_fields(certs.loc[key])})  # type: ignore[union-attr]
-        if not keys:
-            rows.append({"server": i, "key": f"server:{i}",
-                         **dict.fromkeys(_CERT_FIELDS), "subject": server.get("subject"),
-                         "issuer": server.get("issuer")})
-    shown = pd.DataFrame(rows, columns=["server", "key", *_CERT_FIELDS])
+    server whose certificates the table lacks stands for itself with its latest names.
+    Built by exploding the fingerprint lists, not a step per server."""
+    given: Any = servers["fingerprints"] if "fingerprints" in servers.columns else [[]] * len(servers)
+    lists = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in given]
+    pairs = pd.DataFrame({"server": np.repeat(np.arange(len(servers)), [len(v) for v in lists]),
+                          "key": pd.Series([k for v in lists for k in v], dtype=object)})
+    known = certs is not None and len(certs)
+    if known:
+        pairs = pairs[pairs["key"].isin(certs.index).to_numpy()]  # type: ignore[union-attr]
+        fields = certs.reindex(pairs["key"].to_numpy())  # type: ignore[union-attr]
+        have = pd.DataFrame({name: (fields[name].to_numpy(dtype=object) if name in fields
+                                    else None) for name in _CERT_FIELDS}, index=pairs.index)
+        pairs = pd.concat([pairs, have], axis=1)
+    else:
+        pairs = pairs.iloc[:0].assign(**dict.fromkeys(_CERT_FIELDS))
+    alone = np.setdiff1d(np.arange(len(servers)), pairs["server"].to_numpy(dtype=np.int64))
+    fallback = pd.DataFrame({"server": alone, "key": [f"server:{i}" for i in alone],
+                             **dict.fromkeys(_CERT_FIELDS),
+                             "subject": _column(servers, "subject")[alone],
+                             "issuer": _column(servers, "issuer")[alone]})
+    shown = pd.concat([pairs, fallback], ignore_index=True).sort_values(
+        "server", kind="stable").reset_index(drop=True)
     shown["identity"] = [identity(*v) for v in zip(
         shown["key"], shown["subject"], shown["issuer"], shown["serial"],
         shown["not_valid_before"], shown["not_valid_after"], strict=True)]
+    at = shown["server"].to_numpy(dtype=np.int64)
     for name in ("resp_h", "resp_p", "first_seen", "last_seen", "clients"):
-        shown[name] = servers[name].to_numpy()[shown["server"].to_numpy(dtype=np.int64)]
+        shown[name] = servers[name].to_numpy()[at]
     return shown
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    return frame[name].astype(object).where(frame[name].notna(), None).to_numpy()
+
+
+def _per_server(shown: pd.DataFrame, count: int, fresh_days: int) -> list[Seen]:
+    """Each server's ``Seen``, from its rows of ``shown``, aggregated once for all."""
+    first = pd.to_datetime(shown["first_seen"], utc=True, errors="coerce")
+    before = pd.to_datetime(shown["not_valid_before"], utc=True, errors="coerce")
+    age = (first - before) / pd.Timedelta(days=1)
+    fresh_rows = ((age >= -1) & (age <= fresh_days)).fillna(False).to_numpy(dtype=bool)
+    common = {s: set(attribute(parse_dn(s), "CN")) for s in shown["subject"].dropna().unique()}
+    seen = [Seen([], set(), False, set()) for _ in range(count)]
+    for i, key_labels, ident, fresh, subject, sans in zip(
+            shown["server"], shown["labels"], shown["identity"], fresh_rows, shown["subject"],
+            shown["san_dns"], strict=True):
+        one = seen[int(i)]
+        one.labels.extend(key_labels)
+        one.identities.add(ident)
+        if fresh and not one.fresh:
+            seen[int(i)] = one = Seen(one.labels, one.identities, True, one.names)
+        one.names.update(common.get(subject, ()) if isinstance(subject, str) else ())
+        if isinstance(sans, (list, tuple, np.ndarray)):
+            one.names.update(str(n) for n in sans)
+    return [Seen(sorted(set(s.labels)), s.identities, s.fresh, s.names) for s in seen]
 
 
 def _address_order(host: str) -> tuple[int, int, str]:
@@ -124,16 +180,7 @@ def _address_order(host: str) -> tuple[int, int, str]:
     return (ip.version, int(ip), "")
 
 
-def _fields(cert: pd.Series) -> dict[str, Any]:
-    return {name: (None if name not in cert.index else cert[name]) for name in _CERT_FIELDS}
-
-
-def _by_server(shown: pd.DataFrame, count: int) -> list[tuple[int, pd.DataFrame]]:
-    groups = dict(list(shown.groupby("server", sort=True)))
-    return [(i, groups[i]) for i in range(count)]
-
-
-def _score(server: pd.Series, shown: pd.DataFrame, clusters: pd.DataFrame,
+def _score(server: dict[str, Any], seen: Seen, clusters: pd.DataFrame,
            catalogue: Catalogue, policy: HuntPolicy) -> list[Any]:
     """One lead row: the components, their sum, and what they looked at."""
     w, parts = policy.weights, []
@@ -146,24 +193,25 @@ def _score(server: pd.Series, shown: pd.DataFrame, clusters: pd.DataFrame,
         parts.append(("other_cause", w.other_cause, f"validation fails: {', '.join(causes)}"))
     if external:
         parts.append(("external", w.external, f"{host} is outside the local networks"))
-    if external and bool(server.get("clockwork")) and pd.notna(
-            server.get("median_interval_s")):  # inside, clockwork is mostly monitoring
+    period = server.get("median_interval_s")
+    if external and bool(server.get("clockwork")) and period is not None and pd.notna(period):
+        # inside, clockwork polling is mostly monitoring
         parts.append(("beacon", w.beacon, f"{server.get('beacon_client')} polls it every "
-                      f"{float(server['median_interval_s']):.0f} s like clockwork"))
-    labels = sorted({lab for ls in shown["labels"] for lab in ls})
+                      f"{float(period):.0f} s like clockwork"))
+    labels = seen.labels
     parts += _catalogue_parts(labels, catalogue, policy)
     # A public CA's certificate is often days old and shared by many addresses (a CDN's):
     # freshness and reuse count for certificates no public CA vouches for.
     private = bool({Cause.SELF_SIGNED.value, Cause.UNTRUSTED_ROOT.value} & set(causes)) or any(
         lab.startswith(Family.C2.prefix + ":") for lab in labels)
-    fresh = external and private and _fresh(shown, server, policy.fresh_days)
+    fresh = external and private and seen.fresh
     if fresh:
         parts.append(("fresh", w.fresh, f"its certificate was issued within "
                       f"{policy.fresh_days} days of the first connection"))
-    mine = _clusters_of(shown, clusters)
+    mine = _clusters_of(seen, clusters)
     if mine and external and private:  # inside, mostly one product's certificate
         parts.append(("cluster", w.cluster, f"shares {mine[0]} with other addresses"))
-    names = _random_names(server, shown)
+    names = _random_names(server, seen)
     if names:
         parts.append(("random_name", w.random_name, f"{names[0]} looks generated"))
     clients = int(server.get("clients") or 0)
@@ -200,31 +248,16 @@ def _catalogue_parts(labels: list[str], catalogue: Catalogue, policy: HuntPolicy
     return []
 
 
-def _fresh(shown: pd.DataFrame, server: pd.Series, days: int) -> bool:
-    """Whether a certificate it showed became valid within ``days`` before (or a day
-    after: clocks differ) the first connection seen."""
-    first = pd.to_datetime(server["first_seen"], utc=True) if "first_seen" in server.index \
-        else pd.NaT
-    before = pd.to_datetime(shown["not_valid_before"], utc=True, errors="coerce")
-    if pd.isna(first) or not before.notna().any():
-        return False
-    age = (first - before) / pd.Timedelta(days=1)
-    return bool(((age >= -1) & (age <= days)).any())
-
-
-def _clusters_of(shown: pd.DataFrame, clusters: pd.DataFrame) -> list[str]:
+def _clusters_of(seen: Seen, clusters: pd.DataFrame) -> list[str]:
     if not len(clusters):
         return []
-    keys = set(shown["identity"]) | {lab for ls in shown["labels"] for lab in ls}
+    keys = seen.identities | set(seen.labels)
     return [c for c, k in zip(clusters["cluster"], clusters["key"], strict=True) if k in keys]
 
 
-def _random_names(server: pd.Series, shown: pd.DataFrame) -> list[str]:
+def _random_names(server: dict[str, Any], seen: Seen) -> list[str]:
     """The SNIs, common names and SAN names that look generated, sorted."""
-    names = {str(n) for n in (server.get("server_names") or [])}
-    for subject in shown["subject"].dropna():
-        names |= set(attribute(parse_dn(str(subject)), "CN"))
-    for sans in shown["san_dns"].dropna():
-        if isinstance(sans, (list, tuple, np.ndarray)):
-            names |= {str(s) for s in sans}
+    sni = server.get("server_names")
+    names = set(seen.names) | ({str(n) for n in sni} if isinstance(
+        sni, (list, tuple, np.ndarray)) else set())
     return sorted(n for n in names if looks_random(n))

@@ -39,6 +39,7 @@ from ..classification import (
 )
 from ..errors import ConfigError, ZeekLogError
 from ..formatting import iso
+from ..hunting import Catalogue, HuntPolicy
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
 from ..reading import (
@@ -64,6 +65,7 @@ from ..reading import (
 )
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement
+from .hunted import with_hunt
 from .lifecycle import RETENTION, ServerStatus, prune, settle
 from .mapped import read_on
 from .records import from_records, pair_records, server_records
@@ -129,7 +131,9 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
                 sensors: Sensors | None = None,
                 record: Record | None = None,
                 hold: timedelta = timedelta(0),
-                kept: Kept | None = None) -> NightlyResult:
+                kept: Kept | None = None,
+                catalogue: Catalogue | None = None,
+                hunt_policy: HuntPolicy | None = None) -> NightlyResult:
     """Take in the new rows of ``logdir`` and update the inventory kept in ``state_path``.
 
     Servers and pairs last seen more than ``retention`` before ``now`` are pruned from
@@ -159,6 +163,9 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
     With ``sensors``, ``logdir`` is their folders (one, or a list): each server keeps
     which sensors saw it, and a connection two sensors logged is taken in once, when
     both rows are taken in by the same run (``reading.overlap``).
+
+    Each server is scored as a hunt lead (``hunted``) against ``catalogue`` (the shipped
+    one by default) with ``hunt_policy``'s weights.
     """
     if retention < gone_after:
         raise ConfigError(f"the retention ({retention.days} days) is shorter than the "
@@ -183,8 +190,9 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
         job.summary["pruned"] = prune(job.acc, now, retention)
         job.save(started=now)
         state.forget_runs(iso(now - retention) or "")
-        result = NightlyResult(to_frame(job.acc, now, allowlist), _load_report(job),
-                               job.summary)
+        inventory = with_hunt(to_frame(job.acc, now, allowlist), job.certs.table(),
+                              catalogue, hunt_policy)
+        result = NightlyResult(inventory, _load_report(job), job.summary)
         if record is not None:
             record(state, result)
         if publish is not None:

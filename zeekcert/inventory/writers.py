@@ -38,6 +38,8 @@ TABLE_COLUMNS = [
     ("first_seen", "first seen", Fit(30)), ("last_seen", "last seen", Fit(60)),
     ("server_names", "names", Fit(45, 14)), ("subject", "subject", Fit(50, 16)),
 ]
+_SCORE = ("hunt_score", "score", Fit(85))
+_LABELS = ("labels", "labels", Fit(72, 20))
 
 
 def write_json(frame: pd.DataFrame, out: TextIO) -> None:
@@ -48,7 +50,12 @@ def write_json(frame: pd.DataFrame, out: TextIO) -> None:
 
 
 def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
-    """One row per server; lists joined with ``;``; formula-like cells neutralised."""
+    """One row per server; lists joined with ``;``; formula-like cells neutralised; each
+    hunt component as ``+3 self_signed: its certificate is self-signed``."""
+    if "hunt_components" in frame.columns:
+        shown = [[f"{c['points']:+d} {c['component']}: {c['reason']}" for c in cs or []]
+                 for cs in frame["hunt_components"]]
+        frame = frame.assign(hunt_components=pd.Series(shown, index=frame.index, dtype=object))
     formatting.write_csv(frame, out)
 
 
@@ -60,6 +67,10 @@ def write_table(frame: pd.DataFrame, out: TextIO, width: int | None = PIPE_WIDTH
         out.write("(no servers)\n")
         return
     columns = TABLE_COLUMNS
+    if "hunt_score" in frame.columns:
+        columns = [*columns[:3], _SCORE, *columns[3:]]
+    if "labels" in frame.columns and frame["labels"].map(bool).any():
+        columns = [*columns, _LABELS]
     if "sensors" in frame.columns and frame["sensors"].map(bool).any():
         at = [key for key, _, _ in columns].index("clients") + 1
         columns = [*columns[:at], ("sensors", "sensors", Fit(55, 12)), *columns[at:]]
