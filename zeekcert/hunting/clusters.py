@@ -40,7 +40,9 @@ def find_clusters(shown: pd.DataFrame, catalogue: Catalogue, cluster_min: int
     ``resp_p``, ``identity``, ``labels``, ``first_seen``, ``last_seen`` and ``clients``."""
     rows = []
     structural = {e.id for e in catalogue.entries if any(m.structure for m in e.matches)}
-    for ident, group in shown.groupby("identity", sort=True):
+    spread = shown.assign(_h=shown["resp_h"].astype(str)).groupby("identity")["_h"].nunique()
+    shared = shown[shown["identity"].isin(spread.index[spread >= cluster_min]).to_numpy()]
+    for ident, group in shared.groupby("identity", sort=True):  # only the few shared ones
         labels = sorted({lab for ls in group["labels"] for lab in ls})
         rows.append(_cluster("certificate", str(ident), group, labels, catalogue,
                              cluster_min))

@@ -230,6 +230,8 @@ def _score(server: dict[str, Any], seen: Seen, clusters: pd.DataFrame,
 def _catalogue_parts(labels: list[str], catalogue: Catalogue, policy: HuntPolicy
                      ) -> list[tuple[str, int, str]]:
     """The best c2 match counts by its confidence; a vendor default lowers the score."""
+    if not labels:
+        return []
     w = policy.weights
     entries = {e.label: e for e in catalogue.entries}
     known = [entries[lab] for lab in labels if lab in entries]
