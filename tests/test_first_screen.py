@@ -141,7 +141,7 @@ def test_colour_follows_the_flag_then_no_color_then_force_color_then_the_termina
         monkeypatch.setenv(name, value)
     out = FakeTty() if tty else io.StringIO()
     count = _escapes(argv, write_tree(tmp_path / "logs"), out)
-    assert count == (2 * 5 if coloured else 0)  # title and four headings, opened and reset
+    assert count == (2 * 6 if coloured else 0)  # title and five headings, opened and reset
     assert use_colour("auto", io.StringIO(), {"FORCE_COLOR": "true"}) is True
 
 

@@ -110,7 +110,8 @@ def _shown(servers: pd.DataFrame, certs: pd.DataFrame | None) -> pd.DataFrame:
     """One row per (server, certificate it showed), with the certificate's fields; a
     server whose certificates the table lacks stands for itself with its latest names.
     Built by exploding the fingerprint lists, not a step per server."""
-    given: Any = servers["fingerprints"] if "fingerprints" in servers.columns else [[]] * len(servers)
+    given: Any = (servers["fingerprints"] if "fingerprints" in servers.columns
+                  else [[]] * len(servers))
     lists = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in given]
     pairs = pd.DataFrame({"server": np.repeat(np.arange(len(servers)), [len(v) for v in lists]),
                           "key": pd.Series([k for v in lists for k in v], dtype=object)})
