@@ -228,11 +228,11 @@ def test_the_page_loads_quietly_and_its_script_runs(sample_page: Opened,
     page = sample_page.page
     assert page.evaluate("document.scripts.length") == 1
     assert page.evaluate("Array.from(document.querySelectorAll('h2'), (h) => h.id)") == [
-        "summary", "chart", "self-signed", "servers", "data-quality", "next-steps"]
-    # The script ran: it showed the three filter boxes and made every header focusable.
-    assert page.locator("input.filter:visible").count() == 3
+        "hunt", "summary", "chart", "self-signed", "servers", "data-quality", "next-steps"]
+    # The script ran: it showed the four filter boxes and made every header focusable.
+    assert page.locator("input.filter:visible").count() == 4
     assert page.evaluate("Array.from(document.querySelectorAll('th'), (t) => t.tabIndex)"
-                         ) == [0] * 5 + [0] * 12 + [0] * 12
+                         ) == [0] * 7 + [0] * 5 + [0] * 12 + [0] * 12
     assert sample_page.column("servers-table", 0) == SERVERS
 
 
@@ -335,9 +335,10 @@ def test_addresses_ports_and_times_never_wrap(browser: Browser, sample: tuple[st
               return out;
             }""")
         kept = lines["kept"]
-        # the summary's cells but its meanings, the self-signed and failing servers' cells but
-        # their names, subjects, issuers and causes, and every client under them
-        assert len(kept) == 8 * 4 + 4 * 10 + 11 * 8 + 27
+        # the two hunt leads' rank, address, port and score, the summary's cells but its
+        # meanings, the self-signed and failing servers' cells but their names, subjects,
+        # issuers and causes, and every client under them
+        assert len(kept) == 2 * 4 + 8 * 4 + 4 * 10 + 11 * 8 + 27
         assert [text for text, n in kept if n != (1 if text else 0)] == []
         texts = {text for text, _ in kept}
         assert {"2001:db8:44::44", "8443", "2026-11-27 00:39:19Z", "fd0a:1:20::57 (500)",
@@ -362,7 +363,7 @@ def test_hostile_cell_text_stays_text(browser: Browser, hostile: tuple[str, str]
             Array.from(e.attributes, (a) => a.name)).filter((n) => n.startsWith("on"))""") == []
         tags = page.evaluate("""Array.from(new Set(Array.from(
             document.querySelectorAll("table td *"), (e) => e.localName))).sort()""")
-        assert tags == ["path", "span", "svg", "wbr"]
+        assert tags == ["li", "path", "span", "svg", "ul", "wbr"]  # li, ul: a lead's reasons
         subjects = opened.column("servers-table", 9)
         assert subjects == [f"CN=\\x1b]8;;http://evil/\\x07click\\x1b]8;;\\x07,O={IMG}",
                             f"CN={SCRIPT}"]

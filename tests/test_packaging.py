@@ -118,9 +118,10 @@ def test_the_wheel_built_with_the_lowest_setuptools(tmp_path: Path) -> None:
 
     # Every module of every subpackage, py.typed, and nothing else (no tests, no benchmarks).
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "zeekcert").rglob("*.py")}
-    assert len({m for m in modules if m.endswith("/__init__.py")}) == 7
+    assert len({m for m in modules if m.endswith("/__init__.py")}) == 8
     assert {f for f in files if f.endswith(".py")} == modules
     assert "zeekcert/py.typed" in files
+    assert "zeekcert/hunting/catalogue.toml" in files  # the catalogue is package data
     assert {f.split("/", 1)[0] for f in files} == {"zeekcert", dist_info}
 
     # PEP 639: the SPDX expression, the license file under .dist-info/licenses/, no legacy
