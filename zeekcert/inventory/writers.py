@@ -51,9 +51,10 @@ def write_json(frame: pd.DataFrame, out: TextIO) -> None:
 
 def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
     """One row per server; lists joined with ``;``; formula-like cells neutralised; each
-    hunt component as ``+3 self_signed: its certificate is self-signed``."""
+    hunt component as ``self_signed (+3): its certificate is self-signed`` (a cell that
+    began with ``+`` would be neutralised as a formula)."""
     if "hunt_components" in frame.columns:
-        shown = [[f"{c['points']:+d} {c['component']}: {c['reason']}" for c in cs or []]
+        shown = [[f"{c['component']} ({c['points']:+d}): {c['reason']}" for c in cs or []]
                  for cs in frame["hunt_components"]]
         frame = frame.assign(hunt_components=pd.Series(shown, index=frame.index, dtype=object))
     formatting.write_csv(frame, out)

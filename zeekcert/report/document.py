@@ -134,7 +134,7 @@ def write_csv(findings: Findings, out: TextIO) -> None:
         lead = scores.get((str(row["resp_h"]), row["resp_p"]), {})
         row |= {"hunt_rank": lead.get("rank"), "hunt_score": lead.get("score"),
                 "hunt_labels": lead.get("labels") or [],
-                "hunt_reasons": [f"{c['points']:+d} {c['component']}: {c['reason']}"
+                "hunt_reasons": [f"{c['component']} ({c['points']:+d}): {c['reason']}"
                                  for c in lead.get("components") or []]}
     frame = pd.DataFrame(merged, columns=[*SELF_SIGNED_FIELDS, *CSV_HUNT_FIELDS])
     formatting.write_csv(frame, out)
