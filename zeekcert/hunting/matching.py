@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, Entry, Match, normal_serial
+from .catalogue import Catalogue, Match, normal_serial
 from .dn import Name, attribute, parse_dn
 from .templates import go_generated
 
@@ -137,10 +137,3 @@ def _certificate(subject: str, issuer: str, serial: str, days: int, key_type: st
                        None if days < 0 else int(days), key_type or None,
                        None if key_length < 0 else int(key_length))
 
-
-def labels_of(found: pd.DataFrame, entries: dict[str, Entry]) -> dict[object, list[str]]:
-    """Each certificate key's labels, sorted."""
-    out: dict[object, list[str]] = {}
-    for key, label in zip(found["key"], found["label"], strict=True):
-        out.setdefault(key, []).append(label)
-    return {k: sorted(set(v)) for k, v in out.items()}
