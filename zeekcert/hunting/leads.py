@@ -172,6 +172,12 @@ def _per_server(shown: pd.DataFrame, count: int, fresh_days: int) -> list[Seen]:
     return [Seen(sorted(set(s.labels)), s.identities, s.fresh, s.names) for s in seen]
 
 
+def component_text(component: dict[str, Any]) -> str:
+    """``self_signed (+3): its certificate is self-signed``: one component as a line of
+    text (it does not begin with ``+``, so a spreadsheet cell of it is no formula)."""
+    return f"{component['component']} ({component['points']:+d}): {component['reason']}"
+
+
 def _address_order(host: str) -> tuple[int, int, str]:
     """IPv4 by value, then IPv6 by value, then anything else by its text."""
     try:

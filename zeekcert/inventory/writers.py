@@ -22,6 +22,7 @@ from ..formatting import (
     short_time,
     text_table,
 )
+from ..hunting import component_text
 from ..json_text import Parts, write_json_text
 from ..sanitize import terminal_safe
 from .lifecycle import ServerStatus
@@ -54,8 +55,7 @@ def write_csv(frame: pd.DataFrame, out: TextIO) -> None:
     hunt component as ``self_signed (+3): its certificate is self-signed`` (a cell that
     began with ``+`` would be neutralised as a formula)."""
     if "hunt_components" in frame.columns:
-        shown = [[f"{c['component']} ({c['points']:+d}): {c['reason']}" for c in cs or []]
-                 for cs in frame["hunt_components"]]
+        shown = [[component_text(c) for c in cs or []] for cs in frame["hunt_components"]]
         frame = frame.assign(hunt_components=pd.Series(shown, index=frame.index, dtype=object))
     formatting.write_csv(frame, out)
 

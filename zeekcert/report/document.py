@@ -14,6 +14,7 @@ import pandas as pd
 from .. import formatting
 from ..causes import Cause, Unverified
 from ..formatting import iso, records
+from ..hunting import component_text
 from ..json_text import Parts, write_json_text
 from .findings import Findings
 
@@ -134,8 +135,7 @@ def write_csv(findings: Findings, out: TextIO) -> None:
         lead = scores.get((str(row["resp_h"]), row["resp_p"]), {})
         row |= {"hunt_rank": lead.get("rank"), "hunt_score": lead.get("score"),
                 "hunt_labels": lead.get("labels") or [],
-                "hunt_reasons": [f"{c['component']} ({c['points']:+d}): {c['reason']}"
-                                 for c in lead.get("components") or []]}
+                "hunt_reasons": [component_text(c) for c in lead.get("components") or []]}
     frame = pd.DataFrame(merged, columns=[*SELF_SIGNED_FIELDS, *CSV_HUNT_FIELDS])
     formatting.write_csv(frame, out)
 
