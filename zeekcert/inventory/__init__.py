@@ -13,7 +13,7 @@ that ties them together (``taking`` what each file gives, ``mapped`` on an execu
 """
 
 from .accumulate import Accumulator
-from .allowlist import Acknowledgement, acknowledged_by, load_allowlist
+from .allowlist import Acknowledgement, acknowledged_by, acknowledging, load_allowlist
 from .beacons import regularity
 from .columnar import MAX_TIMES
 from .lifecycle import RETENTION, ServerStatus, prune, settle
@@ -35,7 +35,7 @@ __all__ = [
     "Progress",
     "ServerStatus",
     "State",
-    "acknowledged_by",
+    "acknowledged_by", "acknowledging",
     "from_records",
     "inventory",
     "load_allowlist",

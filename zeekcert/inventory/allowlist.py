@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from ..toml_files import TomlFile, read_toml
 
@@ -116,6 +119,19 @@ def _date(value: object) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     return date.fromisoformat(str(value))
+
+
+def acknowledging(servers: pd.DataFrame, entries: Sequence[Acknowledgement], now: datetime
+                  ) -> list[Acknowledgement | None]:
+    """Per server (``resp_h``, ``resp_p``, ``fingerprints``, ``subject``), the first entry
+    active on ``now``'s date that matches it, or None. A step per server: lists are short,
+    and only given ones cost. A server without a port matches no port."""
+    on, given = pd.Timestamp(now).date(), list(entries)
+    return [acknowledged_by(given, on, str(h), -1 if pd.isna(p) else int(p),
+                            [] if fps is None else list(fps), subject)
+            for h, p, fps, subject in zip(servers["resp_h"], servers["resp_p"],
+                                          servers["fingerprints"], servers["subject"],
+                                          strict=True)]
 
 
 def acknowledged_by(entries: list[Acknowledgement], on: date, resp_h: str, resp_p: int,

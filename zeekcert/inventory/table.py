@@ -18,7 +18,7 @@ from ..causes import Cause
 from ..classification import cause_lists, lists_per, sort_worst_first
 from ..reading import split_names
 from .accumulate import Accumulator
-from .allowlist import Acknowledgement, acknowledged_by
+from .allowlist import Acknowledgement, acknowledging
 from .beacons import pair_stats
 from .columnar import (
     CAUSE_COLUMNS,
@@ -111,12 +111,7 @@ def _beacons(times: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
 
 def _acknowledge(frame: pd.DataFrame, allowlist: list[Acknowledgement], now: datetime,
                  ) -> None:
-    """Mark the servers an active allowlist entry matches (a step per server: lists are
-    short, and only given ones cost)."""
-    on = pd.Timestamp(now).date()
-    entries = [acknowledged_by(allowlist, on, str(h), int(p), fps, subject)
-               for h, p, fps, subject in zip(frame["resp_h"], frame["resp_p"],
-                                             frame["fingerprints"], frame["subject"],
-                                             strict=True)]
+    """Mark the servers an active allowlist entry matches."""
+    entries = acknowledging(frame, allowlist, now)
     frame["acknowledged"] = [e is not None for e in entries]
     frame["acknowledged_by"] = [e.describe() if e else None for e in entries]

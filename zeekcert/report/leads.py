@@ -14,7 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 from ..hunting import Catalogue, Hunt, HuntPolicy, hunt, load_catalogue
-from ..inventory import Acknowledgement, acknowledged_by
+from ..inventory import Acknowledgement, acknowledging
 
 _BEACON = ["clockwork", "median_interval_s", "beacon_client"]
 
@@ -32,10 +32,6 @@ def hunt_leads(failing: pd.DataFrame, signed: pd.DataFrame, now: datetime,
     else:
         servers = servers.assign(clockwork=False, median_interval_s=float("nan"),
                                  beacon_client=None)
-    on = pd.Timestamp(now).date()
-    servers["acknowledged"] = [
-        acknowledged_by(list(allowlist), on, str(h), int(p), list(fps or []), subject)
-        is not None for h, p, fps, subject in zip(
-            servers["resp_h"], servers["resp_p"].fillna(-1), servers["fingerprints"],
-            servers["subject"], strict=True)] if allowlist else False
+    servers["acknowledged"] = [e is not None for e in acknowledging(
+        servers, allowlist, now)] if allowlist else False
     return hunt(servers, catalogue or load_catalogue(), policy, certs)
