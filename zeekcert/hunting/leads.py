@@ -54,10 +54,6 @@ class Hunt:
     clusters: pd.DataFrame
     policy: HuntPolicy
 
-    def top(self) -> pd.DataFrame:
-        """The leads at or above the threshold, at most ``policy.top`` of them."""
-        return self.leads[self.leads["lead"].to_numpy(dtype=bool)].head(self.policy.top)
-
 
 def hunt(servers: pd.DataFrame, catalogue: Catalogue, policy: HuntPolicy | None = None,
          certs: pd.DataFrame | None = None) -> Hunt:
