@@ -153,19 +153,22 @@ def _per_server(shown: pd.DataFrame, count: int, fresh_days: int) -> list[Seen]:
     age = (first - before) / pd.Timedelta(days=1)
     fresh_rows = ((age >= -1) & (age <= fresh_days)).fillna(False).to_numpy(dtype=bool)
     common = {s: set(attribute(parse_dn(s), "CN")) for s in shown["subject"].dropna().unique()}
-    seen = [Seen([], set(), False, set()) for _ in range(count)]
-    for i, key_labels, ident, fresh, subject, sans in zip(
-            shown["server"], shown["labels"], shown["identity"], fresh_rows, shown["subject"],
-            shown["san_dns"], strict=True):
-        one = seen[int(i)]
-        one.labels.extend(key_labels)
-        one.identities.add(ident)
-        if fresh and not one.fresh:
-            seen[int(i)] = one = Seen(one.labels, one.identities, True, one.names)
-        one.names.update(common.get(subject, ()) if isinstance(subject, str) else ())
+    at = shown["server"].to_numpy(dtype=np.int64)
+    fresh = np.zeros(count, dtype=bool)
+    np.logical_or.at(fresh, at, fresh_rows)
+    labels: list[set[str]] = [set() for _ in range(count)]
+    identities: list[set[str]] = [set() for _ in range(count)]
+    names: list[set[str]] = [set() for _ in range(count)]
+    for i, key_labels, ident, subject, sans in zip(at, shown["labels"], shown["identity"],
+                                                   shown["subject"], shown["san_dns"],
+                                                   strict=True):
+        labels[i].update(key_labels)
+        identities[i].add(ident)
+        names[i].update(common.get(subject, ()) if isinstance(subject, str) else ())
         if isinstance(sans, (list, tuple, np.ndarray)):
-            one.names.update(str(n) for n in sans)
-    return [Seen(sorted(set(s.labels)), s.identities, s.fresh, s.names) for s in seen]
+            names[i].update(str(n) for n in sans)
+    return [Seen(sorted(labels[i]), identities[i], bool(fresh[i]), names[i])
+            for i in range(count)]
 
 
 def component_text(component: dict[str, Any]) -> str:
