@@ -8,7 +8,11 @@ against two self-signed ``CN=localhost`` servers, one IPv4 and one IPv6, among o
 traffic, one server for each other validation failure, TLS 1.3 connections that show no
 certificate, a developers' Jenkins with a self-signed certificate that its upgrade on
 2026-11-26 replaces with a new one, and a network printer's self-signed web UI, visited
-for the last time on 2026-11-25 before it is decommissioned. The certificates are the
+for the last time on 2026-11-25 before it is decommissioned. An intrusion runs beside
+it: a workstation fetches a payload from a server made three days before and beacons to a
+Cobalt Strike team server with the default keystore; two hosts beacon to Sliver on two
+addresses sharing one certificate from Sliver's per-server CA; and an internal Kubernetes
+ingress serves its fake default certificate. The certificates are the
 real ones in ``certs/`` (made by ``make_certs.py``), their validation status is what
 ``openssl verify`` said (``certs/verdicts.json``).
 
@@ -121,6 +125,12 @@ class Server:
     def answers(self, ts: int) -> bool:
         return not any(start <= ts < end for start, end in self.offline)
 
+    @property
+    def stream(self) -> str:
+        """The sensor's random stream for this server's connections: the intrusion's
+        servers have their own, so that adding them left every other record as it was."""
+        return "intrusion" if self.key in INTRUSION else ""
+
 
 SERVERS = [
     Server("ext4", "203.0.113.44", 443, "ext4", "Ext4: beacon target (curl), IPv4",
@@ -166,7 +176,22 @@ SERVERS = [
     Server("chat", "2001:db8:c4a7::10", 443, None,
            "chat.example.net, TLS 1.3 only: its certificate is never seen", tls13=1.0,
            rtt_ms=22),
+    # The intrusion.
+    Server("cobalt", "198.51.100.23", 443, "cobalt-strike",
+           "Cobalt Strike team server with its default keystore", rtt_ms=52, alpn=False,
+           tickets=False),
+    Server("sliver-a", "203.0.113.151", 443, "sliver-https",
+           "Sliver HTTPS listener, first address", rtt_ms=35, alpn=False, tickets=False),
+    Server("sliver-b", "192.0.2.151", 443, "sliver-https",
+           "Sliver HTTPS listener, second address, the same certificate", rtt_ms=21,
+           alpn=False, tickets=False),
+    Server("fresh", "203.0.113.200", 443, "fresh-self-signed",
+           "payload server, self-signed three days before", rtt_ms=64, alpn=False,
+           tickets=False),
+    Server("ingress", "10.20.50.12", 443, "ingress-fake",
+           "Kubernetes ingress serving its fake default certificate", rtt_ms=0.8),
 ]
+INTRUSION = {"cobalt", "sliver-a", "sliver-b", "fresh", "ingress"}
 BY_KEY = {s.key: s for s in SERVERS}
 
 BEACON_HOST = "10.1.20.57"  # its IPv6 address is v6_of(BEACON_HOST)
@@ -213,6 +238,19 @@ VISITS = [
     ("10.1.10.14", "printer", None, "2026-11-25T13:52:31", 1),
     ("10.1.50.7", "printer", None, "2026-11-25T15:21:04", 2),
     ("10.1.50.7", "printer", None, "2026-11-25T15:38:40", 1),
+    # The intrusion's first step: 10.1.10.18 fetches a payload, then beacons (IMPLANTS).
+    ("10.1.10.18", "fresh", "www.kq7vzxb2mtw.example", "2026-11-25T10:09:51", 2),
+    ("10.1.10.18", "fresh", "www.kq7vzxb2mtw.example", "2026-11-26T13:27:06", 1),
+]
+
+# Implants checking in: (host, server, SNI, first check-in, sleep s, jitter s). Cobalt
+# Strike's beacon sleeps 300 s with no jitter (``sleep 300``); Sliver's adds up to its
+# jitter at random (``--seconds 600 --jitter 300``). Each check-in is a new connection
+# with a full handshake; the second Sliver implant arrives by lateral movement.
+IMPLANTS = [
+    ("10.1.10.18", "cobalt", None, "2026-11-25T10:14:33", 300, 0),
+    ("10.1.10.22", "sliver-a", "assets.cdn-update.example", "2026-11-25T16:40:12", 600, 300),
+    ("10.1.40.12", "sliver-b", "assets.cdn-update.example", "2026-11-26T02:13:55", 600, 300),
 ]
 
 
@@ -234,6 +272,11 @@ def flows() -> list[Flow]:
         Flow("10.1.40.6", "sha1", "legacy-api.example.com", 144, "periodic:600"),
         Flow("10.1.30.11", "jenkins-dev", "jenkins-dev.corp.example", 4, "workday", burst=2),
         Flow("10.1.30.12", "jenkins-dev", "jenkins-dev.corp.example", 3, "workday", burst=2),
+    ]
+    intrusion = [
+        # Developers open a dashboard whose ingress rule has no TLS secret of its own.
+        Flow("10.1.30.11", "ingress", "grafana.dev.corp.example", 6, "workday", burst=3),
+        Flow("10.1.30.12", "ingress", "grafana.dev.corp.example", 4, "workday", burst=3),
     ]
     # Ordinary traffic: (server, SNI, connections per day, clients, pattern).
     background = [
@@ -257,7 +300,7 @@ def flows() -> list[Flow]:
         for client, share in zip(clients, shares, strict=True):
             out.append(Flow(client, server, sni, per_day * share / sum(shares), pattern,
                             burst=3))
-    return out
+    return out + intrusion  # last, so that every earlier flow keeps its seed
 
 
 # --- when connections happen -------------------------------------------------------------
@@ -334,6 +377,16 @@ def beacon() -> Iterator[Attempt]:
         yield Attempt(curl_hello, BEACON_HOST, ext4, None, "curl")
         yield Attempt(wget_hello, v6, ext6, None, "wget")
         t = wget_exit + 144 * US + int(rng.uniform(0.001, 0.004) * US)
+
+
+def implants() -> Iterator[Attempt]:
+    """The check-ins of ``IMPLANTS``: sleep, plus jitter, plus the time a check-in takes."""
+    for host, key, sni, first, sleep, jitter in IMPLANTS:
+        rng = random.Random(f"{SEED}:implant:{key}")
+        t = at(first) + rng.randrange(US)
+        while t < T_END:
+            yield Attempt(t, host, BY_KEY[key], sni, "full")
+            t += int((sleep + rng.uniform(0, jitter) + rng.uniform(0.15, 0.6)) * US)
 
 
 def visits() -> Iterator[Attempt]:
@@ -416,13 +469,14 @@ class Sensor:
 
     def __init__(self, chains: dict[str, Chain]) -> None:
         self.chains = chains
-        self.rng = random.Random(f"{SEED}:sensor")
+        self.rngs = {stream: random.Random(f"{SEED}:sensor{':' if stream else ''}{stream}")
+                     for stream in ("", "intrusion")}
         self.logged_cert: dict[str, int] = {}
         self.noticed: dict[tuple[str, int, str, int], int] = {}
         self.records: list[Record] = []
 
     def see(self, a: Attempt) -> None:
-        rng = self.rng
+        rng = self.rngs[a.server.stream]
         chain = self.server_chain(a) if a.kind in ("full", "curl", "wget") else None
         rtt = a.server.rtt_ms * 1000 * rng.uniform(0.95, 1.25)
         established = a.kind != "curl"
@@ -442,7 +496,7 @@ class Sensor:
             return
         self.x509(chain, a.ts + int(rtt))
         if chain.status != "ok":
-            self.notice(conn, chain, written)
+            self.notice(conn, chain, written, rng)
 
     def server_chain(self, a: Attempt) -> Chain | None:
         label = a.server.chain_at(a.ts)
@@ -450,7 +504,7 @@ class Sensor:
 
     def details(self, a: Attempt) -> dict[str, object]:
         """The columns that depend on the kind of handshake."""
-        rng, server = self.rng, a.server
+        rng, server = self.rngs[a.server.stream], a.server
         if a.kind.startswith("tls13"):
             # ALPN and the certificate travel in encrypted handshake messages.
             return {"cipher": rng.choice(CIPHERS_13), "curve": "x25519",
@@ -482,7 +536,8 @@ class Sensor:
         self.logged_cert[leaf.fingerprint] = seen
         self.records.append(Record("x509", seen + 800, cf.x509_row(leaf, as_datetime(seen))))
 
-    def notice(self, conn: cf.Connection, chain: Chain, when: int) -> None:
+    def notice(self, conn: cf.Connection, chain: Chain, when: int,
+               rng: random.Random) -> None:
         """validate-certs' Invalid_Server_Cert, suppressed per resp_h, resp_p, sha1, code."""
         ident = (conn.resp_h, conn.resp_p, chain.sha1, chain.code)
         last = self.noticed.get(ident)
@@ -491,10 +546,10 @@ class Sensor:
         self.noticed[ident] = when
         row = cf.notice_row(conn, "SSL::Invalid_Server_Cert",
                             f"SSL certificate validation failed with ({chain.status})",
-                            sub=chain.certs[0].cert.subject.rfc4514_string(),
+                            sub=cf.zeek_dn(chain.certs[0].cert.subject),
                             suppress_hours=SUPPRESS_FOR // HOUR)
         self.records.append(Record("notice", when, row | {"ts": when,
-                                                          "fuid": uid(self.rng, "F")}))
+                                                          "fuid": uid(rng, "F")}))
 
 
 def simulate(chains: dict[str, Chain]) -> list[Record]:
@@ -502,6 +557,7 @@ def simulate(chains: dict[str, Chain]) -> list[Record]:
     for index, flow in enumerate(flows()):
         attempts.extend(attempts_of(flow, index))
     attempts.extend(visits())
+    attempts.extend(implants())
     attempts.sort(key=lambda a: (a.ts, a.client, a.server.key))
     sensor = Sensor(chains)
     for attempt in attempts:

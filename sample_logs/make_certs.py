@@ -14,9 +14,15 @@ its verdict is the same at both ends all the same).
 
 Keys are random, so a new run gives new certificates and fingerprints; run
 ``generate.py`` after it. Without ``--force`` it refuses to replace existing certificates.
-``--only`` makes just the named self-signed server certificates (the CAs' keys were thrown
-away, so a CA-issued one cannot be made again alone) and adds their verdicts to
-``verdicts.json``: every other certificate and verdict stays byte for byte as it is.
+``--only`` makes just the named server certificates and adds their verdicts to
+``verdicts.json``: every other certificate and verdict stays byte for byte as it is. A
+self-signed one can be made alone, and so can a leaf of a per-server CA (``Recipe.ca``),
+which is made again with it; one issued by the shared CAs cannot (their keys were thrown
+away).
+
+``RECIPES`` are the simulated command-and-control servers and the vendor default: each is
+made to its tool's recipe (the DN attribute by attribute in its order, the serial, the
+validity, who signs it), as ``zeekcert/hunting/catalogue.toml`` documents each tool.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import certfactory as cf  # noqa: E402
+from c2certs import dn  # noqa: E402
 
 CERTS = HERE / "certs"
 # openssl verify runs at both ends; generate.py writes 2026-11-25 00:00 to 2026-11-27 00:40.
@@ -65,6 +72,27 @@ class Leaf:
     digest: str = "sha256"
     openssl_req: bool = False  # like `openssl req -x509 -subj /CN=...`
     device: bool = False  # made by a device's firmware: CN and O only; see device_leaf()
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A certificate made to a tool's recipe: its DN as (attribute, value) pairs in ASN.1
+    order, its serial, validity and extensions; ``ca``, if set, is a per-server CA made
+    with it (its own subject pairs), as a C2 framework makes one when it first starts."""
+
+    label: str
+    subject: tuple[tuple[str, str], ...]
+    valid: tuple[str, str]
+    serial: int | None = None  # None: random, as most tools do
+    dns: tuple[str, ...] = ()
+    ca: tuple[tuple[str, str], ...] | None = None  # None: self-signed
+    ca_valid: tuple[str, str] | None = None
+    basic_ca: bool | None = None  # BasicConstraints CA flag; None: no such extension
+    sends: tuple[str, ...] = ()  # what the server sends after its leaf: nothing
+
+    @property
+    def ca_label(self) -> str | None:
+        return f"{self.label}-ca" if self.ca else None
 
 
 CAS = [
@@ -139,6 +167,37 @@ LEAVES = [
          ("2022-04-11T13:07:52", "2032-04-08T13:07:52"), sends=(), device=True),
 ]
 
+# The simulated command-and-control servers and an internal appliance's vendor default.
+RECIPES = [
+    # Cobalt Strike's default keystore, as its team server ships it: the DN, serial
+    # 0x8BB00EE (146473198) and keytool's 90 days, which ended in 2015.
+    Recipe("cobalt-strike", (("C", "Earth"), ("ST", "Cyberspace"), ("L", "Somewhere"),
+                             ("O", "cobaltstrike"), ("OU", "AdvancedPenTesting"),
+                             ("CN", "Major Cobalt Strike")),
+           ("2015-05-20T18:26:24", "2015-08-18T18:26:24"), serial=0x8BB00EE),
+    # Sliver's HTTPS listener: a subject from its generator (C=US, a state and one of its
+    # cities, a postal code, an organisation with a legal suffix, the host as CN), valid
+    # exactly 3 x 365 days from a random day of the past year, signed by the per-server
+    # CA its server generated at first start (Go writes C, ST, L, postalCode, O, CN).
+    Recipe("sliver-https", (("C", "US"), ("ST", "Washington"), ("L", "Tacoma"),
+                            ("POSTALCODE", "4417"), ("O", "Partners Inc"),
+                            ("CN", "assets.cdn-update.example")),
+           ("2026-04-19T06:31:08", "2029-04-18T06:31:08"), dns=("assets.cdn-update.example",),
+           ca=(("C", "US"), ("ST", "Colorado"), ("L", "Boulder"), ("POSTALCODE", "5123"),
+               ("O", "cloud corp")),
+           ca_valid=("2026-03-02T11:52:40", "2029-03-01T11:52:40"), basic_ca=False),
+    # A new server made three days before the first connection to it, like
+    # `openssl req -x509 -days 365 -subj /CN=<name>`, under a generated-looking name.
+    Recipe("fresh-self-signed", (("CN", "www.kq7vzxb2mtw.example"),),
+           ("2026-11-22T03:12:40", "2027-11-22T03:12:40"), basic_ca=True),
+    # ingress-nginx's fake certificate, made at the controller's start (one year), served
+    # for a host that has no TLS secret of its own.
+    Recipe("ingress-fake", (("O", "Acme Co"),
+                            ("CN", "Kubernetes Ingress Controller Fake Certificate")),
+           ("2026-10-02T07:45:19", "2027-10-02T07:45:19"), dns=("ingress.local",),
+           basic_ca=True),
+]
+
 
 def _key(kind: str) -> cf.Key:
     return cf.ec_key("secp256r1") if kind == "p256" else cf.rsa_key(int(kind[3:]))
@@ -181,6 +240,40 @@ def make_leaf(factory: cf.Factory, leaf: Leaf, made: dict[str, cf.Issued]) -> cf
                         not_after=end, digest=leaf.digest, org=leaf.org)
 
 
+def _signed(workdir: Path, label: str, subject: x509.Name, issuer: cf.Issued | None,
+            valid: tuple[str, str], serial: int | None, dns: tuple[str, ...],
+            basic_ca: bool | None) -> cf.Issued:
+    key = cf.rsa_key()
+    builder = (x509.CertificateBuilder().subject_name(subject)
+               .issuer_name(issuer.cert.subject if issuer else subject)
+               .public_key(key.public_key())
+               .serial_number(serial or x509.random_serial_number())
+               .not_valid_before(day(valid[0])).not_valid_after(day(valid[1]))
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                              False))
+    if basic_ca is not None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=basic_ca, path_length=None),
+                                        True)
+    if dns:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(d) for d in dns]), False)
+    cert = builder.sign(issuer.key if issuer else key, hashes.SHA256())
+    cert_path = workdir / f"{label}.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return cf.Issued(cert, key, cert_path, workdir / f"{label}.key")
+
+
+def make_recipe(workdir: Path, recipe: Recipe, made: dict[str, cf.Issued]) -> cf.Issued:
+    """A tool's certificate, and its per-server CA first (into ``made``) if it has one."""
+    issuer = None
+    if recipe.ca and recipe.ca_label and recipe.ca_valid:
+        issuer = _signed(workdir, recipe.ca_label, dn(*recipe.ca), None, recipe.ca_valid,
+                         None, (), True)
+        made[recipe.ca_label] = issuer
+    return _signed(workdir, recipe.label, dn(*recipe.subject), issuer, recipe.valid,
+                   recipe.serial, recipe.dns, recipe.basic_ca)
+
+
 def make(workdir: Path) -> dict[str, cf.Issued]:
     """Every certificate, by label."""
     factory = cf.Factory(workdir)
@@ -190,10 +283,12 @@ def make(workdir: Path) -> dict[str, cf.Issued]:
                                  not_before=day(start), not_after=day(end))
     for leaf in LEAVES:
         made[leaf.label] = make_leaf(factory, leaf, made)
+    for recipe in RECIPES:
+        made[recipe.label] = make_recipe(workdir, recipe, made)
     return made
 
 
-def verdict(workdir: Path, leaf: Leaf, made: dict[str, cf.Issued],
+def verdict(workdir: Path, leaf: Leaf | Recipe, made: dict[str, cf.Issued],
             trusted: Path) -> dict[str, object]:
     """``openssl verify`` of one leaf with what its server sends, at both window ends."""
     rest = [made[label] for label in leaf.sends]
@@ -214,7 +309,7 @@ def verdict(workdir: Path, leaf: Leaf, made: dict[str, cf.Issued],
 def verdicts(workdir: Path, made: dict[str, cf.Issued]) -> dict[str, dict[str, object]]:
     """The verdict of every leaf."""
     return {leaf.label: verdict(workdir, leaf, made, made[ROOT_LABEL].cert_path)
-            for leaf in LEAVES}
+            for leaf in [*LEAVES, *RECIPES]}
 
 
 def openssl_version() -> str:
@@ -228,17 +323,19 @@ def write_pem(label: str, issued: cf.Issued) -> None:
 
 def add_only(parser: argparse.ArgumentParser, labels: list[str],
              force: bool) -> dict[str, dict[str, object]]:
-    """Make just these self-signed leaves and add their verdicts to ``verdicts.json``."""
-    by_label = {leaf.label: leaf for leaf in LEAVES}
+    """Make just these leaves (self-signed, or with their own CA) and add their verdicts
+    to ``verdicts.json``."""
+    by_label: dict[str, Leaf | Recipe] = {leaf.label: leaf for leaf in [*LEAVES, *RECIPES]}
     record_path = CERTS / "verdicts.json"
     for label in labels:
         leaf = by_label.get(label)
         if leaf is None:
             parser.error(f"--only {label}: no such server certificate "
                          f"(one of {', '.join(sorted(by_label))})")
-        if leaf.issuer is not None or leaf.sends:
+        if isinstance(leaf, Leaf) and (leaf.issuer is not None or leaf.sends):
             parser.error(f"--only {label}: issued by {leaf.issuer}, whose key was thrown away;"
-                         " only self-signed certificates can be made alone")
+                         " only self-signed certificates or those of their own CA can be "
+                         "made alone")
         if (CERTS / f"{label}.pem").exists() and not force:
             parser.error(f"--only {label}: {CERTS / label}.pem exists; --force replaces it")
     if not record_path.exists():
@@ -252,10 +349,12 @@ def add_only(parser: argparse.ArgumentParser, labels: list[str],
         workdir = Path(tmp)
         factory = cf.Factory(workdir)
         for label in dict.fromkeys(labels):
-            made = {label: make_leaf(factory, by_label[label], {})}
-            chains[label] = verdict(workdir, by_label[label], made,
-                                    CERTS / f"{ROOT_LABEL}.pem")
-            write_pem(label, made[label])
+            leaf, made = by_label[label], {}
+            made[label] = (make_recipe(workdir, leaf, made) if isinstance(leaf, Recipe)
+                           else make_leaf(factory, leaf, {}))
+            chains[label] = verdict(workdir, leaf, made, CERTS / f"{ROOT_LABEL}.pem")
+            for made_label, issued in made.items():
+                write_pem(made_label, issued)
     record["chains"] |= chains
     record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return chains
@@ -266,8 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true",
                         help="replace the existing certificates (new keys, new fingerprints)")
     parser.add_argument("--only", metavar="LABEL", action="append",
-                        help="make only this self-signed server certificate and add its "
-                             "verdict; leave every other one alone (repeatable)")
+                        help="make only this server certificate (self-signed, or with its "
+                             "own CA) and add its verdict; leave every other one alone "
+                             "(repeatable)")
     args = parser.parse_args(argv)
     if args.only:
         for label, chain in add_only(parser, args.only, args.force).items():

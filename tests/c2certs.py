@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import certfactory as cf
+from certfactory import zeek_dn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -26,8 +27,6 @@ from zeekwriter import write_json, write_tsv
 
 UTC = dt.UTC
 START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-_SHORT = {NameOID.POSTAL_CODE: "postalCode", NameOID.STREET_ADDRESS: "street",
-          NameOID.EMAIL_ADDRESS: "emailAddress"}
 _OIDS = {"C": NameOID.COUNTRY_NAME, "ST": NameOID.STATE_OR_PROVINCE_NAME,
          "L": NameOID.LOCALITY_NAME, "O": NameOID.ORGANIZATION_NAME,
          "OU": NameOID.ORGANIZATIONAL_UNIT_NAME, "CN": NameOID.COMMON_NAME,
@@ -43,11 +42,6 @@ def dn(*pairs: tuple[str, str]) -> x509.Name:
         warnings.filterwarnings("ignore", "Attribute's length", UserWarning)
         return x509.Name([x509.NameAttribute(_OIDS[k], v, _validate=k != "C")
                           for k, v in pairs])
-
-
-def zeek_dn(name: x509.Name) -> str:
-    """The name as Zeek logs it (OpenSSL's XN_FLAG_RFC2253)."""
-    return name.rfc4514_string(_SHORT)
 
 
 @dataclass(frozen=True)

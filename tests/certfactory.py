@@ -21,6 +21,7 @@ import ipaddress
 import re
 import shutil
 import subprocess
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,15 +315,29 @@ def _constraints(cert: x509.Certificate) -> dict[str, object]:
     return {"basic_constraints.ca": bc.ca, "basic_constraints.path_len": bc.path_length}
 
 
+_SHORT = {NameOID.POSTAL_CODE: "postalCode", NameOID.STREET_ADDRESS: "street",
+          NameOID.EMAIL_ADDRESS: "emailAddress"}
+
+
+def zeek_dn(name: x509.Name) -> str:
+    """A name as Zeek logs it (OpenSSL's XN_FLAG_RFC2253, with OpenSSL's short names). A
+    country that is not two letters (Cobalt Strike's ``C=Earth``) is written as it is."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Attribute's length", UserWarning)
+        return name.rfc4514_string(_SHORT)
+
+
 def x509_row(issued: Issued, ts: dt.datetime, host_cert: bool = True) -> dict[str, object]:
     """The x509.log fields of one certificate, as Zeek >= 4.1 logs them (times in µs)."""
     cert = issued.cert
+    with warnings.catch_warnings():  # Cobalt Strike's C=Earth is not two letters
+        warnings.filterwarnings("ignore", "Attribute's length", UserWarning)
+        subject, issuer = zeek_dn(cert.subject), zeek_dn(cert.issuer)
     row: dict[str, object] = {
         "ts": _micros(ts), "fingerprint": issued.fingerprint,
         "certificate.version": cert.version.value + 1,
         "certificate.serial": zeek_serial(cert.serial_number),
-        "certificate.subject": cert.subject.rfc4514_string(),
-        "certificate.issuer": cert.issuer.rfc4514_string(),
+        "certificate.subject": subject, "certificate.issuer": issuer,
         "certificate.not_valid_before": _micros(cert.not_valid_before_utc),
         "certificate.not_valid_after": _micros(cert.not_valid_after_utc),
         "certificate.key_alg": OPENSSL_NAMES[cert.public_key_algorithm_oid.dotted_string],
