@@ -5,7 +5,8 @@ A certificate is known by its fingerprint when Zeek logs one (>= 4.1), else by t
 of what identifies it (subject, issuer, serial and validity: a Zeek 4.0 file id names one
 connection's copy, not the certificate). A cluster is a certificate seen on at least
 ``cluster_min`` distinct addresses, or a structural catalogue entry (a generator's
-template) matched on that many. The catalogue says what a cluster means: an entry whose
+template) matched on that many by more than one certificate (on one certificate, the
+certificate's own cluster already says it). The catalogue says what a cluster means: an entry whose
 certificate every install shares is one product; one generated per install, one actor.
 """
 
@@ -48,7 +49,7 @@ def find_clusters(shown: pd.DataFrame, catalogue: Catalogue, cluster_min: int
                              cluster_min))
     exploded = shown.explode("labels")
     for label, group in exploded.groupby("labels", sort=True):
-        if str(label).split(":")[-1] in structural:
+        if str(label).split(":")[-1] in structural and group["identity"].nunique() > 1:
             rows.append(_cluster("template", str(label), group.drop_duplicates(
                 ["resp_h", "resp_p"]), [str(label)], catalogue, cluster_min))
     found = pd.DataFrame([r for r in rows if r is not None], columns=CLUSTER_COLUMNS)

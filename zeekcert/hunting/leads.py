@@ -6,8 +6,9 @@ Every component carries its points and its reason, so a lead says why it is one:
 - ``external``: the server is outside the policy's ``local_nets``;
 - ``beacon``: a client polls it like clockwork, with the period, on an external server
   (inside, clockwork polling is mostly monitoring);
-- ``catalogue``: a catalogue entry matched, weighted by its confidence (a vendor default
-  lowers the score instead: it is explained);
+- ``catalogue``: a c2 catalogue entry matched, weighted by its confidence; or
+  ``vendor_default``: a product's factory certificate, a hygiene finding worth a point
+  (fix it: its key may be public), well below any tooling;
 - ``fresh``: its certificate's ``not_valid_before`` is within ``fresh_days`` of the first
   connection seen, on an external server;
 - ``cluster``: its certificate is in a reuse cluster, on an external server (inside, one
@@ -235,7 +236,7 @@ def _score(server: dict[str, Any], seen: Seen, clusters: pd.DataFrame,
 
 def _catalogue_parts(labels: list[str], catalogue: Catalogue, policy: HuntPolicy
                      ) -> list[tuple[str, int, str]]:
-    """The best c2 match counts by its confidence; a vendor default lowers the score."""
+    """The best c2 match counts by its confidence; else a vendor default, a hygiene point."""
     if not labels:
         return []
     w = policy.weights

@@ -42,7 +42,7 @@ class Weights:
     catalogue_high: int = 6
     catalogue_medium: int = 4
     catalogue_low: int = 2
-    vendor_default: int = -1
+    vendor_default: int = 1
     fresh: int = 2
     cluster: int = 2
     random_name: int = 2
