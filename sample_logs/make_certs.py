@@ -186,10 +186,12 @@ RECIPES = [
            ca=(("C", "US"), ("ST", "Colorado"), ("L", "Boulder"), ("POSTALCODE", "5123"),
                ("O", "cloud corp")),
            ca_valid=("2026-03-02T11:52:40", "2029-03-01T11:52:40"), basic_ca=False),
-    # A new server made three days before the first connection to it, like
-    # `openssl req -x509 -days 365 -subj /CN=<name>`, under a generated-looking name.
+    # A new server made three days before the first connection to it, like `openssl req
+    # -x509 -days 365 -subj /CN=<name> -addext subjectAltName=DNS:<name>`, under a
+    # generated-looking name.
     Recipe("fresh-self-signed", (("CN", "www.kq7vzxb2mtw.example"),),
-           ("2026-11-22T03:12:40", "2027-11-22T03:12:40"), basic_ca=True),
+           ("2026-11-22T03:12:40", "2027-11-22T03:12:40"), dns=("www.kq7vzxb2mtw.example",),
+           basic_ca=True),
     # ingress-nginx's fake certificate, made at the controller's start (one year), served
     # for a host that has no TLS secret of its own.
     Recipe("ingress-fake", (("O", "Acme Co"),

@@ -24,6 +24,11 @@ EXPECTED: dict[str, tuple[list[str], int]] = {
     "03_nightly_inventory.ipynb": (
         ["active   203.0.113.44, 2001:db8:44::44", "changed  10.20.30.40",
          "gone     10.20.40.9", "exit code 0", "all checks passed"], 0),
+    "04_hunting_c2_infrastructure.ipynb": (
+        ["198.51.100.23:443 scores 15 = 3 + 2 + 3 + 6 + 1", "tooling:cobalt_strike_default",
+         "08BB00EE", "one actor", "10.1.40.12", "the beacon's host: 10.1.10.18",
+         "282 s later", "vendor_default (+1)", "tooling:ir_2026_114_payload",
+         "all checks passed"], 0),
 }
 
 
