@@ -43,6 +43,18 @@ from zeekcert.inventory import State, inventory, load_allowlist
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_logs"
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 EXT4, EXT6 = "203.0.113.44:443", "[2001:db8:44::44]:443"
+# What the sample raises on its first run, best hunt lead first. Jenkins (10.20.30.40:8443) is
+# acknowledged; Sliver's two servers show a chain cause, not self_signed, so they are not
+# in the default inventory.
+RAISED = [("tooling_match", "198.51.100.23"),
+          ("new_self_signed_server", "198.51.100.23"),
+          ("new_self_signed_server", "203.0.113.44"),
+          ("new_self_signed_server", "2001:db8:44::44"),
+          ("new_self_signed_server", "203.0.113.200"),
+          ("new_self_signed_server", "10.20.50.12"),
+          ("new_self_signed_server", "10.20.40.9")]
+NOTES = {"new_self_signed_server": "ZeekCert::New_Self_Signed_Server",
+         "tooling_match": "ZeekCert::Tooling_Match"}
 
 
 def jsonl(path: Path) -> list[dict[str, Any]]:
@@ -60,12 +72,13 @@ def test_the_sample_raises_one_alert_per_new_self_signed_server_once(tmp_path: P
     code, out, err = nightly(tmp_path, "--alert-to", f"jsonl:{sink}")
     assert (code, out, err) == (0, "", "")
     alerts = jsonl(sink)
-    # Jenkins (10.20.30.40:8443) is acknowledged: it raises nothing.
     assert [(a["rule"]["name"], a["destination"]["ip"], a["destination"]["port"])
-            for a in alerts] == [("new_self_signed_server", "203.0.113.44", 443),
-                                 ("new_self_signed_server", "2001:db8:44::44", 443),
-                                 ("new_self_signed_server", "10.20.40.9", 443)]
-    ext4 = alerts[0]
+            for a in alerts] == [(*r, 443) for r in RAISED]
+    cobalt = alerts[0]
+    assert cobalt["zeekcert"]["label"] == "tooling:cobalt_strike_default"
+    assert cobalt["zeekcert"]["hunt"]["rank"] == 1
+    assert alerts[4]["zeekcert"]["hunt"]["fresh"] is True  # the payload server
+    ext4 = alerts[2]
     assert ext4["@timestamp"] == "2026-11-27T06:00:00.000000Z"
     assert ext4["event"]["kind"] == "alert" and ext4["event"]["category"] == ["network"]
     assert ext4["source"] == {"ip": "10.1.20.57"}
@@ -81,13 +94,15 @@ def test_the_sample_raises_one_alert_per_new_self_signed_server_once(tmp_path: P
     assert ext4["zeekcert"]["schema_version"] == 1
     code, _, err = nightly(tmp_path, "--alert-to", f"jsonl:{sink}")
     assert (code, err) == (0, "")
-    assert len(jsonl(sink)) == 3  # the next run raises nothing again
+    assert len(jsonl(sink)) == 7  # the next run raises nothing again
 
 
 def test_without_a_sink_a_run_that_finds_something_says_so_on_stderr(tmp_path: Path) -> None:
     code, out, err = nightly(tmp_path)
     assert (code, out) == (0, "")
-    assert err == f"3 new self-signed servers: {EXT4}, {EXT6}, 10.20.40.9:443\n"
+    assert err == (f"6 new self-signed servers: 198.51.100.23:443, {EXT4}, {EXT6}, "
+                   "203.0.113.200:443, 10.20.50.12:443 and 1 more\n"
+                   "1 server with C2 tooling's certificate: 198.51.100.23:443\n")
     code, _, err = nightly(tmp_path)
     assert (code, err) == (0, "")
 
@@ -97,9 +112,7 @@ def test_quiet_says_nothing_and_alerts_are_kept_for_suppression(tmp_path: Path) 
     assert (code, err) == (0, "")
     with sqlite3.connect(tmp_path / "state.db") as db:
         rows = db.execute("SELECT reason, resp_h, shown FROM alerts ORDER BY rowid").fetchall()
-    assert rows == [("new_self_signed_server", "203.0.113.44", 1),
-                    ("new_self_signed_server", "2001:db8:44::44", 1),
-                    ("new_self_signed_server", "10.20.40.9", 1)]
+    assert rows == [(*r, 1) for r in RAISED]
 
 
 class Receiver:
@@ -147,16 +160,16 @@ def test_a_webhook_that_is_down_gets_every_alert_once_it_is_back(
     code, _, err = nightly(tmp_path, *argv)
     assert code == 3
     assert f"alert sink webhook:{receiver.url}: webhook {receiver.url} failed 3 times: " \
-           "HTTP 503; 3 alerts wait for the next run" in err
-    assert len(jsonl(sink)) == 3  # one sink's failure does not stop the others
+           "HTTP 503; 7 alerts wait for the next run" in err
+    assert len(jsonl(sink)) == 7  # one sink's failure does not stop the others
     receiver.down = False
     code, _, err = nightly(tmp_path, *argv, now=NOW + timedelta(hours=1))
     assert (code, err) == (0, "")
     ids = [b["zeekcert"]["alert_id"] for b in receiver.bodies]
     assert ids == [a["zeekcert"]["alert_id"] for a in jsonl(sink)]
-    assert len(set(ids)) == 3
+    assert len(set(ids)) == 7
     code, _, _ = nightly(tmp_path, *argv, now=NOW + timedelta(hours=2))
-    assert code == 0 and len(receiver.bodies) == 3
+    assert code == 0 and len(receiver.bodies) == 7
 
 
 def test_a_webhook_nobody_listens_on_is_a_failed_sink(tmp_path: Path) -> None:
@@ -164,7 +177,7 @@ def test_a_webhook_nobody_listens_on_is_a_failed_sink(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
     code, _, err = nightly(tmp_path, "--alert-to", f"webhook:http://127.0.0.1:{port}/")
-    assert code == 3 and "Connection refused" in err and "3 alerts wait" in err
+    assert code == 3 and "Connection refused" in err and "7 alerts wait" in err
 
 
 @pytest.mark.parametrize("spec", ["jsonl:", "webhook:ftp://127.0.0.1/", "mail:x",
@@ -186,11 +199,12 @@ def test_a_burst_is_cut_to_n_alerts_and_one_for_the_rest(tmp_path: Path) -> None
                            f"jsonl:{tmp_path / 'a.jsonl'}")
     assert (code, err) == (0, "")
     alerts = jsonl(tmp_path / "a.jsonl")
-    assert [a["rule"]["name"] for a in alerts] == ["new_self_signed_server"] * 2 + [
+    assert [a["rule"]["name"] for a in alerts] == [r for r, _ in RAISED[:2]] + [
         "more_servers"]
-    assert alerts[2]["zeekcert"]["count"] == 1
-    assert alerts[2]["zeekcert"]["servers"] == [{"server": "10.20.40.9:443",
-                                                "reason": "new_self_signed_server"}]
+    assert alerts[2]["zeekcert"]["count"] == 5
+    assert alerts[2]["zeekcert"]["servers"] == [
+        {"server": f"[{ip}]:443" if ":" in ip else f"{ip}:443", "reason": r}
+        for r, ip in RAISED[2:]]
     assert "destination" not in alerts[2]
     assert summary([]) == []
 
@@ -310,11 +324,9 @@ def test_syslog_over_udp_gets_one_rfc5424_message_per_alert(tmp_path: Path) -> N
         port = listener.getsockname()[1]
         code, _, err = nightly(tmp_path, "--alert-to", f"syslog:udp://127.0.0.1:{port}")
         assert (code, err) == (0, "")
-        got = [_parsed(listener.recv(65536)) for _ in range(3)]
+        got = [_parsed(listener.recv(65536)) for _ in range(len(RAISED))]
     assert [(ts, msgid, d["destination"]["ip"]) for ts, msgid, d in got] == [
-        ("2026-11-27T06:00:00.000000Z", "new_self_signed_server", "203.0.113.44"),
-        ("2026-11-27T06:00:00.000000Z", "new_self_signed_server", "2001:db8:44::44"),
-        ("2026-11-27T06:00:00.000000Z", "new_self_signed_server", "10.20.40.9")]
+        ("2026-11-27T06:00:00.000000Z", *r) for r in RAISED]
 
 
 def test_syslog_over_tcp_frames_each_message_by_its_length(tmp_path: Path) -> None:
@@ -323,7 +335,7 @@ def test_syslog_over_tcp_frames_each_message_by_its_length(tmp_path: Path) -> No
         port = listener.getsockname()[1]
 
         def serve() -> None:
-            for _ in range(3):  # one connection per alert
+            for _ in range(len(RAISED)):  # one connection per alert
                 conn, _ = listener.accept()
                 with conn:
                     while chunk := conn.recv(65536):
@@ -339,7 +351,7 @@ def test_syslog_over_tcp_frames_each_message_by_its_length(tmp_path: Path) -> No
         length, _, rest = rest.partition(b" ")
         messages.append(rest[:int(length)])
         rest = rest[int(length):]
-    assert [_parsed(m)[2]["destination"]["port"] for m in messages] == [443, 443, 443]
+    assert [_parsed(m)[2]["destination"]["port"] for m in messages] == [443] * len(RAISED)
 
 
 def test_syslog_over_a_unix_socket(tmp_path: Path) -> None:
@@ -349,7 +361,7 @@ def test_syslog_over_a_unix_socket(tmp_path: Path) -> None:
         listener.settimeout(5)
         code, _, err = nightly(tmp_path, "--alert-to", f"syslog:unix:{path}")
         assert (code, err) == (0, "")
-        assert _parsed(listener.recv(65536))[1] == "new_self_signed_server"
+        assert _parsed(listener.recv(65536))[1] == "tooling_match"
     again = tmp_path / "again"
     again.mkdir()
     code, _, err = nightly(again, "--alert-to", f"syslog:unix:{tmp_path}/none")
@@ -363,11 +375,10 @@ def test_the_zeek_notice_log_reads_back_as_a_notice_log(tmp_path: Path) -> None:
     text = log.read_text(encoding="ascii")
     assert text.startswith("#separator \\x09\n") and "#path\tnotice\n" in text
     frame = zeekcert.read_log(log)
-    assert frame["note"].astype(str).tolist() == ["ZeekCert::New_Self_Signed_Server"] * 3
-    assert frame["id.resp_h"].astype(str).tolist() == ["203.0.113.44", "2001:db8:44::44",
-                                                       "10.20.40.9"]
-    assert frame["sub"].astype(str).tolist()[0] == "CN=localhost"
-    assert frame["p"].tolist() == [443, 443, 443]
+    assert frame["note"].astype(str).tolist() == [NOTES[r] for r, _ in RAISED]
+    assert frame["id.resp_h"].astype(str).tolist() == [ip for _, ip in RAISED]
+    assert frame["sub"].astype(str).tolist()[2] == "CN=localhost"
+    assert frame["p"].tolist() == [443] * len(RAISED)
     assert text.count("\n#fields") == 1
     code, _, _ = nightly(tmp_path, "--alert-to", f"zeek-notice:{log}")
     assert log.read_text(encoding="ascii") == text  # nothing new: nothing appended
@@ -403,8 +414,7 @@ def test_zat_reads_the_zeek_notice_log(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     with time_limit(60):
         frame = LogToDataFrame().create_dataframe(str(log))
-    assert frame["note"].astype(str).tolist() == ["ZeekCert::New_Self_Signed_Server"] * 3
-    assert frame["id.resp_h"].astype(str).tolist() == ["203.0.113.44", "2001:db8:44::44",
-                                                       "10.20.40.9"]
-    assert frame["sub"].astype(str).tolist() == ["CN=localhost", "CN=localhost",
-                                                 "CN=NPI0A1B2C,O=HP"]
+    assert frame["note"].astype(str).tolist() == [NOTES[r] for r, _ in RAISED]
+    assert frame["id.resp_h"].astype(str).tolist() == [ip for _, ip in RAISED]
+    assert frame["sub"].astype(str).tolist()[2:4] == ["CN=localhost", "CN=localhost"]
+    assert frame["sub"].astype(str).tolist()[6] == "CN=NPI0A1B2C,O=HP"

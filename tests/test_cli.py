@@ -103,4 +103,4 @@ def test_readme_json_example_has_the_golden_report_s_fields() -> None:
     assert list(example["servers"][0]) == list(golden["servers"][0])
     assert set(golden["self_signed"][0]) - set(golden["servers"][0]) == {
         k for k in example["self_signed"][0] if k != "..."}
-    assert example["summary"]["connections"] == golden["summary"]["connections"] == 10442
+    assert example["summary"]["connections"] == golden["summary"]["connections"] == 11207

@@ -55,11 +55,13 @@ def test_the_sample_report_fits_80_columns_and_keeps_every_address_whole() -> No
     signed = _table_rows(out, "SELF-SIGNED SERVERS")
     assert [row.split()[:3] for row in signed] == [
         ["203.0.113.44", "443", "1211"], ["2001:db8:44::44", "443", "1211"],
-        ["10.20.30.40", "8443", "17"], ["10.20.40.9", "443", "7"]]
+        ["198.51.100.23", "443", "461"], ["10.20.50.12", "443", "44"],
+        ["10.20.30.40", "8443", "17"], ["10.20.40.9", "443", "7"],
+        ["203.0.113.200", "443", "3"]]
     assert "10.1.20.57       every 145 s" in signed[0]
     failing = _table_rows(out, "SERVERS FAILING VALIDATION")
-    assert len(failing) == 11
-    assert failing[5].split()[:4] == ["192.0.2.30", "443", "incomplete_chain", "229"]
+    assert len(failing) == 16
+    assert failing[8].split()[:4] == ["192.0.2.30", "443", "incomplete_chain", "229"]
 
 
 def test_a_pipe_gets_100_columns_and_width_0_gets_every_character() -> None:

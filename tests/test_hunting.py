@@ -131,7 +131,15 @@ def test_a_bad_catalogue_on_the_command_line_exits_2(tmp_path: Path) -> None:
 def test_one_sliver_style_certificate_on_two_addresses_is_one_actors_cluster(
         tmp_path: Path) -> None:
     sliver, cs = MADE[2], MADE[0]
+    # Another listener of the same team server: a new generated subject and CA.
+    other = c2certs.issued("sliver_https", c2certs.dn(
+        ("C", "US"), ("O", "Partners Inc"), ("L", "Tacoma"), ("ST", "Washington"),
+        ("POSTALCODE", "4417"), ("CN", "assets.example.org")), c2certs.dn(
+        ("C", "US"), ("O", "Synergy Ltd"), ("L", "Naperville"), ("ST", "Illinois"),
+        ("POSTALCODE", "7780"), ("CN", "synergy-ca")),
+        days=3 * 365, ca_days=3 * 365, serial=0x5151)
     c2certs.write_servers(tmp_path, [("198.18.2.1", sliver), ("198.18.2.2", sliver),
+                                     ("198.18.2.3", other),
                                      ("203.0.113.7", cs), ("203.0.113.8", cs)], "4.1", "tsv")
     found = build_streaming(tmp_path, now=NOW).findings.hunt
     assert found is not None
@@ -142,8 +150,10 @@ def test_one_sliver_style_certificate_on_two_addresses_is_one_actors_cluster(
     assert by_kind == {
         ("certificate", ("198.18.2.1:443", "198.18.2.2:443")): ("tooling:sliver_https",
                                                               "one actor"),
-        ("template", ("198.18.2.1:443", "198.18.2.2:443")): ("tooling:sliver_https",
-                                                           "one actor"),
+        # The generator's template spans both certificates; one certificate alone would
+        # make no template cluster beside its certificate cluster.
+        ("template", ("198.18.2.1:443", "198.18.2.2:443", "198.18.2.3:443")): (
+            "tooling:sliver_https", "one actor"),
         ("certificate", ("203.0.113.7:443", "203.0.113.8:443")): (
             "tooling:cobalt_strike_default", "one product"),
     }
@@ -354,7 +364,7 @@ def test_the_nightly_job_scores_its_servers_and_alerts_once_on_c2_tooling(
     assert servers["198.18.0.1"]["labels"] == ["tooling:cobalt_strike_default"]
     assert servers["198.18.0.1"]["hunt_score"] == 3 + 2 + 6 + 1
     assert servers["198.18.0.10"]["labels"] == ["vendor:traefik_default"]
-    assert servers["198.18.0.10"]["hunt_score"] == 3 + 2 - 1 + 1
+    assert servers["198.18.0.10"]["hunt_score"] == 3 + 2 + 1 + 1
     alerts = [json.loads(line) for line in sink.read_text().splitlines()]
     assert sorted((a["rule"]["name"], a["destination"]["ip"]) for a in alerts) == [
         ("new_self_signed_server", "198.18.0.1"), ("new_self_signed_server", "198.18.0.10"),

@@ -197,7 +197,7 @@ def test_state_records_round_trip_exactly(sample_files: list[pd.DataFrame]) -> N
     again = from_records(server_records(acc), pair_records(acc))
     assert server_records(again) == server_records(acc)
     assert pair_records(again) == pair_records(acc)
-    assert len(server_records(acc)) == 4
+    assert len(server_records(acc)) == 7
 
 
 def _nightly_day(target: Path, day: str) -> Path:
@@ -261,7 +261,7 @@ def test_schema_2_pairs_are_migrated_to_times(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
     with State.open(state) as opened:
         migrated = opened.records("pairs")
-    assert len(expected) == 7
+    assert len(expected) == 11
     assert migrated == expected
     with sqlite3.connect(state) as db:
         assert db.execute("SELECT value FROM meta").fetchall() == [("4",)]

@@ -44,14 +44,14 @@ def test_duckdb_counts_what_the_report_says(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     report = json.loads((tmp_path / "r.json").read_text())
     counted = per_server(tmp_path / "export")
-    assert sum(n for n, _ in counted.values()) == report["summary"]["connections"] == 10442
+    assert sum(n for n, _ in counted.values()) == report["summary"]["connections"] == 11207
     for server in report["servers"]:
         key = (server["resp_h"], server["resp_p"])
         assert counted[key] == (server["connections"], server["failed_connections"])
     days = duckdb.sql(f"""SELECT day::VARCHAR, count(*) FROM read_parquet(
         '{tmp_path}/export/connections/*/*.parquet', hive_partitioning = true)
         GROUP BY 1 ORDER BY 1""").fetchall()
-    assert days == [("2026-11-25", 5229), ("2026-11-26", 5154), ("2026-11-27", 59)]
+    assert days == [("2026-11-25", 5451), ("2026-11-26", 5683), ("2026-11-27", 73)]
     servers = pq.read_table(tmp_path / "export" / "servers.parquet").to_pandas()
     assert sorted(servers["resp_h"]) == sorted(s["resp_h"] for s in report["servers"])
     assert sorted(p.name for p in (tmp_path / "export").iterdir()) == [
@@ -73,7 +73,7 @@ def test_an_executor_exports_each_connection_once(tmp_path: Path) -> None:
                         export=ConnectionExport(tmp_path / "mapped"))
     alone, mapped = _exported(tmp_path / "alone"), _exported(tmp_path / "mapped")
     pd.testing.assert_frame_equal(mapped, alone)
-    assert len(mapped) == 10442 and mapped["uid"].is_unique
+    assert len(mapped) == 11207 and mapped["uid"].is_unique
     assert not (tmp_path / "mapped" / ".staged").exists()
 
 
@@ -81,7 +81,7 @@ def test_the_nightly_job_exports_only_what_a_run_takes_in(tmp_path: Path) -> Non
     tree = tmp_path / "logs"
     shutil.copytree(SAMPLE / "2026-11-25", tree / "2026-11-25")
     state = tmp_path / "state.db"
-    for run, expected in ((1, 5229), (2, 0)):
+    for run, expected in ((1, 5451), (2, 0)):
         out = tmp_path / f"run{run}"
         code, _, err = run_cli(["inventory", tree, "--state", state, "-o", out / ".." /
                                 f"inv{run}.json", "--export-parquet", out, "-q"], now=NOW)
@@ -91,7 +91,7 @@ def test_the_nightly_job_exports_only_what_a_run_takes_in(tmp_path: Path) -> Non
         inventory = pq.read_table(out / "inventory.parquet").to_pandas()
         written = json.loads((tmp_path / f"inv{run}.json").read_text())["servers"]
         assert sorted(inventory["resp_h"]) == sorted(s["resp_h"] for s in written)
-        assert len(inventory) == 4
+        assert len(inventory) == 7
 
 
 def test_a_folder_that_holds_anything_is_never_written_into(tmp_path: Path) -> None:

@@ -261,4 +261,5 @@ def test_window_from_iso_and_relative_times_on_the_sample(
                               "json"])[1])
     assert recent["window"]["start"] == "2026-11-27T00:00:00.000000Z"
     assert recent["servers"][0]["first_seen"].startswith("2026-11-27T00:0")
-    assert {s["resp_h"] for s in recent["self_signed"]} == {"203.0.113.44", "2001:db8:44::44"}
+    assert {s["resp_h"] for s in recent["self_signed"]} == {"203.0.113.44", "2001:db8:44::44",
+                                                            "198.51.100.23"}

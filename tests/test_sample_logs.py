@@ -35,6 +35,8 @@ INSIDE_WINDOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 EXT4, EXT6, DEV = ("203.0.113.44", 443), ("2001:db8:44::44", 443), ("10.20.30.40", 8443)
 PRINTER = ("10.20.40.9", 443)
+COBALT, FRESH, INGRESS = ("198.51.100.23", 443), ("203.0.113.200", 443), ("10.20.50.12", 443)
+SLIVER_A, SLIVER_B = ("203.0.113.151", 443), ("192.0.2.151", 443)
 DEV_SUBJECT = "CN=jenkins-dev.corp.example,O=Example Corp,C=US"
 # server -> (certificate chain in verdicts.json, validation_status, primary cause)
 SERVERS = {
@@ -62,7 +64,16 @@ SERVERS = {
     ("203.0.113.60", 443): ("files", "ok", None),
     ("192.0.2.13", 443): ("news", "ok", None),
     ("2001:db8:c4a7::10", 443): (None, None, None),  # TLS 1.3 only: no certificate seen
+    # The simulated intrusion: a Cobalt Strike team server, one Sliver certificate from a
+    # per-server CA on two addresses, a fresh payload server and an ingress fake certificate.
+    COBALT: ("cobalt-strike", "self signed certificate", "self_signed"),
+    SLIVER_A: ("sliver-https", "unable to get local issuer certificate", "incomplete_chain"),
+    SLIVER_B: ("sliver-https", "unable to get local issuer certificate", "incomplete_chain"),
+    FRESH: ("fresh-self-signed", "self signed certificate", "self_signed"),
+    INGRESS: ("ingress-fake", "self signed certificate", "self_signed"),
 }
+# The causes beyond the primary one that the intrusion's certificates also show.
+MORE_CAUSES = {COBALT: ["expired"], INGRESS: ["hostname_mismatch"]}
 # Chains a server sends after a change: the Jenkins server from its upgrade on.
 LATER_CHAINS = {"jenkins-dev-2": "self signed certificate"}
 OPEN = re.compile(r"^#open\t(\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)$", re.M)
@@ -104,9 +115,9 @@ def test_generate_reproduces_the_committed_tree(tmp_path: Path) -> None:
                    check=True, capture_output=True, timeout=60)
     committed, fresh = _tree(SAMPLE), _tree(tmp_path)
     assert sorted(fresh) == sorted(committed)
-    # ssl and notice every hour (the beacon), x509 only in 15 hours; the JSON copy has the
-    # same files as its day; current/ all three logs.
-    assert len(committed) == (2 * 24 + 2 * 24 + 15) + (24 + 24 + 6) + 3 == 168
+    # ssl and notice every hour (the beacon), x509 only in 7 hours of the first day and 12
+    # of the second; the JSON copy has the same files as its day; current/ all three logs.
+    assert len(committed) == (2 * 24 + 2 * 24 + 7 + 12) + (24 + 24 + 7) + 3 == 173
     for name, data in committed.items():
         if not name.endswith(".gz"):
             assert fresh[name] == data, name
@@ -123,13 +134,13 @@ def test_generate_reproduces_the_committed_tree(tmp_path: Path) -> None:
 def test_layout_and_headers() -> None:
     day = sorted(p.name for p in (SAMPLE / "2026-11-25").iterdir())
     assert day[:2] == ["notice.00:00:00-01:00:00.log.gz", "notice.01:00:00-02:00:00.log.gz"]
-    assert day[-1] == "x509.10:00:00-11:00:00.log.gz" and len(day) == 24 + 24 + 6
+    assert day[-1] == "x509.16:00:00-17:00:00.log.gz" and len(day) == 24 + 24 + 7
     assert "x509.01:00:00-02:00:00.log.gz" in day and "x509.02:00:00-03:00:00.log.gz" not in day
     assert sorted(p.name for p in (SAMPLE / "json" / "2026-11-25").iterdir()) == day
-    assert len(list((SAMPLE / "2026-11-26").glob("x509.*"))) == 9
+    assert len(list((SAMPLE / "2026-11-26").glob("x509.*"))) == 12
     last = gzip.decompress((SAMPLE / "2026-11-26" / "ssl.23:00:00-00:00:00.log.gz")
                            .read_bytes()).decode().splitlines()
-    assert last[5] == "#open\t2026-11-26-23-01-18" and last[-1] == "#close\t2026-11-27-00-00-00"
+    assert last[5] == "#open\t2026-11-26-23-00-58" and last[-1] == "#close\t2026-11-27-00-00-00"
     current = (SAMPLE / "current" / "ssl.log").read_text().splitlines()
     assert current[5] == "#open\t2026-11-27-00-01-33"
     assert not current[-1].startswith("#close")
@@ -222,12 +233,12 @@ def test_every_server_gets_its_cause() -> None:
     got = {(str(r["id.resp_h"]), int(r["id.resp_p"])): (r["primary_cause"], list(r["causes"]))
            for _, r in servers.iterrows()}
     got = {k: (None if pd.isna(p) else p, c) for k, (p, c) in got.items()}
-    assert got == {server: (cause, [cause] if cause else [])
+    assert got == {server: (cause, [cause, *MORE_CAUSES.get(server, [])] if cause else [])
                    for server, (_, _, cause) in SERVERS.items()}
-    # Worst first: the beacon's two servers, then the dev server and the printer with far
-    # fewer connections.
-    top = [(str(h), int(p)) for h, p in servers[["id.resp_h", "id.resp_p"]].head(4).to_numpy()]
-    assert top == [EXT4, EXT6, DEV, PRINTER]
+    # Worst first, the self-signed by connections: the beacon's two servers, the Cobalt
+    # Strike beacon's, then the ingress, the dev server, the printer and the payload server.
+    top = [(str(h), int(p)) for h, p in servers[["id.resp_h", "id.resp_p"]].head(7).to_numpy()]
+    assert top == [EXT4, EXT6, COBALT, INGRESS, DEV, PRINTER, FRESH]
     counts = servers.set_index(servers["id.resp_h"].astype(str))["connections"]
     assert counts["10.20.40.9"] < counts["10.20.30.40"] < 30 < 1000 < counts["203.0.113.44"]
 
@@ -295,7 +306,9 @@ def test_nightly_inventory_sees_the_change_and_the_printer_go(tmp_path: Path) ->
 
     first = night("2026-11-25", datetime(2026, 11, 26, 0, 30, tzinfo=UTC))
     assert first == {EXT4: ("new", False, 1), EXT6: ("new", False, 1),
-                     DEV: ("new", True, 1), PRINTER: ("new", False, 1)}
+                     DEV: ("new", True, 1), PRINTER: ("new", False, 1),
+                     COBALT: ("new", False, 1), FRESH: ("new", False, 1),
+                     INGRESS: ("new", False, 1)}
     second = night("2026-11-26", datetime(2026, 11, 27, 0, 30, tzinfo=UTC))
     assert second[DEV] == ("changed", True, 2)
     assert second[EXT4] == second[EXT6] == ("active", False, 1)

@@ -40,7 +40,8 @@ from zeekcert.report import build_streaming, write_json
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 SELF_SIGNED = {("203.0.113.44", 443), ("2001:db8:44::44", 443), ("10.20.30.40", 8443),
-               ("10.20.40.9", 443)}
+               ("10.20.40.9", 443), ("198.51.100.23", 443), ("203.0.113.200", 443),
+               ("10.20.50.12", 443)}
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +83,15 @@ def counts(servers: list[dict[str, Any]]) -> dict[tuple[str, int], tuple[Any, ..
 def test_three_overlapping_sensors_count_what_one_sensor_of_all_counts(
         tree: dict[str, Path], days: Path) -> None:
     original, logged = logged_rows()
-    assert (original, logged) == (10383, 19727)
+    assert (original, logged) == (11134, 21153)
     merged = report([str(p) for p in tree.values()], sensors_of(tree))
     alone = report(days)
     assert merged["summary"] == alone["summary"]
     assert counts(merged["servers"]) == counts(alone["servers"])
-    assert merged["summary"]["connections"] == 10383
+    assert merged["summary"]["connections"] == 11134
     quality = merged["data_quality"]
-    assert quality["merged_across_sensors"] == logged - original == 9344
-    assert quality["rows"]["ssl"] == 19727
+    assert quality["merged_across_sensors"] == logged - original == 10019
+    assert quality["rows"]["ssl"] == 21153
     assert quality["sensors"] == ["edge", "core", "dmz"]
     assert quality["sensor_tolerance_s"] == 2.0
     assert {s["resp_h"]: s["sensors"] for s in merged["self_signed"]} == {
@@ -104,7 +105,7 @@ def test_without_merging_the_overlap_is_counted_as_often_as_it_was_logged(
     sensors = Sensors(sensors_of(tree).sensors, tolerance=timedelta(milliseconds=100))
     merged = report([str(p) for p in tree.values()], sensors)
     assert merged["data_quality"]["merged_across_sensors"] == 0
-    assert merged["summary"]["connections"] == 19727
+    assert merged["summary"]["connections"] == 21153
 
 
 def test_one_sensor_of_the_three_is_named_on_its_servers_only(tree: dict[str, Path]) -> None:
@@ -159,13 +160,13 @@ def test_the_nightly_job_of_three_sensors_takes_each_connection_once(
     columns = ["resp_h", "resp_p", "status", "causes", "connections", "clients",
                "server_names", "fingerprints"]
     pd.testing.assert_frame_equal(merged.inventory[columns], alone.inventory[columns])
-    assert merged.inventory["sensors"].tolist() == [["core", "dmz", "edge"]] * 4
-    assert merged.summary["merged"] == 9344
+    assert merged.inventory["sensors"].tolist() == [["core", "dmz", "edge"]] * 7
+    assert merged.summary["merged"] == 10019
     assert merged.summary["sensors"] == ["edge", "core", "dmz"]
-    assert merged.report.merged == 9344
+    assert merged.report.merged == 10019
     with sqlite3.connect(tmp_path / "three.db") as db:
         records = [json.loads(r[0]) for r in db.execute("SELECT record FROM servers")]
-    assert sorted(tuple(r["sensors"]) for r in records) == [("core", "dmz", "edge")] * 4
+    assert sorted(tuple(r["sensors"]) for r in records) == [("core", "dmz", "edge")] * 7
 
 
 def test_per_sensor_states_merge_to_the_same_state_in_every_order(
@@ -199,7 +200,7 @@ def test_the_command_line_names_sensors_by_flag_or_folder(tree: dict[str, Path],
                               "--format", "json"], now=NOW)
     assert code == 0, err
     servers = json.loads(out)["servers"]
-    assert [s["sensors"] for s in servers] == [["core", "dmz", "edge"]] * 4
+    assert [s["sensors"] for s in servers] == [["core", "dmz", "edge"]] * 7
     code, out, err = run_cli(["report", "--sensor", f"a={tree['edge']}", "--sensor",
                               f"b={tree['core']}", "--format", "json"], now=NOW)
     assert code == 0, err
@@ -216,7 +217,7 @@ def test_the_command_line_names_sensors_by_flag_or_folder(tree: dict[str, Path],
                               tmp_path / "t.db", "--format", "table", "--width", "0"], now=NOW)
     assert code == 0, err
     assert "sensors" in out.splitlines()[1].split()
-    assert out.count("core, edge") == 4
+    assert out.count("core, edge") == 7
 
 
 def test_the_parquet_export_holds_each_connection_once_with_its_sensors(
@@ -231,9 +232,9 @@ def test_the_parquet_export_holds_each_connection_once_with_its_sensors(
     # and edge; odd, not % 5: core and edge. Two rows of the sample, neighbours in their
     # file, are two connections of one address and port pair 2 s apart or less: one
     # group, which edge's two rows stand for, with the three sensors.
-    assert rows == [("core", 1039), ("core dmz", 1058), ("core dmz edge", 2),
-                    ("core edge", 4141), ("dmz edge", 4143)]
-    assert sum(n for _, n in rows) == 10383
+    assert rows == [("core", 1115), ("core dmz", 1136), ("core dmz edge", 2),
+                    ("core edge", 4439), ("dmz edge", 4442)]
+    assert sum(n for _, n in rows) == 11134
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -163,13 +163,20 @@ EXPECTED = {  # each server's one alert, from the sample's README
 }
 
 
-def read_through(state: Path, files: dict[Path, int], proc: subprocess.Popen[bytes]) -> None:
+def read_through(state: Path, files: dict[Path, int], proc: subprocess.Popen[bytes],
+                 err: Path) -> None:
     """Wait until a pass has taken in every row of ``files`` (path: its rows), as the
-    ledger, read beside the watch (WAL), says."""
+    ledger, read beside the watch (WAL), says. On failure, say which: the watch ended,
+    or it is behind, with its ledger and what it wrote to stderr."""
     ids = {content_id(p): n for p, n in files.items()}  # the ledger knows files by content
-    deadline = time.monotonic() + 60
+    deadline, done = time.monotonic() + 60, {}
     while True:
-        assert proc.poll() is None and time.monotonic() < deadline, "the watch fell behind"
+        if proc.poll() is not None or time.monotonic() > deadline:
+            what = (f"the watch ended with {proc.returncode}" if proc.poll() is not None
+                    else "the watch fell behind")
+            wanted = {str(p): (n, done.get(content_id(p))) for p, n in files.items()}
+            raise AssertionError(f"{what}; rows wanted, done: {wanted}; stderr:\n"
+                                 f"{err.read_text(errors='replace')[-4000:]}")
         if state.exists():
             with sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=10) as db:
                 try:
@@ -214,7 +221,7 @@ def test_the_simulation_replayed_live_gives_each_server_one_alert(tmp_path: Path
         for day in ("2026-11-25", "2026-11-26"):
             receiver.down = day == "2026-11-25"
             for hour in range(24):
-                _replay_hour(logs, day, hour, first_rows, state, proc)
+                _replay_hour(logs, day, hour, first_rows, state, proc, tmp_path / "watch.err")
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
     finally:
@@ -244,7 +251,7 @@ def test_the_simulation_replayed_live_gives_each_server_one_alert(tmp_path: Path
 
 
 def _replay_hour(logs: Path, day: str, hour: int, first_rows: dict[str, int], state: Path,
-                 proc: subprocess.Popen[bytes]) -> None:
+                 proc: subprocess.Popen[bytes], err: Path) -> None:
     """One hour of the sample written into current/ (x509 and notices, then ssl), then
     rotated into the archive as the sample has it, compressed."""
     name = f"{hour:02d}:00:00-{(hour + 1) % 24:02d}:00:00"
@@ -258,7 +265,7 @@ def _replay_hour(logs: Path, day: str, hour: int, first_rows: dict[str, int], st
             (current / f"{kind}.log").write_bytes(data)
             written[current / f"{kind}.log"] = sum(
                 1 for line in data.splitlines() if line and not line.startswith(b"#"))
-    read_through(state, written, proc)
+    read_through(state, written, proc, err)
     for kind in ("x509", "notice", "ssl"):
         source = SAMPLE / day / f"{kind}.{name}.log.gz"
         if source.exists():

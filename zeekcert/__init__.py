@@ -5,6 +5,7 @@ The pipeline, one layer per subpackage:
 - ``reading``: ``load`` a tree of ssl, x509 and notice logs into typed DataFrames;
 - ``classification``: ``classify`` every connection's certificate, ``servers`` per server;
 - ``inventory``: the self-signed inventory and the nightly job that keeps it;
+- ``hunting``: the catalogue of C2 tooling and vendor defaults, clusters and ranked leads;
 - ``report``: ``build_report``, ``build_streaming`` (a tree too big to hold) and every
   format the report is written in;
 - ``cli``: ``python -m zeekcert``, on top of all of them.
@@ -19,7 +20,7 @@ from importlib.metadata import version as _version
 from typing import TextIO
 
 from . import accessor as _accessor  # noqa: F401 - registers df.zeekcert
-from . import classification, inventory, reading, report
+from . import classification, hunting, inventory, reading, report
 from .causes import Cause, Evidence, Unverified, Verdict
 from .classification import classify, join_summary, servers
 from .errors import (
@@ -30,6 +31,7 @@ from .errors import (
     ZeekcertError,
     ZeekLogError,
 )
+from .hunting import Catalogue, HuntPolicy, component_text, load_catalogue
 from .inventory import inventory as build_inventory
 from .inventory import load_allowlist, regularity, run_nightly
 from .policy import Policy
@@ -51,13 +53,13 @@ from .reading import (
 from .report import Findings, build_report, build_streaming
 
 __all__ = [
-    "Batch", "Cause", "ConfigError", "Evidence", "FileReport", "FileStatus", "Findings",
-    "LoadReport", "Logs", "Policy", "SchedulerError", "Sensor", "Sensors", "StateError",
-    "StateLocked", "Unverified", "Verdict",
-    "ZeekLogError", "ZeekcertError", "build_inventory", "build_report", "build_streaming",
-    "classification", "classify", "find_logs", "from_zat", "inventory", "iter_batches",
-    "join_summary", "load", "load_allowlist", "main", "read_log", "read_table", "reading",
-    "regularity", "report", "run_nightly", "servers",
+    "Batch", "Catalogue", "Cause", "ConfigError", "Evidence", "FileReport", "FileStatus",
+    "Findings", "HuntPolicy", "LoadReport", "Logs", "Policy", "SchedulerError", "Sensor",
+    "Sensors", "StateError", "StateLocked", "Unverified", "Verdict", "ZeekLogError",
+    "ZeekcertError", "build_inventory", "build_report", "build_streaming", "classification",
+    "classify", "component_text", "find_logs", "from_zat", "hunting", "inventory",
+    "iter_batches", "join_summary", "load", "load_allowlist", "load_catalogue", "main",
+    "read_log", "read_table", "reading", "regularity", "report", "run_nightly", "servers",
 ]
 
 

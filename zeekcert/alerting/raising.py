@@ -1,6 +1,6 @@
 """Which alerts a run's inventory raises, before suppression (``store`` decides that).
 
-A server raises at most one alert per reason and run:
+A server raises at most one alert per reason and run, a C2 match first:
 
 - ``new`` and not acknowledged: ``new_self_signed_server`` when it presented a
   self-signed certificate, else ``new_failing_server``, with its causes;
@@ -47,9 +47,12 @@ class AlertOptions:
 def raised(inventory: pd.DataFrame, now: datetime,
            allowlist: Sequence[Acknowledgement] = (),
            options: AlertOptions | None = None) -> list[Alert]:
-    """The alerts the inventory's servers raise, worst first, as the inventory is sorted."""
+    """The alerts the inventory's servers raise, best hunt lead first (then in the
+    inventory's own order), so that a burst cut keeps the strongest leads one by one."""
     options = options or AlertOptions()
     stamp = iso(now) or ""
+    if "hunt_rank" in inventory.columns:
+        inventory = inventory.sort_values("hunt_rank", kind="stable", na_position="last")
     found = []
     for row in records(inventory):
         found += _alerts_of(row, stamp, pd.Timestamp(now).date(), allowlist, options)
@@ -66,6 +69,11 @@ def _alerts_of(row: dict[str, Any], stamp: str, on: Any,
                      {**evidence, **(extra or {})})
 
     out = []
+    if not acknowledged and status != ServerStatus.GONE:
+        # A C2 match first: of one server's alerts it is the one to read.
+        for label in row.get("labels") or []:
+            if str(label).startswith("tooling:"):
+                out.append(alert(Reason.TOOLING_MATCH, label, {"label": label}))
     if status == ServerStatus.NEW and not acknowledged:
         reason = (Reason.NEW_SELF_SIGNED_SERVER if "self_signed" in (row.get("causes") or [])
                   else Reason.NEW_FAILING_SERVER)
@@ -75,9 +83,6 @@ def _alerts_of(row: dict[str, Any], stamp: str, on: Any,
     elif status == ServerStatus.GONE and options.gone:
         out.append(alert(Reason.SERVER_GONE, row.get("last_seen")))
     if not acknowledged and status != ServerStatus.GONE:
-        for label in row.get("labels") or []:
-            if str(label).startswith("tooling:"):
-                out.append(alert(Reason.TOOLING_MATCH, label, {"label": label}))
         for entry in _expired(allowlist, on, row):
             out.append(alert(Reason.ACKNOWLEDGEMENT_EXPIRED, f"{entry.number} {entry.expires}",
                              {"acknowledgement": entry.describe(),
