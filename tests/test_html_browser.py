@@ -47,10 +47,12 @@ NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 WATCH = """document.addEventListener("securitypolicyviolation",
   (e) => window.zcViolation(`${e.violatedDirective} ${e.blockedURI}`));"""
 # The servers table of sample_logs, worst first, with its "all conns" and "last seen".
-SERVERS = ["203.0.113.44", "2001:db8:44::44", "10.20.30.40", "10.20.40.9", "203.0.113.80",
-           "192.0.2.30", "198.51.100.60", "198.51.100.61", "192.0.2.40", "198.51.100.70",
+SERVERS = ["203.0.113.44", "2001:db8:44::44", "198.51.100.23", "10.20.50.12", "10.20.30.40",
+           "10.20.40.9", "203.0.113.200", "203.0.113.80", "192.0.2.30", "203.0.113.151",
+           "192.0.2.151", "198.51.100.60", "198.51.100.61", "192.0.2.40", "198.51.100.70",
            "198.51.100.71"]
-CONNS = ["1211", "1211", "17", "7", "107", "273", "195", "61", "163", "112", "292"]
+CONNS = ["1211", "1211", "461", "44", "17", "7", "3", "107", "273", "151", "106", "195", "61",
+         "163", "112", "292"]
 # Markup aimed at the HTML page, beside test_report's hostile strings.
 IMG = '<img src=x onerror="window.pwned=1">'
 BREAKOUT = '"><svg onload="window.pwned=1"><a href="http://evil/">x</a>'
@@ -240,13 +242,15 @@ def test_a_click_on_a_header_sorts_numbers_times_and_addresses(sample_page: Open
     conns = sample_page.header("servers-table", "all conns")
     conns.click()
     assert sample_page.column("servers-table", 4) == [
-        "7", "17", "61", "107", "112", "163", "195", "273", "292", "1211", "1211"]  # not "107" < "17"
+        "3", "7", "17", "44", "61", "106", "107", "112", "151", "163", "195", "273", "292",
+        "461", "1211", "1211"]  # not "107" < "17"
     assert conns.get_attribute("aria-sort") == "ascending"
     order = dict(zip(CONNS, SERVERS, strict=False))
-    assert sample_page.column("servers-table", 0)[:3] == [order["7"], order["17"], order["61"]]
+    assert sample_page.column("servers-table", 0)[:3] == [order["3"], order["7"], order["17"]]
     conns.click()
     assert sample_page.column("servers-table", 4) == [
-        "1211", "1211", "292", "273", "195", "163", "112", "107", "61", "17", "7"]
+        "1211", "1211", "461", "292", "273", "195", "163", "151", "112", "107", "106", "61",
+        "44", "17", "7", "3"]
     assert sample_page.column("servers-table", 0)[:2] == ["203.0.113.44", "2001:db8:44::44"]
     assert conns.get_attribute("aria-sort") == "descending"
     conns.click()  # a third click puts back the report's order, worst first
@@ -255,17 +259,17 @@ def test_a_click_on_a_header_sorts_numbers_times_and_addresses(sample_page: Open
 
     sample_page.header("servers-table", "server").click()
     assert sample_page.column("servers-table", 0) == [
-        "10.20.30.40", "10.20.40.9", "192.0.2.30", "192.0.2.40", "198.51.100.60",
-        "198.51.100.61", "198.51.100.70", "198.51.100.71", "203.0.113.44", "203.0.113.80",
-        "2001:db8:44::44"]
+        "10.20.30.40", "10.20.40.9", "10.20.50.12", "192.0.2.30", "192.0.2.40", "192.0.2.151",
+        "198.51.100.23", "198.51.100.60", "198.51.100.61", "198.51.100.70", "198.51.100.71",
+        "203.0.113.44", "203.0.113.80", "203.0.113.151", "203.0.113.200", "2001:db8:44::44"]
 
     last = sample_page.header("servers-table", "last seen")
     last.focus()
     sample_page.page.keyboard.press("Enter")  # the keyboard sorts too
     seen = sample_page.column("servers-table", 7)
     assert seen[0] == "2026-11-25 15:38:40Z" and seen[-1] == "2026-11-27 00:39:19Z"
-    assert seen == sorted(seen) and len(set(seen)) == 11
-    assert sample_page.column("servers-table", 0)[:2] == ["10.20.40.9", "10.20.30.40"]
+    assert seen == sorted(seen) and len(set(seen)) == 16
+    assert sample_page.column("servers-table", 0)[:2] == ["10.20.40.9", "203.0.113.200"]
 
 
 def test_each_record_moves_with_its_clients_and_timeline(sample_page: Opened) -> None:
@@ -274,11 +278,14 @@ def test_each_record_moves_with_its_clients_and_timeline(sample_page: Opened) ->
         """Array.from(document.getElementById("self-signed-table").tBodies, (b) =>
              [b.rows[0].cells[0].textContent, b.rows[1].textContent,
               b.rows[1].querySelectorAll("svg").length])""")
-    assert [r[0] for r in records] == ["203.0.113.44", "2001:db8:44::44", "10.20.30.40",
-                                       "10.20.40.9"]  # 144.591 s < 144.592 s; none last
-    assert [r[2] for r in records] == [2, 2, 2, 2]
+    # 144.591 s < 144.592 s < 300.372 s; the servers polled irregularly last, in the
+    # report's order
+    assert [r[0] for r in records] == ["203.0.113.44", "2001:db8:44::44", "198.51.100.23",
+                                       "10.20.50.12", "10.20.30.40", "10.20.40.9",
+                                       "203.0.113.200"]
+    assert [r[2] for r in records] == [2] * 7
     assert "10.1.20.57 (500)" in records[0][1] and "the latest 500 of 1211" in records[0][1]
-    assert "10.1.10.14 (3)" in records[3][1]
+    assert "10.1.10.14 (3)" in records[5][1]
     hour = sample_page.page.locator("#self-signed-table tbody").first.locator(".tl.h")
     assert hour.get_attribute("aria-label") == ("25 connections in the hour to "
                                                 "2026-11-27 00:37:41Z, 25 failing")
@@ -293,7 +300,7 @@ def test_the_filter_box_hides_the_records_without_the_text(sample_page: Opened) 
     count = sample_page.page.locator(".tools:has(input[aria-controls=servers-table]) output")
     box.fill("jenkins")
     assert sample_page.column("servers-table", 0) == ["10.20.30.40"]
-    assert count.text_content() == "1 of 11 shown"
+    assert count.text_content() == "1 of 16 shown"
     box.fill("10.1.10.12")  # a client, named only under its server
     assert sample_page.column("servers-table", 0) == ["192.0.2.40"]
     box.fill("EXAMPLE NETWORKS")  # case does not matter
@@ -301,8 +308,8 @@ def test_the_filter_box_hides_the_records_without_the_text(sample_page: Opened) 
                                                       "192.0.2.40"]
     box.fill("no such text")
     assert sample_page.column("servers-table", 0) == []
-    assert count.text_content() == "0 of 11 shown"
-    assert sample_page.column("self-signed-table", 0) == SERVERS[:4]  # its own box only
+    assert count.text_content() == "0 of 16 shown"
+    assert sample_page.column("self-signed-table", 0) == SERVERS[:7]  # its own box only
     box.fill("")
     assert sample_page.column("servers-table", 0) == SERVERS
     assert count.text_content() == ""
@@ -335,10 +342,10 @@ def test_addresses_ports_and_times_never_wrap(browser: Browser, sample: tuple[st
               return out;
             }""")
         kept = lines["kept"]
-        # the two hunt leads' rank, address, port and score, the summary's cells but its
+        # the seven hunt leads' rank, address, port and score, the summary's cells but its
         # meanings, the self-signed and failing servers' cells but their names, subjects,
         # issuers and causes, and every client under them
-        assert len(kept) == 2 * 4 + 8 * 4 + 4 * 10 + 11 * 8 + 27
+        assert len(kept) == 7 * 4 + 8 * 4 + 7 * 10 + 16 * 8 + 37
         assert [text for text, n in kept if n != (1 if text else 0)] == []
         texts = {text for text, _ in kept}
         assert {"2001:db8:44::44", "8443", "2026-11-27 00:39:19Z", "fd0a:1:20::57 (500)",
