@@ -153,13 +153,19 @@ def test_old_days_of_the_archive_are_not_listed_each_pass(tmp_path: Path) -> Non
 
 SAMPLE = ROOT / "sample_logs"
 REPLAY_NOW = "2026-11-27T01:00:00Z"  # the night after the sample's two days
-EXPECTED = {  # each server's one alert, from the sample's README
+EXPECTED = {  # each server's one alert, and each C2 match's, from the sample's README
     ("new_self_signed_server", "203.0.113.44"), ("new_self_signed_server", "2001:db8:44::44"),
     ("new_self_signed_server", "10.20.40.9"), ("certificate_changed", "10.20.30.40"),
     ("new_failing_server", "203.0.113.80"), ("new_failing_server", "192.0.2.30"),
     ("new_failing_server", "198.51.100.60"), ("new_failing_server", "198.51.100.61"),
     ("new_failing_server", "192.0.2.40"), ("new_failing_server", "198.51.100.70"),
     ("new_failing_server", "198.51.100.71"),
+    # the simulated intrusion: Cobalt Strike, Sliver on two addresses, the payload server
+    # and the ingress controller's fake certificate
+    ("new_self_signed_server", "198.51.100.23"), ("tooling_match", "198.51.100.23"),
+    ("new_failing_server", "192.0.2.151"), ("tooling_match", "192.0.2.151"),
+    ("new_failing_server", "203.0.113.151"), ("tooling_match", "203.0.113.151"),
+    ("new_self_signed_server", "203.0.113.200"), ("new_self_signed_server", "10.20.50.12"),
 }
 
 
@@ -238,16 +244,18 @@ def test_the_simulation_replayed_live_gives_each_server_one_alert(tmp_path: Path
                if a["rule"]["name"] == "new_failing_server"}
     assert failing["198.51.100.60"] == ["expired"]
     assert failing["192.0.2.30"] == ["incomplete_chain"]
+    assert sorted(a["zeekcert"]["label"] for a in got if a["rule"]["name"] == "tooling_match"
+                  ) == ["tooling:cobalt_strike_default"] + ["tooling:sliver_https"] * 2
     bodies = [b["zeekcert"]["alert_id"] for b in receiver.bodies]
     assert sorted(bodies) == sorted(a["zeekcert"]["alert_id"] for a in got)
-    assert len(set(bodies)) == len(bodies) == 11
+    assert len(set(bodies)) == len(bodies) == 19
     assert "HTTP 503" in (tmp_path / "watch.err").read_text()  # said while it was down
     code, out, err = run_cli(["inventory", logs, "--state", state, "--cause", "any",
                               "--allowlist", allow, "--alert-to", f"jsonl:{sink}", "-o",
                               tmp_path / "inv.json"],
                              now=datetime(2026, 11, 27, 2, tzinfo=UTC))
     assert (code, out, err) == (0, "", "")
-    assert len(alerts(sink)) == 11  # the nightly job after the watch raises nothing
+    assert len(alerts(sink)) == 19  # the nightly job after the watch raises nothing
 
 
 def _replay_hour(logs: Path, day: str, hour: int, first_rows: dict[str, int], state: Path,
