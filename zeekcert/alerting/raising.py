@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ..formatting import iso, records
+from ..hunting import Family
 from ..inventory import Acknowledgement, ServerStatus
 from .alerts import Alert, Reason
 
@@ -62,6 +63,8 @@ def raised(inventory: pd.DataFrame, now: datetime,
 def _alerts_of(row: dict[str, Any], stamp: str, on: Any,
                allowlist: Sequence[Acknowledgement], options: AlertOptions) -> list[Alert]:
     status, acknowledged = row["status"], bool(row.get("acknowledged"))
+    active = not acknowledged and status != ServerStatus.GONE
+    c2 = Family.C2.prefix + ":"
     evidence = evidence_of(row)
 
     def alert(reason: Reason, event: Any, extra: dict[str, Any] | None = None) -> Alert:
@@ -69,10 +72,10 @@ def _alerts_of(row: dict[str, Any], stamp: str, on: Any,
                      {**evidence, **(extra or {})})
 
     out = []
-    if not acknowledged and status != ServerStatus.GONE:
+    if active:
         # A C2 match first: of one server's alerts it is the one to read.
         for label in row.get("labels") or []:
-            if str(label).startswith("tooling:"):
+            if str(label).startswith(c2):
                 out.append(alert(Reason.TOOLING_MATCH, label, {"label": label}))
     if status == ServerStatus.NEW and not acknowledged:
         reason = (Reason.NEW_SELF_SIGNED_SERVER if "self_signed" in (row.get("causes") or [])
@@ -82,7 +85,7 @@ def _alerts_of(row: dict[str, Any], stamp: str, on: Any,
         out.append(alert(Reason.CERTIFICATE_CHANGED, row.get("fingerprint")))
     elif status == ServerStatus.GONE and options.gone:
         out.append(alert(Reason.SERVER_GONE, row.get("last_seen")))
-    if not acknowledged and status != ServerStatus.GONE:
+    if active:
         for entry in _expired(allowlist, on, row):
             out.append(alert(Reason.ACKNOWLEDGEMENT_EXPIRED, f"{entry.number} {entry.expires}",
                              {"acknowledgement": entry.describe(),
