@@ -310,6 +310,7 @@ _SERVER = st.fixed_dictionaries({
                              max_size=2, unique=True),
     "subject": st.sampled_from(["CN=Covenant", "CN=x", "CN=multiplayer"]),
     "issuer": st.sampled_from(["CN=Covenant", "CN=operators", "CN=ca"]),
+    "ja3s": st.lists(st.sampled_from(["a" * 32, "b" * 32]), max_size=2, unique=True),
 })
 
 
@@ -321,17 +322,44 @@ def test_the_score_is_the_sum_of_its_components_and_the_ranking_does_not_depend_
     frame = pd.DataFrame(servers).assign(first_seen=pd.Timestamp(NOW), last_seen=pd.Timestamp(NOW),
                                          fingerprints=[[] for _ in servers])
     policy = dataclasses.replace(HuntPolicy(), weights=dataclasses.replace(
-        HuntPolicy().weights, external=weight))
+        HuntPolicy().weights, external=weight, tls_stack=weight))
     catalogue = load_catalogue()
-    first = hunt(frame, catalogue, policy).leads
+    found = hunt(frame, catalogue, policy)
+    first = found.leads
     for score, components in zip(first["score"], first["components"], strict=True):
         assert score == sum(c["points"] for c in components)
         assert all(c["points"] != 0 and c["reason"] for c in components)
     assert first["score"].is_monotonic_decreasing
     assert first["rank"].tolist() == list(range(1, len(first) + 1))
     shuffled = frame.sample(frac=1.0, random_state=rnd.randint(0, 10**6))  # type: ignore[attr-defined]
-    again = hunt(shuffled, catalogue, policy).leads
-    pd.testing.assert_frame_equal(first, again)
+    again = hunt(shuffled, catalogue, policy)
+    pd.testing.assert_frame_equal(first, again.leads)
+    pd.testing.assert_frame_equal(found.clusters, again.clusters)
+    stacks = found.clusters[found.clusters["kind"] == "tls_stack"]
+    for key, addresses in zip(stacks["key"], stacks["addresses"], strict=True):
+        hosts = {s["resp_h"] for s in servers if key.split(":")[1] in s["ja3s"]}
+        assert addresses == len(hosts) >= 2
+
+
+PROXY = ROOT / "tests" / "data" / "real" / "rita" / "zeekctl-hourly-rotated-proxy"
+
+
+def test_a_real_proxy_capture_s_ja3s_joins_its_two_failing_servers(tmp_path: Path) -> None:
+    """RITA's proxy capture logs ja3s (42 distinct values): the proxy (38 of them, one per
+    stack it relays) and one origin share a certificate and a TLS stack."""
+    out = tmp_path / "r.json"
+    assert main(["report", str(PROXY), "--format", "json", "-o", str(out)]) == 0
+    report = json.loads(out.read_text())
+    stacks = [c for c in report["clusters"] if c["kind"] == "tls_stack"]
+    assert [(c["key"], c["servers"], c["means"]) for c in stacks] == [
+        ("ja3s:2b33c1374db4ddf06942f92373c0b54b", ["10.0.0.238:3128", "192.225.159.74:443"],
+         "one TLS stack")]
+    ja3s = {s["resp_h"]: s["ja3s"] for s in report["servers"]}
+    assert len(ja3s["10.0.0.238"]) == 38  # the proxy answers for many origins' stacks
+    assert "2b33c1374db4ddf06942f92373c0b54b" in ja3s["10.0.0.238"]
+    assert ja3s["192.225.159.74"] == ["2b33c1374db4ddf06942f92373c0b54b"]
+    assert [s["ja4s"] for s in report["servers"]] == [[], []]
+    assert report["hunt"]["weights"]["tls_stack"] == 0
 
 
 def test_on_the_real_logs_in_tests_data_the_hunt_fires_this_often() -> None:

@@ -3,11 +3,11 @@
 A report on a big site's day sees its connections a batch at a time. Each batch becomes
 partial records, all computed by pandas per group: per server its counts, first and
 last time, cause flags and latest certificate; the distinct (server, client),
-(server, name), (server, fingerprint) and (server, sensors) pairs. Partials are merged
-by sum, min, max, any and union, and the latest certificate is the one of greatest
-(time, subject), so any order and any cut into batches give the same table. Partials
-are compacted when they outgrow what is already compacted: the cost is amortised, and
-memory follows the number of servers, not of connections.
+(server, name), (server, fingerprint), (server, sensors) and (server, JA3S or JA4S)
+pairs. Partials are merged by sum, min, max, any and union, and the latest certificate
+is the one of greatest (time, subject), so any order and any cut into batches give the
+same table. Partials are compacted when they outgrow what is already compacted: the cost
+is amortised, and memory follows the number of servers, not of connections.
 """
 
 from __future__ import annotations
@@ -29,14 +29,16 @@ _SUMS = {"connections": "sum", "failed_connections": "sum", "unverified_connecti
          "first_seen": "min", "last_seen": "max", "not_valid_after": "max",
          **{f: "max" for f in FLAGS}}
 _DISTINCT = {"clients": "id.orig_h", "server_names": "server_name",
-             "fingerprints": "fingerprint", "sensors": "sensor"}
+             "fingerprints": "fingerprint", "sensors": "sensor", "ja3s": "ja3s",
+             "ja4s": "ja4s"}
+_LISTED = ("server_names", "fingerprints", "sensors", "ja3s", "ja4s")  # kept as text
 MIN_COMPACT = 50_000  # partial rows kept before the first compaction
 
 
 @dataclass
 class Part:
-    """Partial records: per server, its latest certificate; three distinct-pair sets, as
-    (server, value) hashes; and the texts of the names and fingerprints hashed."""
+    """Partial records: per server, its latest certificate; the distinct-pair sets, as
+    (server, value) hashes; and the texts of the values listed (all but the clients)."""
 
     servers: pd.DataFrame
     latest: pd.DataFrame
@@ -74,7 +76,7 @@ def part_of(classified: pd.DataFrame) -> Part:
     pairs, texts = {}, {}
     for name, column in _DISTINCT.items():
         values = classified[column] if column in classified.columns else pd.Series(
-            pd.NA, index=classified.index, dtype="string")  # sensor: only when named
+            pd.NA, index=classified.index, dtype="string")  # sensor, JA3S: when there
         pairs[name], texts[name] = _hashed_pairs(server, values)
     del texts["clients"]  # clients are only counted
     return Part(servers, _latest(certs[certs["subject"].notna().to_numpy()]), pairs, texts)
@@ -187,8 +189,7 @@ def part_of_nothing() -> Part:
         dtype=object), issuer=pd.Series(dtype=object))
     pairs = {n: pd.DataFrame({"server": pd.Series(dtype=np.uint64),
                               "value": pd.Series(dtype=np.uint64)}) for n in _DISTINCT}
-    return Part(servers, latest, pairs, {n: no_texts() for n in ("server_names",
-                                                                "fingerprints", "sensors")})
+    return Part(servers, latest, pairs, {n: no_texts() for n in _LISTED})
 
 
 def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
@@ -204,7 +205,7 @@ def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
     out["subject"] = latest["subject"].to_numpy()
     out["issuer"] = latest["issuer"].to_numpy()
     out["not_valid_after"] = servers["not_valid_after"].array
-    for name in ("server_names", "fingerprints"):
+    for name in ("server_names", "fingerprints", "ja3s", "ja4s"):
         out[name] = _lists(done.pairs[name], done.texts[name], mine)
     out["sensors"] = [split_names(v) for v in _lists(done.pairs["sensors"],
                                                      done.texts["sensors"], mine)]

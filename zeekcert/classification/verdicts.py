@@ -161,6 +161,8 @@ def _covers(name: str, cert: pd.Series) -> bool:
                             hostname.common_name(cert["subject"]))
 
 
+# The server's TLS stack as the ja3 and FoxIO ja4 packages log it; never computed here.
+STACK_FIELDS = ("ja3s", "ja4s")
 PRIMARY = pd.Index([c.value for c in CAUSES] + [Verdict.VALID.value, Verdict.UNVERIFIED.value])
 REASONS = pd.Index([r.value for r in Unverified])
 # The type of an identity column a log did not have: as it would be, had it been there.
@@ -176,6 +178,9 @@ def _assemble(conns: pd.DataFrame, leaf: pd.DataFrame, mask: np.ndarray,
             pd.NA, index=conns.index, dtype=_ABSENT.get(name, "string"))
     if "sensor" in conns.columns:  # which sensors logged it, when the run names them
         columns["sensor"] = conns["sensor"]
+    for name in STACK_FIELDS:  # the server's TLS stack, when a package logs it
+        if name in conns.columns:
+            columns[name] = conns[name]
     for name in ("fingerprint", "chain_length", "subject", "issuer", "not_valid_before",
                  "not_valid_after", "key_type", "key_length", "sig_alg"):
         columns[name] = leaf[name]

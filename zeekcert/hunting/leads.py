@@ -13,6 +13,8 @@ Every component carries its points and its reason, so a lead says why it is one:
   connection seen, on an external server;
 - ``cluster``: its certificate is in a reuse cluster, on an external server (inside, one
   certificate on many hosts is mostly one product's);
+- ``tls_stack``: its JA3S or JA4S answers on other failing addresses too (0 points unless
+  a site gives it some: common stacks are shared by unrelated servers);
 
 both only for a certificate no public CA vouches for (self-signed, an untrusted root, or
 a tooling match): a public CA's is often days old and shared by a CDN's many addresses,
@@ -36,7 +38,14 @@ import pandas as pd
 
 from ..causes import Cause
 from .catalogue import Catalogue, Confidence, Family
-from .clusters import CLUSTER_COLUMNS, find_clusters, identity
+from .clusters import (
+    CLUSTER_COLUMNS,
+    STACKS,
+    find_clusters,
+    identity,
+    merged_clusters,
+    stack_clusters,
+)
 from .dn import attribute, parse_dn
 from .matching import match_certificates
 from .names import looks_random
@@ -61,7 +70,8 @@ def hunt(servers: pd.DataFrame, catalogue: Catalogue, policy: HuntPolicy | None 
     """Score ``servers`` (the report's failing servers: ``resp_h``, ``resp_p``, ``causes``,
     ``clients``, ``first_seen``, ``last_seen``, ``server_names``, ``fingerprints``,
     ``subject``, ``issuer``, and where known ``clockwork``, ``median_interval_s``,
-    ``beacon_client``, ``acknowledged``) against the catalogue and each other.
+    ``beacon_client``, ``acknowledged``, ``ja3s`` and ``ja4s``) against the catalogue and
+    each other.
 
     ``certs`` is the certificate table the servers' fingerprints name; without it, each
     server's latest subject and issuer are all that is matched.
@@ -73,7 +83,8 @@ def hunt(servers: pd.DataFrame, catalogue: Catalogue, policy: HuntPolicy | None 
                                  catalogue)
     labels = matched.groupby("key")["label"].agg(lambda s: sorted(set(s))).to_dict()
     shown["labels"] = [labels.get(k, []) for k in shown["key"]]
-    clusters = find_clusters(shown, catalogue, policy.cluster_min)
+    clusters = merged_clusters(find_clusters(shown, catalogue, policy.cluster_min),
+                               stack_clusters(servers, policy.cluster_min))
     seen = _per_server(shown, len(servers), policy.fresh_days)
     rows = [_score(server, seen[i], clusters, catalogue, policy)
             for i, server in enumerate(_records(servers))]
@@ -215,9 +226,14 @@ def _score(server: dict[str, Any], seen: Seen, clusters: pd.DataFrame,
     if fresh:
         parts.append(("fresh", w.fresh, f"its certificate was issued within "
                       f"{policy.fresh_days} days of the first connection"))
-    mine = _clusters_of(seen, clusters)
-    if mine and external and private:  # inside, mostly one product's certificate
-        parts.append(("cluster", w.cluster, f"shares {mine[0]} with other addresses"))
+    mine = _clusters_of(seen, clusters, _stacks_of(server))
+    reused = [c for c in mine if not c.startswith("tls_stack:")]
+    if reused and external and private:  # inside, mostly one product's certificate
+        parts.append(("cluster", w.cluster, f"shares {reused[0]} with other addresses"))
+    stacked = [c for c in mine if c.startswith("tls_stack:")]
+    if stacked:
+        parts.append(("tls_stack", w.tls_stack, f"its TLS stack "
+                      f"({stacked[0].split(':', 1)[1]}) answers on other addresses too"))
     names = _random_names(server, seen)
     if names:
         parts.append(("random_name", w.random_name, f"{names[0]} looks generated"))
@@ -257,10 +273,17 @@ def _catalogue_parts(labels: list[str], catalogue: Catalogue, policy: HuntPolicy
     return []
 
 
-def _clusters_of(seen: Seen, clusters: pd.DataFrame) -> list[str]:
+def _stacks_of(server: dict[str, Any]) -> set[str]:
+    """The server's JA3S and JA4S as cluster keys (``ja3s:<hash>``)."""
+    return {f"{name}:{v}" for name in STACKS
+            if isinstance(server.get(name), (list, tuple, np.ndarray))
+            for v in server[name]}
+
+
+def _clusters_of(seen: Seen, clusters: pd.DataFrame, stacks: set[str]) -> list[str]:
     if not len(clusters):
         return []
-    keys = seen.identities | set(seen.labels)
+    keys = seen.identities | set(seen.labels) | stacks
     return [c for c, k in zip(clusters["cluster"], clusters["key"], strict=True) if k in keys]
 
 

@@ -45,6 +45,7 @@ class Weights:
     vendor_default: int = 1
     fresh: int = 2
     cluster: int = 2
+    tls_stack: int = 0  # a shared JA3S or JA4S groups servers; alone it proves little
     random_name: int = 2
     rare: int = 1
     acknowledged: int = -5

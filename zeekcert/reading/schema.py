@@ -67,7 +67,8 @@ _LAYOUTS: dict[str, dict[str, str]] = {
 # Columns that scripts and packages add; typed here so JSON gets them right too.
 _EXTRAS: dict[str, str] = {
     "ssl": "ocsp_status:string valid_ct_logs:count valid_ct_operators:count ja3:string "
-    "ja3s:string requested_client_certificate_authorities:vector[string] server_version:count "
+    "ja3s:string ja4:string ja4s:string "
+    "requested_client_certificate_authorities:vector[string] server_version:count "
     "client_version:count client_ciphers:vector[count] ssl_client_exts:vector[count] "
     "ssl_server_exts:vector[count] ticket_lifetime_hint:count dh_param_size:count "
     "point_formats:vector[count] client_curves:vector[count] orig_alpn:vector[string] "

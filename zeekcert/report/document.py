@@ -23,7 +23,7 @@ SCHEMA_VERSION = 3  # 2: unverified_by_reason splits no_certificate; 3: hunt, cl
 SERVER_FIELDS = ["resp_h", "resp_p", "causes", "primary_cause", "connections",
                  "failed_connections", "unverified_connections", "clients", "first_seen",
                  "last_seen", "server_names", "fingerprints", "sensors", "subject", "issuer",
-                 "not_valid_after"]
+                 "not_valid_after", "ja3s", "ja4s"]
 SELF_SIGNED_FIELDS = [*SERVER_FIELDS, "acknowledged", "acknowledged_by", "beacon_client",
                       "median_interval_s", "jitter", "clockwork", "self_signed_connections",
                       "top_clients"]
