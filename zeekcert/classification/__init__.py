@@ -18,11 +18,11 @@ from .known import Known, know
 from .notices import notice_evidence
 from .rollup import SERVER_KEY, cause_flags, cause_lists, sort_worst_first
 from .tally import ServerTally, server_hashes, servers
-from .verdicts import classify, join_summary
+from .verdicts import STACK_FIELDS, classify, join_summary
 
 __all__ = [
-    "CERT_FIELDS", "SERVER_KEY", "CertificateParts", "Known", "ServerTally", "cause_flags",
-    "cause_lists", "cert_table", "classify", "hashed", "join_summary", "know", "lists_per",
-    "lookup", "merged_texts", "notice_evidence", "server_hashes", "servers",
+    "CERT_FIELDS", "SERVER_KEY", "STACK_FIELDS", "CertificateParts", "Known", "ServerTally",
+    "cause_flags", "cause_lists", "cert_table", "classify", "hashed", "join_summary", "know",
+    "lists_per", "lookup", "merged_texts", "notice_evidence", "server_hashes", "servers",
     "sort_worst_first",
 ]

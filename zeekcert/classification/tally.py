@@ -22,6 +22,7 @@ from ..reading import split_names, text_hashes
 from .distinct import lists_per
 from .hashed_texts import hashed, lookup, merged_texts, no_texts
 from .rollup import cause_flags, cause_lists, sort_worst_first
+from .verdicts import STACK_FIELDS
 
 KEY = ["id.resp_h", "id.resp_p"]
 FLAGS = [c.value for c in Cause]
@@ -29,9 +30,11 @@ _SUMS = {"connections": "sum", "failed_connections": "sum", "unverified_connecti
          "first_seen": "min", "last_seen": "max", "not_valid_after": "max",
          **{f: "max" for f in FLAGS}}
 _DISTINCT = {"clients": "id.orig_h", "server_names": "server_name",
-             "fingerprints": "fingerprint", "sensors": "sensor", "ja3s": "ja3s",
-             "ja4s": "ja4s"}
-_LISTED = ("server_names", "fingerprints", "sensors", "ja3s", "ja4s")  # kept as text
+             "fingerprints": "fingerprint", "sensors": "sensor",
+             **{name: name for name in STACK_FIELDS}}
+# Kept as text and listed as they are; sensors are kept as text too, and split when listed.
+_LISTED = ("server_names", "fingerprints", *STACK_FIELDS)
+
 MIN_COMPACT = 50_000  # partial rows kept before the first compaction
 
 
@@ -189,7 +192,7 @@ def part_of_nothing() -> Part:
         dtype=object), issuer=pd.Series(dtype=object))
     pairs = {n: pd.DataFrame({"server": pd.Series(dtype=np.uint64),
                               "value": pd.Series(dtype=np.uint64)}) for n in _DISTINCT}
-    return Part(servers, latest, pairs, {n: no_texts() for n in _LISTED})
+    return Part(servers, latest, pairs, {n: no_texts() for n in (*_LISTED, "sensors")})
 
 
 def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
@@ -205,7 +208,7 @@ def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
     out["subject"] = latest["subject"].to_numpy()
     out["issuer"] = latest["issuer"].to_numpy()
     out["not_valid_after"] = servers["not_valid_after"].array
-    for name in ("server_names", "fingerprints", "ja3s", "ja4s"):
+    for name in _LISTED:
         out[name] = _lists(done.pairs[name], done.texts[name], mine)
     out["sensors"] = [split_names(v) for v in _lists(done.pairs["sensors"],
                                                      done.texts["sensors"], mine)]

@@ -22,12 +22,13 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..classification import STACK_FIELDS
 from .catalogue import Catalogue
 
 CLUSTER_COLUMNS = ["cluster", "kind", "key", "label", "means", "servers", "addresses",
                    "first_seen", "last_seen", "clients"]
 _HASH = re.compile(r"[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}")
-STACKS = ("ja3s", "ja4s")
+TLS_STACK = "tls_stack"  # the kind of a cluster of one JA3S or JA4S
 ONE_STACK = "one TLS stack"
 
 
@@ -67,14 +68,14 @@ def stack_clusters(servers: pd.DataFrame, cluster_min: int) -> pd.DataFrame:
     """TLS-stack clusters from ``servers`` (``resp_h``, ``resp_p``, ``first_seen``,
     ``last_seen``, ``clients``, and the lists ``ja3s`` and ``ja4s`` where logged)."""
     rows = []
-    for name in STACKS:
+    for name in STACK_FIELDS:
         if name not in servers.columns:
             continue
         exploded = _one_per_value(servers, name)
         spread = exploded.groupby("_v")["_h"].nunique()
         shared = exploded[exploded["_v"].isin(spread.index[spread >= cluster_min]).to_numpy()]
         for value, group in shared.groupby("_v", sort=True):
-            rows.append(_cluster("tls_stack", f"{name}:{value}", group, [], ONE_STACK,
+            rows.append(_cluster(TLS_STACK, f"{name}:{value}", group, [], ONE_STACK,
                                  cluster_min))
     return _sorted(rows)
 

@@ -37,10 +37,11 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause
+from ..classification import STACK_FIELDS
 from .catalogue import Catalogue, Confidence, Family
 from .clusters import (
     CLUSTER_COLUMNS,
-    STACKS,
+    TLS_STACK,
     find_clusters,
     identity,
     merged_clusters,
@@ -227,13 +228,13 @@ def _score(server: dict[str, Any], seen: Seen, clusters: pd.DataFrame,
         parts.append(("fresh", w.fresh, f"its certificate was issued within "
                       f"{policy.fresh_days} days of the first connection"))
     mine = _clusters_of(seen, clusters, _stacks_of(server))
-    reused = [c for c in mine if not c.startswith("tls_stack:")]
+    reused = [name for name, kind, _ in mine if kind != TLS_STACK]
     if reused and external and private:  # inside, mostly one product's certificate
         parts.append(("cluster", w.cluster, f"shares {reused[0]} with other addresses"))
-    stacked = [c for c in mine if c.startswith("tls_stack:")]
+    stacked = [key for _, kind, key in mine if kind == TLS_STACK]
     if stacked:
-        parts.append(("tls_stack", w.tls_stack, f"its TLS stack "
-                      f"({stacked[0].split(':', 1)[1]}) answers on other addresses too"))
+        parts.append(("tls_stack", w.tls_stack, f"its TLS stack ({stacked[0]}) answers on "
+                      "other addresses too"))
     names = _random_names(server, seen)
     if names:
         parts.append(("random_name", w.random_name, f"{names[0]} looks generated"))
@@ -246,8 +247,9 @@ def _score(server: dict[str, Any], seen: Seen, clusters: pd.DataFrame,
                                          for c, p, r in parts if p]
     score = sum(p for _, p, _ in parts)
     return [host, server["resp_p"], score, score >= policy.lead_threshold, components,
-            labels, mine, fresh, names, external, causes, clients, server.get("first_seen"),
-            server.get("last_seen"), server.get("subject"), server.get("issuer")]
+            labels, [name for name, _, _ in mine], fresh, names, external, causes, clients,
+            server.get("first_seen"), server.get("last_seen"), server.get("subject"),
+            server.get("issuer")]
 
 
 def _catalogue_parts(labels: list[str], catalogue: Catalogue, policy: HuntPolicy
@@ -275,16 +277,19 @@ def _catalogue_parts(labels: list[str], catalogue: Catalogue, policy: HuntPolicy
 
 def _stacks_of(server: dict[str, Any]) -> set[str]:
     """The server's JA3S and JA4S as cluster keys (``ja3s:<hash>``)."""
-    return {f"{name}:{v}" for name in STACKS
+    return {f"{name}:{v}" for name in STACK_FIELDS
             if isinstance(server.get(name), (list, tuple, np.ndarray))
             for v in server[name]}
 
 
-def _clusters_of(seen: Seen, clusters: pd.DataFrame, stacks: set[str]) -> list[str]:
+def _clusters_of(seen: Seen, clusters: pd.DataFrame,
+                 stacks: set[str]) -> list[tuple[str, str, str]]:
+    """The (name, kind, key) of each cluster the server is in, in the clusters' order."""
     if not len(clusters):
         return []
     keys = seen.identities | set(seen.labels) | stacks
-    return [c for c, k in zip(clusters["cluster"], clusters["key"], strict=True) if k in keys]
+    return [(c, kind, k) for c, kind, k in zip(clusters["cluster"], clusters["kind"],
+                                                clusters["key"], strict=True) if k in keys]
 
 
 def _random_names(server: dict[str, Any], seen: Seen) -> list[str]:
