@@ -149,6 +149,50 @@ def test_a_growing_current_file_gives_only_its_new_lines(tree: Path, tmp_path: P
     pd.testing.assert_frame_equal(_stable(second.inventory), _stable(whole.inventory))
 
 
+def test_a_live_log_replaced_while_it_is_opened_is_read_on_the_next_pass(
+        tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rotation between the look at current/ssl.log and the read of it: the rows read are
+    the old file's, so they must not be counted as the new file's (a watch replaying the
+    sample once counted hour 21's 153 rows as hour 22's)."""
+    import zeekcert.inventory.nightly as nightly
+
+    logs, day = tmp_path / "logs", "2026-11-01"
+    (logs / day).mkdir(parents=True)
+    (logs / "current").mkdir()
+    hours = [f"{h:02d}:00:00-{h + 1:02d}:00:00" for h in (0, 1)]
+    for hour in hours:
+        shutil.copy(tree / day / f"x509.{hour}.log.gz", logs / day)
+    old, new = (gzip.decompress((tree / day / f"ssl.{h}.log.gz").read_bytes()) for h in hours)
+    live = logs / "current" / "ssl.log"
+    live.write_bytes(old)
+    real = nightly.read_blocks
+
+    def rotated_once_opened(path: Path, report: object, **kw: object) -> object:
+        blocks = real(path, report, **kw)  # type: ignore[arg-type]
+        first = next(blocks, None)
+        if path == live and not (logs / day / f"ssl.{hours[0]}.log.gz").exists():
+            (logs / day / f"ssl.{hours[0]}.log.gz").write_bytes(gzip.compress(old))
+            live.unlink()
+            live.write_bytes(new)  # what zeekctl does at rotation
+        if first is not None:
+            yield first
+            yield from blocks
+
+    monkeypatch.setattr(nightly, "read_blocks", rotated_once_opened)
+    state = tmp_path / "s.db"
+    first = run_nightly(logs, state, NOW)
+    monkeypatch.undo()
+    second = run_nightly(logs, state, NOW)
+    whole = run_nightly(logs, tmp_path / "whole.db", NOW)
+    certificates = sum(r.rows for r in first.report.files if "x509" in r.path)
+    assert (first.summary["rows"], second.summary["rows"]) == (certificates, 126)
+    assert whole.summary["rows"] == certificates + 126  # the two hours' ssl rows
+    skipped = next(f for f in first.report.files if f.path == str(live))
+    assert (skipped.status, skipped.message) == (
+        "unreadable", "replaced while it was opened: read on the next pass")
+    pd.testing.assert_frame_equal(_stable(second.inventory), _stable(whole.inventory))
+
+
 def test_certificates_logged_only_on_an_earlier_day_are_found(tree: Path,
                                                               tmp_path: Path) -> None:
     state = tmp_path / "s.db"

@@ -237,11 +237,11 @@ class Job:
     def file(self, path: Path, found: Found) -> None:
         """Take in the rows of one file that earlier runs did not, unless it is a copy."""
         report = self.started(path, found)
-        resume = self.resume_at(path)
+        before, resume = self.resume_at(path)
         blocks = read_blocks(path, report, resume=resume)
-        first = next(blocks, None)
+        first = next(blocks, None)  # the file is opened here, between the two looks
         file_id = self.identify(path, report)
-        if first is None or file_id is None:
+        if first is None or file_id is None or _replaced(report, before, file_id):
             return
         done = self.state.rows_done(file_id)
         staged = self.export and self.export.staged(f"file-{self.done:06d}")
@@ -260,17 +260,18 @@ class Job:
         """A readable file's identity by content; None for one that could not be read."""
         return _file_id(path, report)
 
-    def resume_at(self, path: Path) -> Resume | None:
-        """Where an earlier run left a plain file it read, if it did: a live log is read
-        on from there, not parsed again from its start. A compressed file cannot seek, so
-        an archive is not even looked up: the nightly job over a tree pays nothing."""
+    def resume_at(self, path: Path) -> tuple[str | None, Resume | None]:
+        """A plain file's identity before it is opened, and where an earlier run left it,
+        if one did: a live log is read on from there, not parsed again from its start. A
+        compressed file cannot seek, so an archive is not even looked up: the nightly job
+        over a tree pays nothing."""
         if path.suffix in _COMPRESSED:
-            return None
+            return None, None
         file_id = _file_id(path, FileReport(str(path)))
         point = self.state.resume_of(file_id) if file_id is not None else None
         if point is None or point[1] > self.state.rows_done(file_id or ""):
-            return None
-        return Resume(*point)
+            return file_id, None
+        return file_id, Resume(*point)
 
     def held_from(self, table: pa.Table) -> int | None:
         """The first row of an ssl block whose certificate is not known yet and which is
@@ -417,6 +418,17 @@ def _file_id(path: Path, report: FileReport) -> str | None:
     except ZeekLogError as exc:  # gone or changed between the two reads
         report.status, report.message = FileStatus.UNREADABLE, exc.message
         return None
+
+
+def _replaced(report: FileReport, before: str | None, after: str) -> bool:
+    """Whether the file at a path was replaced while it was opened (a live log rotated
+    and written anew): its rows must not be counted under the new file's identity, so
+    it is left, cut short, for the next pass."""
+    if before is None or before == after:
+        return False
+    report.status = FileStatus.UNREADABLE
+    report.message = "replaced while it was opened: read on the next pass"
+    return True
 
 
 def _cache_frame(records: dict[tuple[Any, ...], dict[str, Any]]) -> pd.DataFrame:
