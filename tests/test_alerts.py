@@ -44,17 +44,21 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_logs"
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 EXT4, EXT6 = "203.0.113.44:443", "[2001:db8:44::44]:443"
 # What the sample raises on its first run, best hunt lead first. Jenkins (10.20.30.40:8443) is
-# acknowledged; Sliver's two servers show a chain cause, not self_signed, so they are not
-# in the default inventory.
+# acknowledged; Sliver's two servers show a chain cause, not self_signed, and are kept in
+# the default inventory by their C2 label: new failing servers.
 RAISED = [("tooling_match", "198.51.100.23"),
           ("new_self_signed_server", "198.51.100.23"),
+          ("tooling_match", "192.0.2.151"), ("new_failing_server", "192.0.2.151"),
+          ("tooling_match", "203.0.113.151"), ("new_failing_server", "203.0.113.151"),
           ("new_self_signed_server", "203.0.113.44"),
           ("new_self_signed_server", "2001:db8:44::44"),
           ("new_self_signed_server", "203.0.113.200"),
           ("new_self_signed_server", "10.20.50.12"),
           ("new_self_signed_server", "10.20.40.9")]
 NOTES = {"new_self_signed_server": "ZeekCert::New_Self_Signed_Server",
+         "new_failing_server": "ZeekCert::New_Failing_Server",
          "tooling_match": "ZeekCert::Tooling_Match"}
+FIRST_EXT4 = 6  # the position of Ext4's alert in RAISED
 
 
 def jsonl(path: Path) -> list[dict[str, Any]]:
@@ -77,8 +81,11 @@ def test_the_sample_raises_one_alert_per_new_self_signed_server_once(tmp_path: P
     cobalt = alerts[0]
     assert cobalt["zeekcert"]["label"] == "tooling:cobalt_strike_default"
     assert cobalt["zeekcert"]["hunt"]["rank"] == 1
-    assert alerts[4]["zeekcert"]["hunt"]["fresh"] is True  # the payload server
-    ext4 = alerts[2]
+    assert alerts[8]["zeekcert"]["hunt"]["fresh"] is True  # the payload server
+    sliver = alerts[2]
+    assert sliver["zeekcert"]["label"] == "tooling:sliver_https"
+    assert alerts[3]["zeekcert"]["causes"] == ["incomplete_chain"]
+    ext4 = alerts[FIRST_EXT4]
     assert ext4["@timestamp"] == "2026-11-27T06:00:00.000000Z"
     assert ext4["event"]["kind"] == "alert" and ext4["event"]["category"] == ["network"]
     assert ext4["source"] == {"ip": "10.1.20.57"}
@@ -94,7 +101,7 @@ def test_the_sample_raises_one_alert_per_new_self_signed_server_once(tmp_path: P
     assert ext4["zeekcert"]["schema_version"] == 1
     code, _, err = nightly(tmp_path, "--alert-to", f"jsonl:{sink}")
     assert (code, err) == (0, "")
-    assert len(jsonl(sink)) == 7  # the next run raises nothing again
+    assert len(jsonl(sink)) == len(RAISED) == 11  # the next run raises nothing again
 
 
 def test_without_a_sink_a_run_that_finds_something_says_so_on_stderr(tmp_path: Path) -> None:
@@ -102,7 +109,9 @@ def test_without_a_sink_a_run_that_finds_something_says_so_on_stderr(tmp_path: P
     assert (code, out) == (0, "")
     assert err == (f"6 new self-signed servers: 198.51.100.23:443, {EXT4}, {EXT6}, "
                    "203.0.113.200:443, 10.20.50.12:443 and 1 more\n"
-                   "1 server with C2 tooling's certificate: 198.51.100.23:443\n")
+                   "2 new failing servers: 192.0.2.151:443, 203.0.113.151:443\n"
+                   "3 servers with C2 tooling's certificates: 198.51.100.23:443, "
+                   "192.0.2.151:443, 203.0.113.151:443\n")
     code, _, err = nightly(tmp_path)
     assert (code, err) == (0, "")
 
@@ -160,16 +169,16 @@ def test_a_webhook_that_is_down_gets_every_alert_once_it_is_back(
     code, _, err = nightly(tmp_path, *argv)
     assert code == 3
     assert f"alert sink webhook:{receiver.url}: webhook {receiver.url} failed 3 times: " \
-           "HTTP 503; 7 alerts wait for the next run" in err
-    assert len(jsonl(sink)) == 7  # one sink's failure does not stop the others
+           "HTTP 503; 11 alerts wait for the next run" in err
+    assert len(jsonl(sink)) == 11  # one sink's failure does not stop the others
     receiver.down = False
     code, _, err = nightly(tmp_path, *argv, now=NOW + timedelta(hours=1))
     assert (code, err) == (0, "")
     ids = [b["zeekcert"]["alert_id"] for b in receiver.bodies]
     assert ids == [a["zeekcert"]["alert_id"] for a in jsonl(sink)]
-    assert len(set(ids)) == 7
+    assert len(set(ids)) == 11
     code, _, _ = nightly(tmp_path, *argv, now=NOW + timedelta(hours=2))
-    assert code == 0 and len(receiver.bodies) == 7
+    assert code == 0 and len(receiver.bodies) == 11
 
 
 def test_a_webhook_nobody_listens_on_is_a_failed_sink(tmp_path: Path) -> None:
@@ -177,7 +186,7 @@ def test_a_webhook_nobody_listens_on_is_a_failed_sink(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
     code, _, err = nightly(tmp_path, "--alert-to", f"webhook:http://127.0.0.1:{port}/")
-    assert code == 3 and "Connection refused" in err and "7 alerts wait" in err
+    assert code == 3 and "Connection refused" in err and "11 alerts wait" in err
 
 
 @pytest.mark.parametrize("spec", ["jsonl:", "webhook:ftp://127.0.0.1/", "mail:x",
@@ -201,7 +210,7 @@ def test_a_burst_is_cut_to_n_alerts_and_one_for_the_rest(tmp_path: Path) -> None
     alerts = jsonl(tmp_path / "a.jsonl")
     assert [a["rule"]["name"] for a in alerts] == [r for r, _ in RAISED[:2]] + [
         "more_servers"]
-    assert alerts[2]["zeekcert"]["count"] == 5
+    assert alerts[2]["zeekcert"]["count"] == 9
     assert alerts[2]["zeekcert"]["servers"] == [
         {"server": f"[{ip}]:443" if ":" in ip else f"{ip}:443", "reason": r}
         for r, ip in RAISED[2:]]
@@ -377,7 +386,7 @@ def test_the_zeek_notice_log_reads_back_as_a_notice_log(tmp_path: Path) -> None:
     frame = zeekcert.read_log(log)
     assert frame["note"].astype(str).tolist() == [NOTES[r] for r, _ in RAISED]
     assert frame["id.resp_h"].astype(str).tolist() == [ip for _, ip in RAISED]
-    assert frame["sub"].astype(str).tolist()[2] == "CN=localhost"
+    assert frame["sub"].astype(str).tolist()[FIRST_EXT4] == "CN=localhost"
     assert frame["p"].tolist() == [443] * len(RAISED)
     assert text.count("\n#fields") == 1
     code, _, _ = nightly(tmp_path, "--alert-to", f"zeek-notice:{log}")
@@ -416,5 +425,6 @@ def test_zat_reads_the_zeek_notice_log(tmp_path: Path) -> None:
         frame = LogToDataFrame().create_dataframe(str(log))
     assert frame["note"].astype(str).tolist() == [NOTES[r] for r, _ in RAISED]
     assert frame["id.resp_h"].astype(str).tolist() == [ip for _, ip in RAISED]
-    assert frame["sub"].astype(str).tolist()[2:4] == ["CN=localhost", "CN=localhost"]
-    assert frame["sub"].astype(str).tolist()[6] == "CN=NPI0A1B2C,O=HP"
+    assert frame["sub"].astype(str).tolist()[FIRST_EXT4:FIRST_EXT4 + 2] == [
+        "CN=localhost", "CN=localhost"]
+    assert frame["sub"].astype(str).tolist()[-1] == "CN=NPI0A1B2C,O=HP"

@@ -20,6 +20,7 @@ from zeekcert.cli import main
 from zeekcert.hunting import (
     Family,
     HuntPolicy,
+    c2_connections,
     hunt,
     load_catalogue,
     looks_random,
@@ -404,3 +405,37 @@ def test_the_nightly_job_scores_its_servers_and_alerts_once_on_c2_tooling(
     assert tooling["zeekcert"]["hunt"]["labels"] == ["tooling:cobalt_strike_default"]
     assert main(argv) == 0
     assert len(sink.read_text().splitlines()) == 3  # nothing raised twice
+
+
+@pytest.fixture(scope="module")
+def sample_classified() -> pd.DataFrame:
+    import zeekcert
+
+    logs = zeekcert.load(ROOT / "sample_logs" / "2026-11-26")
+    return zeekcert.classify(logs, now=dt.datetime(2026, 11, 27, tzinfo=dt.UTC))
+
+
+def test_c2_connections_are_the_failing_ones_a_c2_entry_matches(
+        sample_classified: pd.DataFrame) -> None:
+    """Cobalt Strike (self-signed) and Sliver (a per-server CA: incomplete_chain); not the
+    ingress controller's fake certificate, a vendor default, nor any valid connection."""
+    hit = c2_connections(sample_classified, load_catalogue())
+    found = sample_classified[hit]
+    assert sorted(found["id.resp_h"].astype(str).unique()) == [
+        "192.0.2.151", "198.51.100.23", "203.0.113.151"]
+    assert set(found["primary_cause"].astype(str)) == {"self_signed", "incomplete_chain"}
+    assert int(hit.sum()) == int(sample_classified["id.resp_h"].astype(str).isin(
+        ["192.0.2.151", "198.51.100.23", "203.0.113.151"]).sum())
+    assert not c2_connections(sample_classified, load_catalogue(shipped=False)).any()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_c2_connections_judge_each_connection_on_its_own(
+        sample_classified: pd.DataFrame, data: st.DataObject) -> None:
+    """Any subset of the connections, in any order, repeated: each keeps its answer, so a
+    batch's answer never depends on what else the batch holds."""
+    whole = c2_connections(sample_classified, load_catalogue())
+    picks = data.draw(st.lists(st.integers(0, len(sample_classified) - 1), max_size=60))
+    part = sample_classified.iloc[picks].reset_index(drop=True)
+    assert c2_connections(part, load_catalogue()).tolist() == whole[picks].tolist()

@@ -57,8 +57,9 @@ def test_the_cron_line_leaves_the_news_on_stderr_for_cron_to_mail(tmp_path: Path
     assert first.stdout == ""
     assert first.stderr == ("6 new self-signed servers: 198.51.100.23:443, 203.0.113.44:443, "
                             "[2001:db8:44::44]:443, 203.0.113.200:443, 10.20.50.12:443 "
-                            "and 1 more\n1 server with C2 tooling's certificate: "
-                            "198.51.100.23:443\n")
+                            "and 1 more\n2 new failing servers: 192.0.2.151:443, "
+                            "203.0.113.151:443\n3 servers with C2 tooling's certificates: "
+                            "198.51.100.23:443, 192.0.2.151:443, 203.0.113.151:443\n")
     assert json.loads((tmp_path / "lib" / "inventory.json").read_text())["schema_version"] == 1
     again = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=ENV)
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
@@ -75,11 +76,13 @@ def test_the_systemd_line_delivers_to_syslog_and_a_file(tmp_path: Path) -> None:
         listener.settimeout(10)
         run = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=ENV)
         assert (run.returncode, run.stderr) == (0, "")
-        messages = [listener.recv(65536) for _ in range(7)]
+        messages = [listener.recv(65536) for _ in range(11)]
     assert all(b" zeekcert " in m for m in messages)
-    assert [m.split(b" ")[5] for m in messages] == [b"tooling_match"] + [
-        b"new_self_signed_server"] * 6
+    assert [m.split(b" ")[5] for m in messages] == [
+        b"tooling_match", b"new_self_signed_server"] + [
+        b"tooling_match", b"new_failing_server"] * 2 + [b"new_self_signed_server"] * 5
     lines = (tmp_path / "log" / "alerts.jsonl").read_text().splitlines()
     assert [json.loads(x)["destination"]["ip"] for x in lines] == [
-        "198.51.100.23", "198.51.100.23", "203.0.113.44", "2001:db8:44::44", "203.0.113.200",
-        "10.20.50.12", "10.20.40.9"]
+        "198.51.100.23", "198.51.100.23", "192.0.2.151", "192.0.2.151", "203.0.113.151",
+        "203.0.113.151", "203.0.113.44", "2001:db8:44::44", "203.0.113.200", "10.20.50.12",
+        "10.20.40.9"]

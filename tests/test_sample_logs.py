@@ -308,7 +308,7 @@ def test_nightly_inventory_sees_the_change_and_the_printer_go(tmp_path: Path) ->
     assert first == {EXT4: ("new", False, 1), EXT6: ("new", False, 1),
                      DEV: ("new", True, 1), PRINTER: ("new", False, 1),
                      COBALT: ("new", False, 1), FRESH: ("new", False, 1),
-                     INGRESS: ("new", False, 1)}
+                     INGRESS: ("new", False, 1), SLIVER_A: ("new", False, 1)}
     second = night("2026-11-26", datetime(2026, 11, 27, 0, 30, tzinfo=UTC))
     assert second[DEV] == ("changed", True, 2)
     assert second[EXT4] == second[EXT6] == ("active", False, 1)
@@ -316,6 +316,23 @@ def test_nightly_inventory_sees_the_change_and_the_printer_go(tmp_path: Path) ->
     week = night("2026-11-26", datetime(2026, 12, 2, 18, 0, tzinfo=UTC))
     assert week[PRINTER] == ("gone", False, 1)
     assert week[DEV][1] and week[EXT4][0] != "gone"
+
+
+def test_the_self_signed_nightly_job_keeps_sliver_behind_its_per_server_ca(
+        tmp_path: Path) -> None:
+    """Sliver's leaf chains to a CA of its own, so Zeek says the chain is incomplete, not
+    self-signed: the default job keeps it anyway, by its C2 label, and nothing else that
+    fails for another cause comes in with it."""
+    inv = run_nightly(SAMPLE, tmp_path / "s.db", datetime(2026, 11, 27, 0, 30, tzinfo=UTC)
+                      ).inventory
+    kept = {(str(r.resp_h), int(r.resp_p)): (list(r.causes), list(r.labels))
+            for r in inv.itertuples()}
+    for sliver in (SLIVER_A, SLIVER_B):
+        assert kept[sliver] == (["incomplete_chain"], ["tooling:sliver_https"])
+    chain_only = [s for s, (_, _, cause) in SERVERS.items()
+                  if cause is not None and cause != "self_signed"]
+    assert sorted(s for s in kept if s in chain_only) == sorted([SLIVER_B, SLIVER_A])
+    assert len(kept) == 9  # the seven self-signed servers and the two Sliver addresses
 
 
 def test_allowlist_acknowledges_only_the_dev_server() -> None:

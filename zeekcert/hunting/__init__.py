@@ -13,12 +13,12 @@ state.
 from .catalogue import Catalogue, Confidence, Entry, Family, Match, load_catalogue
 from .clusters import CLUSTER_COLUMNS
 from .leads import LEAD_COLUMNS, Hunt, component_text, hunt
-from .matching import MATCHED, match_certificates
+from .matching import MATCHED, c2_connections, match_certificates
 from .names import looks_random
 from .weights import HuntPolicy, Weights
 
 __all__ = [
     "CLUSTER_COLUMNS", "LEAD_COLUMNS", "MATCHED", "Catalogue", "Confidence", "Entry", "Family",
-    "Hunt", "HuntPolicy", "Match", "Weights", "component_text", "hunt", "load_catalogue",
-    "looks_random", "match_certificates",
+    "Hunt", "HuntPolicy", "Match", "Weights", "c2_connections", "component_text", "hunt",
+    "load_catalogue", "looks_random", "match_certificates",
 ]

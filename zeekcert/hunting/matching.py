@@ -15,12 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, Match, normal_serial
+from ..causes import Verdict
+from .catalogue import Catalogue, Entry, Family, Match, normal_serial
 from .dn import Name, attribute, parse_dn
 from .templates import go_generated
 
 MATCHED = ["key", "entry", "label", "family", "confidence", "evidence"]
 _FIELDS = ["subject", "issuer", "serial", "validity_days", "key_type", "key_length"]
+_LEAF = ["subject", "issuer", "not_valid_before", "not_valid_after", "key_type", "key_length"]
 
 
 @dataclass(frozen=True)
@@ -42,20 +44,64 @@ def match_certificates(certs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFram
     evidence says which field matched, as ``tooling:cobalt_strike_default:x509``."""
     if not len(certs) or not len(catalogue):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in MATCHED})
+    keys = np.asarray(certs.index, dtype=object)
+    rows = [(key, entry.id, entry.label, entry.family.value, entry.confidence.value,
+             f"{entry.label}:x509")
+            for entry, hit in _entry_hits(certs, catalogue) for key in keys[hit]]
+    found = pd.DataFrame(rows, columns=MATCHED)
+    return found.drop_duplicates(["key", "entry"]).reset_index(drop=True)
+
+
+def matched_by(certs: pd.DataFrame, catalogue: Catalogue, family: Family) -> np.ndarray:
+    """Per row of ``certs``: does an entry of ``family`` match it?"""
+    hit = np.zeros(len(certs), dtype=bool)
+    if len(certs):
+        chosen = Catalogue(tuple(e for e in catalogue.entries if e.family is family))
+        for _, entry_hit in _entry_hits(certs, chosen):
+            hit |= entry_hit
+    return hit
+
+
+def c2_connections(classified: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
+    """Per classified connection: does it fail validation with a leaf certificate that
+    a ``c2`` entry matches, whatever the cause?
+
+    A per-server CA (Sliver, Havoc) makes Zeek say the chain is unknown, not self-signed:
+    the inventory keeps such a server beside the cause it was asked for. Each distinct
+    failing leaf is matched once, by the fields the connection carries (x509.log's, or
+    ssl.log's own before Zeek 4.1), so an entry's serial is not compared here.
+    """
+    out = np.zeros(len(classified), dtype=bool)
+    failing = ~classified["primary_cause"].astype(object).isin(
+        [Verdict.VALID.value, Verdict.UNVERIFIED.value]).to_numpy(dtype=bool)
+    rows = np.flatnonzero(failing)
+    if not len(rows) or not len(catalogue):
+        return out
+    leaves = classified.iloc[rows]
+    key = leaves["fingerprint"].astype(object).where(
+        leaves["fingerprint"].notna(),
+        "\0" + leaves["subject"].astype(object).astype(str) + "\0"
+        + leaves["issuer"].astype(object).astype(str))
+    codes, _ = pd.factorize(key)
+    first = np.unique(codes, return_index=True)[1]
+    distinct = leaves.iloc[first][_LEAF].set_axis(key.iloc[first].to_numpy(), axis=0)
+    out[rows] = matched_by(distinct, catalogue, Family.C2)[codes]
+    return out
+
+
+def _entry_hits(certs: pd.DataFrame, catalogue: Catalogue
+                ) -> Iterator[tuple[Entry, np.ndarray]]:
+    """Each entry, with which rows of ``certs`` one of its matches holds for."""
     fields = _comparable(certs)
     codes, combos = pd.factorize(pd.MultiIndex.from_frame(fields[_FIELDS]))
     distinct = [_certificate(*combo) for combo in combos]
-    keys = np.asarray(certs.index, dtype=object)
-    digests = pd.Series(keys).astype(str).str.lower().str.replace(":", "", regex=False)
-    rows = []
+    digests = pd.Series(np.asarray(certs.index, dtype=object)).astype(str).str.lower(
+        ).str.replace(":", "", regex=False)
     for entry in catalogue.entries:
+        hit = np.zeros(len(certs), dtype=bool)
         for match in entry.matches:
-            hit = _hits(match, distinct, codes, digests)
-            for key in keys[hit]:
-                rows.append((key, entry.id, entry.label, entry.family.value,
-                             entry.confidence.value, f"{entry.label}:x509"))
-    found = pd.DataFrame(rows, columns=MATCHED)
-    return found.drop_duplicates(["key", "entry"]).reset_index(drop=True)
+            hit |= _hits(match, distinct, codes, digests)
+        yield entry, hit
 
 
 def _hits(match: Match, distinct: list[Certificate], codes: np.ndarray,

@@ -31,6 +31,10 @@ from .columnar import (
 )
 from .parts import typed
 
+# A classified frame's column marking the connections whose failing leaf a C2 catalogue
+# entry matches (``taking.classified``): kept whatever the run's cause.
+C2_MATCH = "c2_match"
+
 
 @dataclass
 class Batch:
@@ -46,11 +50,14 @@ class Batch:
 
     @classmethod
     def of(cls, classified: pd.DataFrame, cause: str) -> Batch | None:
-        """The connections that show the cause, each on its own, with a server and a time;
-        None when there are none."""
+        """The connections that show the cause, or are marked ``C2_MATCH``, each on its
+        own, with a server and a time; None when there are none."""
         flags = cause_flags(classified)
-        hit = flags.any(axis=1) if cause == "any" else flags[Cause(cause).value]
-        keep = (hit.to_numpy(dtype=bool) & classified["id.resp_p"].notna().to_numpy()
+        hit = (flags.any(axis=1) if cause == "any" else flags[Cause(cause).value]).to_numpy(
+            dtype=bool)
+        if C2_MATCH in classified.columns:  # a C2's server is kept whatever its cause
+            hit = hit | classified[C2_MATCH].to_numpy(dtype=bool)
+        keep = (hit & classified["id.resp_p"].notna().to_numpy()
                 & classified["id.resp_h"].notna().to_numpy()
                 & classified["ts"].notna().to_numpy())
         rows = np.flatnonzero(keep)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..executors import GROUP_BYTES, Sharing, in_order, resolve, runs, size_on_disk
+from ..hunting import Catalogue
 from ..parquet_export import ConnectionExport
 from ..reading import (
     FileReport,
@@ -77,11 +78,13 @@ def read_on(job: Job, executor: cf.Executor, paths: list[Path], found: Found) ->
 
 
 def map_files(files: list[Opened], known: Any, cause: str, now: datetime,
-              export: ConnectionExport | None = None, sensors: Any = None) -> Mapped:
-    """On a worker: read ``files``, classifying their ssl rows against ``known``; what
-    it exports is staged until the task's result is taken."""
-    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known), export),
-                    resolve(sensors))
+              export: ConnectionExport | None = None, sensors: Any = None,
+              catalogue: Catalogue | None = None) -> Mapped:
+    """On a worker: read ``files``, classifying their ssl rows against ``known`` (and
+    ``catalogue``, see ``taking.classified``); what it exports is staged until the task's
+    result is taken."""
+    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known), export,
+                                                     catalogue), resolve(sensors))
     mapped, pending = Mapped(records=Accumulator(cause=cause)), PendingTables(BATCH_ROWS)
     for file in files:
         taken = reader.blocks(read_blocks(file.path, file.report), kind_from_name(file.path),
@@ -102,7 +105,7 @@ def _map(job: Job, executor: cf.Executor, paths: list[Path], found: Found,
     groups = list(_groups([_open(job, path, found) for path in paths]))
     exports = [job.export and job.export.staged(f"task-{len(job.reports) + i:06d}")
                for i in range(len(groups))]
-    tasks = ((group, known, job.acc.cause, job.now, export, sensors)
+    tasks = ((group, known, job.acc.cause, job.now, export, sensors, job.catalogue)
              for group, export in zip(groups, exports, strict=True) if isinstance(group, list))
     results = in_order(executor, map_files, tasks)
     for group, export in zip(groups, exports, strict=True):

@@ -39,7 +39,7 @@ from ..classification import (
 )
 from ..errors import ConfigError, ZeekLogError
 from ..formatting import iso
-from ..hunting import Catalogue, HuntPolicy
+from ..hunting import Catalogue, HuntPolicy, load_catalogue
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
 from ..reading import (
@@ -179,6 +179,8 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
         job = Job(state, cause, policy or Policy(), now, progress, len(paths), export,
                   kept.take(state) if kept is not None else None)
         job.hold = hold
+        catalogue = catalogue or load_catalogue()
+        job.catalogue = None if cause == "any" else catalogue  # "any" keeps every failing one
         job.reports += found.problems
         if sensors is not None:
             job.match_sensors(sensors, paths, executor)
@@ -222,6 +224,7 @@ class Job:
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
         self.sensors: Sensors | None = None  # the run's, once the overlap pass filled them
         self.hold = timedelta(0)
+        self.catalogue: Catalogue | None = None  # its C2 matches are kept whatever the cause
 
     def read(self, paths: list[Path], found: Found) -> None:
         """x509 and notices first, then ssl: a connection needs its certificate.
@@ -362,7 +365,7 @@ class Job:
                  ) -> pd.DataFrame:
         """ssl rows classified against the certificates and notices prepared once, and
         written to ``export`` if given."""
-        return classified(tables, self.now, self.prepared(), export)
+        return classified(tables, self.now, self.prepared(), export, self.catalogue)
 
     def prepared(self) -> Known:
         """The certificates and notices taken in so far, prepared once for every batch."""

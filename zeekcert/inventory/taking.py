@@ -18,9 +18,11 @@ import pandas as pd
 import pyarrow as pa
 
 from ..classification import CertificateParts, Known, cert_table, classify, notice_evidence
+from ..hunting import Catalogue, c2_connections
 from ..parquet_export import ConnectionExport
 from ..reading import PendingTables, Sensors, concat_tables, kind_from_name, to_pandas
 from .accumulate import Accumulator
+from .batch import C2_MATCH
 
 KINDS = ("x509", "notice", "ssl")
 BATCH_ROWS = 100_000  # small ssl files are classified together up to this many rows
@@ -34,12 +36,16 @@ def by_kind(paths: list[Path]) -> list[Path]:
 
 
 def classified(tables: list[pa.Table], now: datetime, known: Known,
-               export: ConnectionExport | None = None) -> pd.DataFrame:
+               export: ConnectionExport | None = None, catalogue: Catalogue | None = None
+               ) -> pd.DataFrame:
     """ssl rows classified against prepared certificates and notices, and written to
-    ``export`` if given."""
+    ``export`` if given. With a ``catalogue``, the connections whose failing leaf a C2
+    entry matches are marked (``C2_MATCH``), to be kept whatever the run's cause."""
     frame = classify({"ssl": to_pandas(concat_tables(tables))}, now=now, known=known)
     if export is not None:
         export.write(frame)
+    if catalogue is not None:
+        frame[C2_MATCH] = c2_connections(frame, catalogue)
     return frame
 
 
