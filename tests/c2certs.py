@@ -162,9 +162,10 @@ X50940_TYPES = ["time", "string", *cf.X509_TYPES[2:-2]]
 
 
 def write_servers(folder: Path, servers: Sequence[tuple[str, Made]], generation: str,
-                  form: str, connections: int = 3) -> None:
+                  form: str, connections: int = 3, client: str = "10.0.0.5") -> None:
     """ssl.log and x509.log of each (address, certificate) server, ``connections`` each
-    from 10.0.0.5, an hour apart; ``generation`` "4.1" or "4.0", ``form`` "tsv" or "json"."""
+    from ``client``, an hour apart; ``generation`` "4.1" or "4.0", ``form`` "tsv" or
+    "json"."""
     folder.mkdir(parents=True, exist_ok=True)
     ssl, certs = [], []
     for s, (host, made) in enumerate(servers):
@@ -175,13 +176,13 @@ def write_servers(folder: Path, servers: Sequence[tuple[str, Made]], generation:
             uid, fuid = f"C{s:04d}{c:04d}", f"F{s:04d}{c:04d}"
             x509_row = x509_fields(made.leaf) | {"ts": ts}
             if generation == "4.1":
-                ssl.append([ts, uid, "10.0.0.5", 50000 + c, host, 443, "TLSv12", "X", None,
+                ssl.append([ts, uid, client, 50000 + c, host, 443, "TLSv12", "X", None,
                             None, False, None, None, True, "CsxknGIi", [made.fingerprint],
                             [], None, status])
                 if c == 0 and made.fingerprint not in {r[1] for r in certs}:
                     certs.append([x509_row[f] for f in cf.X509_FIELDS])
             else:  # one x509 row per connection, joined by file id
-                ssl.append([ts, uid, "10.0.0.5", 50000 + c, host, 443, "TLSv12", "X", None,
+                ssl.append([ts, uid, client, 50000 + c, host, 443, "TLSv12", "X", None,
                             None, False, None, None, True, [fuid], [],
                             x509_row["certificate.subject"], x509_row["certificate.issuer"],
                             None, None, status])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import json
 import sys
 from pathlib import Path
@@ -178,6 +179,27 @@ def test_a_certificate_issued_days_before_the_first_connection_is_fresh(tmp_path
         "198.51.100.5": True, "198.51.100.6": False, "10.9.9.9": False}
     assert leads["score"].tolist() == [3 + 2 + 2 + 1, 3 + 2 + 1, 3 + 1]
     assert leads["resp_h"].tolist() == ["198.51.100.5", "198.51.100.6", "10.9.9.9"]
+
+
+def test_a_fresh_certificate_counts_only_when_an_internal_client_reaches_it(
+        tmp_path: Path) -> None:
+    """The 2026 Elastic rule's shape: an internal client, an external server. Traffic the
+    sensor sees between two outside addresses (transit, a scan) makes no fresh lead,
+    unless the policy calls its client local."""
+    made = c2certs.self_signed("new", c2certs.dn(("CN", "cdn-edge.example.net")),
+                               before=c2certs.START - dt.timedelta(days=5))
+    c2certs.write_servers(tmp_path, [("198.51.100.5", made)], "4.1", "tsv",
+                          client="192.0.2.77")
+    outside = build_streaming(tmp_path, now=NOW).findings.hunt.leads  # type: ignore[union-attr]
+    assert outside["fresh"].tolist() == [False]
+    assert "fresh" not in [c["component"] for c in outside.iloc[0]["components"]]
+    policy = dataclasses.replace(HuntPolicy(), local_nets=(
+        *HuntPolicy().local_nets, ipaddress.ip_network("192.0.2.0/24")))
+    inside = build_streaming(tmp_path, now=NOW, hunt_policy=policy).findings.hunt
+    assert inside is not None and inside.leads["fresh"].tolist() == [True]
+    assert {"component": "fresh", "points": 2, "reason": "its certificate was issued within "
+            "30 days of the first connection, from an internal client"} in inside.leads.iloc[
+                0]["components"]
 
 
 def test_a_generated_name_is_a_component(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ is amortised, and memory follows the number of servers, not of connections.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +42,8 @@ MIN_COMPACT = 50_000  # partial rows kept before the first compaction
 @dataclass
 class Part:
     """Partial records: per server, its latest certificate; the distinct-pair sets, as
-    (server, value) hashes; and the texts of the values listed (all but the clients)."""
+    (server, value) hashes; and the texts of the values. A client's text is kept once
+    however many servers it reached, so they cost the site's clients, not its pairs."""
 
     servers: pd.DataFrame
     latest: pd.DataFrame
@@ -81,7 +83,6 @@ def part_of(classified: pd.DataFrame) -> Part:
         values = classified[column] if column in classified.columns else pd.Series(
             pd.NA, index=classified.index, dtype="string")  # sensor, JA3S: when there
         pairs[name], texts[name] = _hashed_pairs(server, values)
-    del texts["clients"]  # clients are only counted
     return Part(servers, _latest(certs[certs["subject"].notna().to_numpy()]), pairs, texts)
 
 
@@ -172,13 +173,18 @@ class ServerTally:
             self._done, self._parts = merge(parts), []
         return self._done or part_of_nothing()
 
-    def table(self, failing_only: bool = False) -> pd.DataFrame:
-        """One row per server, worst first (see ``rollup.servers``)."""
+    def table(self, failing_only: bool = False,
+              local: Callable[[str], bool] | None = None) -> pd.DataFrame:
+        """One row per server, worst first (see ``rollup.servers``); with ``local`` (which
+        addresses are the site's own), ``internal_clients`` counts the clients it says are."""
         done = self.compact()
         servers = done.servers
         if failing_only:
             servers = servers[servers[FLAGS].any(axis=1).to_numpy()]
-        return sort_worst_first(_finish(servers.reset_index(drop=True), done))
+        out = _finish(servers.reset_index(drop=True), done)
+        if local is not None:
+            out["internal_clients"] = _internal_clients(done, out, local)
+        return sort_worst_first(out)
 
 
 def part_of_nothing() -> Part:
@@ -192,7 +198,8 @@ def part_of_nothing() -> Part:
         dtype=object), issuer=pd.Series(dtype=object))
     pairs = {n: pd.DataFrame({"server": pd.Series(dtype=np.uint64),
                               "value": pd.Series(dtype=np.uint64)}) for n in _DISTINCT}
-    return Part(servers, latest, pairs, {n: no_texts() for n in (*_LISTED, "sensors")})
+    return Part(servers, latest, pairs, {n: no_texts() for n in (*_LISTED, "sensors",
+                                                                 "clients")})
 
 
 def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
@@ -215,6 +222,20 @@ def _finish(servers: pd.DataFrame, done: Part) -> pd.DataFrame:
     out["causes"] = cause_lists(servers[FLAGS].to_numpy(dtype=bool))
     out["primary_cause"] = [cs[0] if cs else None for cs in out["causes"]]
     return out
+
+
+def _internal_clients(done: Part, out: pd.DataFrame, local: Callable[[str], bool]
+                      ) -> np.ndarray:
+    """Per server of ``out``, how many of its distinct clients ``local`` calls local;
+    each distinct client address is judged once."""
+    texts = done.texts["clients"]
+    inside = [bool(local(str(t))) for t in texts["text"]] if len(texts) else []
+    local_hashes = texts["hash"].to_numpy()[np.asarray(inside, dtype=bool)]
+    pairs = done.pairs["clients"]
+    mine = pairs[np.isin(pairs["value"].to_numpy(), local_hashes)]
+    counts = mine.groupby("server").size()
+    servers = server_hashes(out[KEY[0]], out[KEY[1]])
+    return counts.reindex(servers).fillna(0).to_numpy(dtype=np.int64)
 
 
 def _lists(pairs: pd.DataFrame, texts: pd.DataFrame, servers: np.ndarray) -> list[list[str]]:

@@ -10,7 +10,8 @@ Every component carries its points and its reason, so a lead says why it is one:
   ``vendor_default``: a product's factory certificate, a hygiene finding worth a point
   (fix it: its key may be public), well below any tooling;
 - ``fresh``: its certificate's ``not_valid_before`` is within ``fresh_days`` of the first
-  connection seen, on an external server;
+  connection seen, on an external server that an internal client (in ``local_nets``)
+  connects to, when the frame counts them (``internal_clients``);
 - ``cluster``: its certificate is in a reuse cluster, on an external server (inside, one
   certificate on many hosts is mostly one product's);
 - ``tls_stack``: its JA3S or JA4S answers on other failing addresses too (0 points unless
@@ -71,8 +72,8 @@ def hunt(servers: pd.DataFrame, catalogue: Catalogue, policy: HuntPolicy | None 
     """Score ``servers`` (the report's failing servers: ``resp_h``, ``resp_p``, ``causes``,
     ``clients``, ``first_seen``, ``last_seen``, ``server_names``, ``fingerprints``,
     ``subject``, ``issuer``, and where known ``clockwork``, ``median_interval_s``,
-    ``beacon_client``, ``acknowledged``, ``ja3s`` and ``ja4s``) against the catalogue and
-    each other.
+    ``beacon_client``, ``acknowledged``, ``internal_clients``, ``ja3s`` and ``ja4s``)
+    against the catalogue and each other.
 
     ``certs`` is the certificate table the servers' fingerprints name; without it, each
     server's latest subject and issuer are all that is matched.
@@ -223,10 +224,12 @@ def _score(server: dict[str, Any], seen: Seen, clusters: pd.DataFrame,
     # freshness and reuse count for certificates no public CA vouches for.
     private = bool({Cause.SELF_SIGNED.value, Cause.UNTRUSTED_ROOT.value} & set(causes)) or any(
         lab.startswith(Family.C2.prefix + ":") for lab in labels)
-    fresh = external and private and seen.fresh
+    inside = server.get("internal_clients")  # unknown: a frame that does not say
+    fresh = external and private and seen.fresh and (inside is None or int(inside) > 0)
     if fresh:
         parts.append(("fresh", w.fresh, f"its certificate was issued within "
-                      f"{policy.fresh_days} days of the first connection"))
+                      f"{policy.fresh_days} days of the first connection, from an "
+                      f"internal client"))
     mine = _clusters_of(seen, clusters, _stacks_of(server))
     reused = [name for name, kind, _ in mine if kind != TLS_STACK]
     if reused and external and private:  # inside, mostly one product's certificate

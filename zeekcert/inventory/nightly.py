@@ -193,7 +193,7 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
         job.save(started=now)
         state.forget_runs(iso(now - retention) or "")
         inventory = with_hunt(to_frame(job.acc, now, allowlist), job.certs.table(),
-                              catalogue, hunt_policy)
+                              catalogue, hunt_policy, job.acc.table("clients"))
         result = NightlyResult(inventory, _load_report(job), job.summary)
         if record is not None:
             record(state, result)

@@ -113,7 +113,8 @@ def from_tally(tally: ReportTally, report: LoadReport | None, now: datetime,
                hunt_policy: HuntPolicy | None = None) -> Findings:
     """The report's content from what was folded into ``tally``; ``certs`` (the
     certificate table) lets the hunt match every certificate a server showed."""
-    failing = failing_servers(tally.servers.table(failing_only=True))
+    local = (hunt_policy or HuntPolicy()).is_local  # fresh needs an internal client
+    failing = failing_servers(tally.servers.table(failing_only=True, local=local))
     signed = self_signed(tally.signed, failing, now, allowlist or ())
     return Findings(
         window_start=pd.Timestamp(since) if since else tally.window[0],
