@@ -385,6 +385,25 @@ def test_a_real_proxy_capture_s_ja3s_joins_its_two_failing_servers(tmp_path: Pat
     assert report["hunt"]["weights"]["tls_stack"] == 0
 
 
+def test_the_nightly_inventory_keeps_the_tls_stacks_across_runs(tmp_path: Path) -> None:
+    """The same capture in the nightly job: each server's JA3S of its failing connections
+    is kept in the state, so a run that reads nothing new still finds the stack cluster."""
+    from zeekcert.inventory import run_nightly
+
+    now = dt.datetime(2024, 4, 30, tzinfo=dt.UTC)
+    runs = [run_nightly(PROXY, tmp_path / "s.db", now, cause="any").inventory
+            for _ in range(2)]
+    for inv in runs:
+        by_host = inv.set_index(inv["resp_h"].astype(str))
+        assert by_host.loc["192.225.159.74", "ja3s"] == ["2b33c1374db4ddf06942f92373c0b54b"]
+        assert "2b33c1374db4ddf06942f92373c0b54b" in by_host.loc["10.0.0.238", "ja3s"]
+        assert by_host.loc["10.0.0.238", "ja4s"] == []
+        assert "tls_stack:ja3s:2b33c1374db4ddf06942f92373c0b54b" in by_host.loc[
+            "10.0.0.238", "clusters"]
+    window = ["status", "connections"]  # this run's: the second read nothing new
+    pd.testing.assert_frame_equal(runs[0].drop(columns=window), runs[1].drop(columns=window))
+
+
 def test_on_the_real_logs_in_tests_data_the_hunt_fires_this_often() -> None:
     """The false-positive figures of the README, on the copies in tests/data/real: none
     of these logs shows C2 tooling, so every catalogue match and every lead would be a

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..causes import Cause
+from ..classification import STACK_FIELDS
 from .batch import Batch
 from .columnar import new_tables
 from .parts import Parts, typed
@@ -34,7 +35,7 @@ class Accumulator:
 
     def table(self, name: str) -> pd.DataFrame:
         """One table, reduced: ``servers``, ``clients``, ``pairs``, ``times``, ``names``,
-        ``fingerprints``, ``known``, ``sensors`` or ``evidence``."""
+        ``fingerprints``, ``known``, ``sensors``, ``evidence``, ``ja3s`` or ``ja4s``."""
         return self.tables[name].frame()
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
@@ -62,6 +63,9 @@ class Accumulator:
             self.tables["sensors"].add(batch.values("sensor"))
         if "evidence" in classified.columns:
             self.tables["evidence"].add(batch.listed("evidence"))
+        for name in STACK_FIELDS:  # JA3S, JA4S: when a package logs them
+            if name in classified.columns:
+                self.tables[name].add(batch.values(name))
 
     def merge(self, other: Accumulator) -> None:
         """Take in the records of another accumulator (a file, a batch, a worker), exactly.

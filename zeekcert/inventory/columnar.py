@@ -1,6 +1,6 @@
 """The inventory's records as tables: their columns, and how parts of each reduce exactly.
 
-Nine tables, each kept as ``Parts``:
+Eleven tables, each kept as ``Parts``:
 
 - ``servers``, one row per ``(resp_h, resp_p)``: first and last time seen (µs), connection
   counts (all runs, and this run's ``window``), whether the server was known before this
@@ -12,8 +12,8 @@ Nine tables, each kept as ``Parts``:
   that does not depend on the order they came in;
 - ``names``, ``fingerprints``, ``known`` (the fingerprints before this run),
   ``sensors`` (the sensors that logged it, one or several names a value) and
-  ``evidence`` (each cause with the source that raised it, ``self_signed:zeek_status``):
-  sets.
+  ``evidence`` (each cause with the source that raised it, ``self_signed:zeek_status``),
+  and ``ja3s`` and ``ja4s`` (the server's TLS stack, when a package logs it): sets.
 
 Every reduction is a min, a max, a sum, an any, a union or a greatest-of, so any order and
 any grouping of the same rows reduces to the same table.
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause
-from ..classification import lists_per
+from ..classification import STACK_FIELDS, lists_per
 from .parts import Parts, distinct, summed
 
 # Per pair: 2,048 times of 8 bytes (16 KiB, at most 35 KiB as JSON text in the state),
@@ -87,7 +87,7 @@ def reduce_times(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def new_tables() -> dict[str, Parts]:
-    """The nine empty tables of an accumulator."""
+    """The eleven empty tables of an accumulator."""
     return {
         "servers": Parts(SERVERS, reduce_servers),
         "clients": Parts(CLIENTS, summed([*KEY2, "orig_h"], "n")),
@@ -98,6 +98,7 @@ def new_tables() -> dict[str, Parts]:
         "known": Parts(VALUES, distinct),
         "sensors": Parts(VALUES, distinct),
         "evidence": Parts(VALUES, distinct),
+        **{name: Parts(VALUES, distinct) for name in STACK_FIELDS},
     }
 
 

@@ -2,9 +2,10 @@
 
 A server is ``{first_seen, last_seen, connections, window_connections, clients,
 server_names, fingerprints, causes, evidence, cert, status, known_fingerprints,
-sensors}`` and a pair ``{connections, times}`` (state schema 4; a record written before
-``sensors`` or ``evidence`` was kept has none). These turn an accumulator's tables into such
-records and back, once per run of the nightly job; batches never make a Python record.
+sensors, ja3s, ja4s}`` and a pair ``{connections, times}`` (state schema 4; a record
+written before ``sensors``, ``evidence`` or the TLS stacks were kept has none). These
+turn an accumulator's tables into such records and back, once per run of the nightly
+job; batches never make a Python record.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..causes import Cause
-from ..classification import cause_lists
+from ..classification import STACK_FIELDS, cause_lists
 from ..formatting import iso_column
 from ..reading import split_names
 from .accumulate import Accumulator
@@ -53,6 +54,7 @@ def server_records(acc: Accumulator) -> Records:
         "status": [s if isinstance(s, str) else "new" for s in servers["status"].tolist()],
         "known_fingerprints": sorted_lists(acc.table("known"), index),
         "sensors": [split_names(v) for v in sorted_lists(acc.table("sensors"), index)],
+        **{name: sorted_lists(acc.table(name), index) for name in STACK_FIELDS},
     }
     names = list(columns)
     return {key: dict(zip(names, values, strict=True))
@@ -82,7 +84,7 @@ def from_records(servers: Records, pairs: Records, cause: str = Cause.SELF_SIGNE
          for c, n in r["clients"].items()], columns=["resp_h", "resp_p", "orig_h", "n"]))
     for table, name in (("names", "server_names"), ("fingerprints", "fingerprints"),
                         ("known", "known_fingerprints"), ("sensors", "sensors"),
-                        ("evidence", "evidence")):
+                        ("evidence", "evidence"), *((n, n) for n in STACK_FIELDS)):
         acc.put(table, _values(keys, (r.get(name) or [] for r in records)))
     pair_keys = [(o, h, int(p)) for o, h, p in pairs]
     acc.put("pairs", pd.DataFrame([(*k, r["connections"]) for k, r in zip(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from ..causes import Cause
-from ..classification import cause_lists, lists_per, sort_worst_first
+from ..classification import STACK_FIELDS, cause_lists, lists_per, sort_worst_first
 from ..reading import split_names
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledging
@@ -39,7 +39,7 @@ COLUMNS = ["resp_h", "resp_p", "status", "acknowledged", "acknowledged_by", "cau
            "first_seen", "last_seen", "server_names", "fingerprints", "sensors", "fingerprint",
            "subject", "issuer", "not_valid_before", "not_valid_after", "key_type",
            "key_length", "sig_alg", "beacon_client", "median_interval_s", "jitter",
-           "clockwork"]
+           "clockwork", *STACK_FIELDS]
 
 
 def inventory(classified: pd.DataFrame, now: datetime, cause: str = Cause.SELF_SIGNED.value,
@@ -72,6 +72,7 @@ def to_frame(acc: Accumulator, now: datetime,
         "server_names": sorted_lists(acc.table("names"), index),
         "fingerprints": sorted_lists(acc.table("fingerprints"), index),
         "sensors": [split_names(v) for v in sorted_lists(acc.table("sensors"), index)],
+        **{name: sorted_lists(acc.table(name), index) for name in STACK_FIELDS},
         **{name: servers[f"cert.{name}"].where(servers["cert_us"] != NO_TIME, None).tolist()
            for name in CERT_COLUMNS},
     })
