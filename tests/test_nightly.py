@@ -149,12 +149,19 @@ def test_a_growing_current_file_gives_only_its_new_lines(tree: Path, tmp_path: P
     pd.testing.assert_frame_equal(_stable(second.inventory), _stable(whole.inventory))
 
 
+@pytest.mark.parametrize("on_pool", [False, True])
 def test_a_live_log_replaced_while_it_is_opened_is_read_on_the_next_pass(
-        tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_pool: bool) -> None:
     """Rotation between the look at current/ssl.log and the read of it: the rows read are
     the old file's, so they must not be counted as the new file's (a watch replaying the
-    sample once counted hour 21's 153 rows as hour 22's)."""
+    sample once counted hour 21's 153 rows as hour 22's). On a pool, the job looks and a
+    worker opens."""
+    import concurrent.futures as cf
+
+    import zeekcert.inventory.mapped as mapped
     import zeekcert.inventory.nightly as nightly
+
+    reading = mapped if on_pool else nightly
 
     logs, day = tmp_path / "logs", "2026-11-01"
     (logs / day).mkdir(parents=True)
@@ -165,7 +172,7 @@ def test_a_live_log_replaced_while_it_is_opened_is_read_on_the_next_pass(
     old, new = (gzip.decompress((tree / day / f"ssl.{h}.log.gz").read_bytes()) for h in hours)
     live = logs / "current" / "ssl.log"
     live.write_bytes(old)
-    real = nightly.read_blocks
+    real = reading.read_blocks
 
     def rotated_once_opened(path: Path, report: object, **kw: object) -> object:
         blocks = real(path, report, **kw)  # type: ignore[arg-type]
@@ -178,9 +185,10 @@ def test_a_live_log_replaced_while_it_is_opened_is_read_on_the_next_pass(
             yield first
             yield from blocks
 
-    monkeypatch.setattr(nightly, "read_blocks", rotated_once_opened)
+    monkeypatch.setattr(reading, "read_blocks", rotated_once_opened)
     state = tmp_path / "s.db"
-    first = run_nightly(logs, state, NOW)
+    with cf.ThreadPoolExecutor(2) as pool:
+        first = run_nightly(logs, state, NOW, executor=pool if on_pool else None)
     monkeypatch.undo()
     second = run_nightly(logs, state, NOW)
     whole = run_nightly(logs, tmp_path / "whole.db", NOW)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +39,7 @@ from ..reading import (
     read_blocks,
 )
 from .accumulate import Accumulator
-from .taking import BATCH_ROWS, Reader, Taken, by_kind, classified, fold_in
+from .taking import BATCH_ROWS, Reader, Taken, by_kind, classified, fold_in, replaced
 
 if TYPE_CHECKING:
     from .nightly import Job
@@ -87,8 +88,12 @@ def map_files(files: list[Opened], known: Any, cause: str, now: datetime,
                                                      catalogue), resolve(sensors))
     mapped, pending = Mapped(records=Accumulator(cause=cause)), PendingTables(BATCH_ROWS)
     for file in files:
-        taken = reader.blocks(read_blocks(file.path, file.report), kind_from_name(file.path),
-                              file.done, file.path)
+        blocks = read_blocks(file.path, file.report)
+        first = next(blocks, None)  # opened here, after the job identified it
+        if replaced(file.report, file.file_id, file.path):
+            first, blocks = None, iter(())
+        taken = reader.blocks(itertools.chain([] if first is None else [first], blocks),
+                              kind_from_name(file.path), file.done, file.path)
         mapped.taken.append(taken)
         mapped.reports.append(file.report)
         if taken.kind == "ssl" and file.report.status is not FileStatus.UNREADABLE:

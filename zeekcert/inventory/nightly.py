@@ -71,7 +71,16 @@ from .mapped import read_on
 from .records import from_records, pair_records, server_records
 from .state import State, damaged_records
 from .table import GONE_AFTER, to_frame
-from .taking import BATCH_ROWS, KINDS, Reader, Taken, by_kind, classified, fold_in
+from .taking import (
+    BATCH_ROWS,
+    KINDS,
+    Reader,
+    Taken,
+    by_kind,
+    classified,
+    fold_in,
+    replaced,
+)
 
 Progress = Callable[[int, int, str], None]
 Publish = Callable[["NightlyResult"], None]
@@ -243,8 +252,8 @@ class Job:
         before, resume = self.resume_at(path)
         blocks = read_blocks(path, report, resume=resume)
         first = next(blocks, None)  # the file is opened here, between the two looks
-        file_id = self.identify(path, report)
-        if first is None or file_id is None or _replaced(report, before, file_id):
+        file_id = before if before is not None else self.identify(path, report)
+        if first is None or file_id is None or replaced(report, before, path):
             return
         done = self.state.rows_done(file_id)
         staged = self.export and self.export.staged(f"file-{self.done:06d}")
@@ -421,17 +430,6 @@ def _file_id(path: Path, report: FileReport) -> str | None:
     except ZeekLogError as exc:  # gone or changed between the two reads
         report.status, report.message = FileStatus.UNREADABLE, exc.message
         return None
-
-
-def _replaced(report: FileReport, before: str | None, after: str) -> bool:
-    """Whether the file at a path was replaced while it was opened (a live log rotated
-    and written anew): its rows must not be counted under the new file's identity, so
-    it is left, cut short, for the next pass."""
-    if before is None or before == after:
-        return False
-    report.status = FileStatus.UNREADABLE
-    report.message = "replaced while it was opened: read on the next pass"
-    return True
 
 
 def _cache_frame(records: dict[tuple[Any, ...], dict[str, Any]]) -> pd.DataFrame:

@@ -18,9 +18,19 @@ import pandas as pd
 import pyarrow as pa
 
 from ..classification import CertificateParts, Known, cert_table, classify, notice_evidence
+from ..errors import ZeekLogError
 from ..hunting import Catalogue, c2_connections
 from ..parquet_export import ConnectionExport
-from ..reading import PendingTables, Sensors, concat_tables, kind_from_name, to_pandas
+from ..reading import (
+    FileReport,
+    FileStatus,
+    PendingTables,
+    Sensors,
+    concat_tables,
+    content_id,
+    kind_from_name,
+    to_pandas,
+)
 from .accumulate import Accumulator
 from .batch import C2_MATCH
 
@@ -33,6 +43,22 @@ def by_kind(paths: list[Path]) -> list[Path]:
     stable, so each kind stays in time order."""
     rank = {k: i for i, k in enumerate(KINDS)}
     return sorted(paths, key=lambda p: rank.get(kind_from_name(p) or "", len(KINDS)))
+
+
+def replaced(report: FileReport, before: str | None, path: Path) -> bool:
+    """Whether the file at ``path``, just opened, is no longer the one identified as
+    ``before``: a live log rotated and written anew between the look and the open. Its
+    rows must count under neither identity, so it is left, cut short, for the next pass."""
+    if before is None:
+        return False
+    try:
+        if content_id(path) == before:
+            return False
+    except ZeekLogError:  # gone since: as replaced
+        pass
+    report.status = FileStatus.UNREADABLE
+    report.message = "replaced while it was opened: read on the next pass"
+    return True
 
 
 def classified(tables: list[pa.Table], now: datetime, known: Known,
