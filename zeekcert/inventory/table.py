@@ -16,9 +16,11 @@ import pandas as pd
 
 from ..causes import Cause
 from ..classification import STACK_FIELDS, cause_lists, lists_per, sort_worst_first
+from ..hunting import Catalogue, c2_connections, load_catalogue
 from ..reading import split_names
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledging
+from .batch import C2_MATCH
 from .beacons import pair_stats
 from .columnar import (
     CAUSE_COLUMNS,
@@ -43,9 +45,17 @@ COLUMNS = ["resp_h", "resp_p", "status", "acknowledged", "acknowledged_by", "cau
 
 
 def inventory(classified: pd.DataFrame, now: datetime, cause: str = Cause.SELF_SIGNED.value,
-              allowlist: Sequence[Acknowledgement] = ()) -> pd.DataFrame:
-    """The inventory of one window of classified connections (every server is ``new``)."""
+              allowlist: Sequence[Acknowledgement] = (), catalogue: Catalogue | None = None
+              ) -> pd.DataFrame:
+    """The inventory of one window of classified connections (every server is ``new``).
+
+    As the nightly job's, it holds the servers of ``cause`` and those whose failing leaf
+    a C2 entry of ``catalogue`` (the shipped one by default) matches.
+    """
     acc = Accumulator(cause=cause)
+    if cause != "any":
+        marks = c2_connections(classified, catalogue or load_catalogue())
+        classified = classified.assign(**{C2_MATCH: marks})
     acc.add(classified)
     settle(acc, now, GONE_AFTER)
     return to_frame(acc, now, allowlist)
