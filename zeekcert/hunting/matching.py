@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..causes import Verdict
+from ..classification import cause_flags
 from .catalogue import Catalogue, Entry, Family, Match, normal_serial
 from .dn import Name, attribute, parse_dn
 from .templates import go_generated
@@ -72,9 +72,7 @@ def c2_connections(classified: pd.DataFrame, catalogue: Catalogue) -> np.ndarray
     ssl.log's own before Zeek 4.1), so an entry's serial is not compared here.
     """
     out = np.zeros(len(classified), dtype=bool)
-    failing = ~classified["primary_cause"].astype(object).isin(
-        [Verdict.VALID.value, Verdict.UNVERIFIED.value]).to_numpy(dtype=bool)
-    rows = np.flatnonzero(failing)
+    rows = np.flatnonzero(cause_flags(classified).any(axis=1).to_numpy(dtype=bool))
     if not len(rows) or not len(catalogue):
         return out
     leaves = classified.iloc[rows]
