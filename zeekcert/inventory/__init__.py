@@ -14,6 +14,7 @@ that ties them together (``taking`` what each file gives, ``mapped`` on an execu
 
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledged_by, acknowledging, load_allowlist
+from .batch import c2_marked
 from .beacons import regularity
 from .columnar import MAX_TIMES
 from .lifecycle import RETENTION, ServerStatus, prune, settle
@@ -36,6 +37,7 @@ __all__ = [
     "ServerStatus",
     "State",
     "acknowledged_by", "acknowledging",
+    "c2_marked",
     "from_records",
     "inventory",
     "load_allowlist",

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from ..causes import Cause
 from ..classification import cause_flags
 from ..formatting import plain_column
+from ..hunting import Catalogue, c2_connections
 from .columnar import (
     CAUSE_COLUMNS,
     CAUSE_NAMES,
@@ -34,6 +35,11 @@ from .parts import typed
 # A classified frame's column marking the connections whose failing leaf a C2 catalogue
 # entry matches (``taking.classified``): kept whatever the run's cause.
 C2_MATCH = "c2_match"
+
+
+def c2_marked(classified: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """``classified`` with its ``C2_MATCH`` column (``hunting.c2_connections``)."""
+    return classified.assign(**{C2_MATCH: c2_connections(classified, catalogue)})
 
 
 @dataclass

@@ -16,11 +16,11 @@ import pandas as pd
 
 from ..causes import Cause
 from ..classification import STACK_FIELDS, cause_lists, lists_per, sort_worst_first
-from ..hunting import Catalogue, c2_connections, load_catalogue
+from ..hunting import Catalogue, load_catalogue
 from ..reading import split_names
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledging
-from .batch import C2_MATCH
+from .batch import c2_marked
 from .beacons import pair_stats
 from .columnar import (
     CAUSE_COLUMNS,
@@ -54,8 +54,7 @@ def inventory(classified: pd.DataFrame, now: datetime, cause: str = Cause.SELF_S
     """
     acc = Accumulator(cause=cause)
     if cause != "any":
-        marks = c2_connections(classified, catalogue or load_catalogue())
-        classified = classified.assign(**{C2_MATCH: marks})
+        classified = c2_marked(classified, catalogue or load_catalogue())
     acc.add(classified)
     settle(acc, now, GONE_AFTER)
     return to_frame(acc, now, allowlist)

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ..classification import CertificateParts, Known, cert_table, classify, notice_evidence
 from ..errors import ZeekLogError
-from ..hunting import Catalogue, c2_connections
+from ..hunting import Catalogue
 from ..parquet_export import ConnectionExport
 from ..reading import (
     FileReport,
@@ -32,7 +32,7 @@ from ..reading import (
     to_pandas,
 )
 from .accumulate import Accumulator
-from .batch import C2_MATCH
+from .batch import c2_marked
 
 KINDS = ("x509", "notice", "ssl")
 BATCH_ROWS = 100_000  # small ssl files are classified together up to this many rows
@@ -71,7 +71,7 @@ def classified(tables: list[pa.Table], now: datetime, known: Known,
     if export is not None:
         export.write(frame)
     if catalogue is not None:
-        frame[C2_MATCH] = c2_connections(frame, catalogue)
+        frame = c2_marked(frame, catalogue)
     return frame
 
 

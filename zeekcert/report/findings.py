@@ -20,8 +20,15 @@ import pandas as pd
 
 from ..causes import Cause, Unverified
 from ..classification import classify, know
-from ..hunting import Catalogue, Hunt, HuntPolicy
-from ..inventory import GONE_AFTER, Accumulator, Acknowledgement, settle, to_frame
+from ..hunting import Catalogue, Hunt, HuntPolicy, load_catalogue
+from ..inventory import (
+    GONE_AFTER,
+    Accumulator,
+    Acknowledgement,
+    c2_marked,
+    settle,
+    to_frame,
+)
 from ..policy import Policy
 from ..reading import LoadReport, frame_of
 from ..sanitize import html_escape
@@ -101,7 +108,8 @@ def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
     now = now or datetime.now(UTC)
     known = know(frame_of(logs, "x509"), frame_of(logs, "notice"), None, policy)
     tally = ReportTally()
-    tally.add(classify(logs, now=now, known=known))
+    catalogue = catalogue or load_catalogue()
+    tally.add(c2_marked(classify(logs, now=now, known=known), catalogue))
     return from_tally(tally, getattr(logs, "report", None), now, allowlist, since, until,
                       known.certs, catalogue, hunt_policy)
 
@@ -115,7 +123,8 @@ def from_tally(tally: ReportTally, report: LoadReport | None, now: datetime,
     certificate table) lets the hunt match every certificate a server showed."""
     local = (hunt_policy or HuntPolicy()).is_local  # fresh needs an internal client
     failing = failing_servers(tally.servers.table(failing_only=True, local=local))
-    signed = self_signed(tally.signed, failing, now, allowlist or ())
+    kept = kept_records(tally.signed, now, allowlist or ())
+    signed = self_signed(kept, failing)
     return Findings(
         window_start=pd.Timestamp(since) if since else tally.window[0],
         window_end=pd.Timestamp(until) if until else tally.window[1],
@@ -125,7 +134,7 @@ def from_tally(tally: ReportTally, report: LoadReport | None, now: datetime,
         quality=data_quality(report, tally.quality), timeline=_timeline(tally),
         allowlist_given=allowlist is not None,
         activity=activity(tally.activity.rows(shown(failing, signed))),
-        hunt=hunt_leads(failing, signed, now, allowlist or (), certs, catalogue, hunt_policy),
+        hunt=hunt_leads(failing, kept, now, allowlist or (), certs, catalogue, hunt_policy),
     )
 
 
@@ -136,19 +145,24 @@ def failing_servers(table: pd.DataFrame) -> pd.DataFrame:
         drop=True).astype({"resp_p": "Int64"})  # a port may be unset in a damaged log
 
 
-def self_signed(signed: Accumulator, failing: pd.DataFrame, now: datetime,
-                allowlist: Sequence[Acknowledgement]) -> pd.DataFrame:
+def kept_records(signed: Accumulator, now: datetime,
+                 allowlist: Sequence[Acknowledgement]) -> pd.DataFrame:
+    """The report's inventory: its self-signed servers and the failing servers a C2
+    entry matches (see ``inventory.c2_marked``), with their beacons and acknowledgement."""
+    settle(signed, now, GONE_AFTER)
+    return to_frame(signed, now, allowlist)
+
+
+def self_signed(kept: pd.DataFrame, failing: pd.DataFrame) -> pd.DataFrame:
     """The failing servers that presented a self-signed certificate, with acknowledgement
-    and their most regular client (see ``regularity``).
+    and their most regular client (see ``regularity``), from ``kept_records``.
 
     ``self_signed_connections`` counts the connections that showed the certificate;
     ``connections`` also counts resumed sessions and TLS 1.3, which showed none.
     """
     rows = failing.loc[failing["causes"].map(lambda cs: Cause.SELF_SIGNED.value in cs)
                        .astype(bool)]
-    settle(signed, now, GONE_AFTER)
-    inv = to_frame(signed, now, allowlist)
-    inv = inv[["resp_h", "resp_p", "total_connections", *BEACON_COLUMNS]].rename(
+    inv = kept[["resp_h", "resp_p", "total_connections", *BEACON_COLUMNS]].rename(
         columns={"total_connections": "self_signed_connections"})
     inv = inv.astype({"resp_h": str, "resp_p": "Int64"})
     merged = rows.astype({"resp_h": str}).merge(inv, on=["resp_h", "resp_p"], how="left")

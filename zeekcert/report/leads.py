@@ -19,15 +19,16 @@ from ..inventory import Acknowledgement, acknowledging
 _BEACON = ["clockwork", "median_interval_s", "beacon_client"]
 
 
-def hunt_leads(failing: pd.DataFrame, signed: pd.DataFrame, now: datetime,
+def hunt_leads(failing: pd.DataFrame, kept: pd.DataFrame, now: datetime,
                allowlist: Sequence[Acknowledgement], certs: pd.DataFrame | None = None,
                catalogue: Catalogue | None = None, policy: HuntPolicy | None = None) -> Hunt:
-    """Score the failing servers; ``certs`` is the certificate table their fingerprints
-    name, when the report kept one."""
+    """Score the failing servers; ``kept`` (``findings.kept_records``: the self-signed
+    servers and the C2 matches) gives their beacons; ``certs`` is the certificate table
+    their fingerprints name, when the report kept one."""
     servers = failing.copy()
     servers["resp_h"] = servers["resp_h"].astype(str)
-    if len(signed):
-        beacons = signed[["resp_h", "resp_p", *_BEACON]].astype({"resp_h": str})
+    if len(kept):
+        beacons = kept[["resp_h", "resp_p", *_BEACON]].astype({"resp_h": str})
         servers = servers.merge(beacons, on=["resp_h", "resp_p"], how="left")
     else:
         servers = servers.assign(clockwork=False, median_interval_s=float("nan"),

@@ -27,8 +27,8 @@ import pyarrow as pa
 
 from ..classification import Known, classify
 from ..executors import GROUP_BYTES, Sharing, in_order, resolve, runs, size_on_disk
-from ..hunting import Catalogue, HuntPolicy
-from ..inventory import Acknowledgement
+from ..hunting import Catalogue, HuntPolicy, load_catalogue
+from ..inventory import Acknowledgement, c2_marked
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
 from ..reading import (
@@ -93,7 +93,8 @@ def build_streaming(source: str | Path | Sequence[str | Path], policy: Policy | 
             stage("matching connections across sensors")
         stream.sensors = find_overlap(sensors, [(p, 0) for p in stream.paths], stream.window,
                                  executor)
-    fold = _Fold(known, now, export)
+    catalogue = catalogue or load_catalogue()
+    fold = _Fold(known, now, export, catalogue)
     if executor is None:
         for file in stream.files():
             fold.file(file)
@@ -111,8 +112,10 @@ def build_streaming(source: str | Path | Sequence[str | Path], policy: Policy | 
 class _Fold:
     """Classify and fold ssl files: small ones together, a big one in its own tally."""
 
-    def __init__(self, known: Known, now: datetime, export: ConnectionExport | None = None):
+    def __init__(self, known: Known, now: datetime, export: ConnectionExport | None = None,
+                 catalogue: Catalogue | None = None):
         self.known, self.now, self.export = known, now, export
+        self.catalogue = catalogue  # its C2 matches join the self-signed records
         self.tally = ReportTally()
         self.pending = PendingTables(BATCH_ROWS)  # small files, classified together
         self.rows = 0
@@ -160,7 +163,8 @@ class _Fold:
             classified = classify({"ssl": frame}, now=self.now, known=self.known)
             if export is not None:
                 export.write(classified)
-            tally.add(classified)
+            tally.add(classified if self.catalogue is None
+                      else c2_marked(classified, self.catalogue))
 
 
 @dataclass
@@ -175,10 +179,10 @@ class Folded:
 def fold_files(paths: list[Path], reports: list[FileReport], columns: list[str] | None,
                window: tuple[pd.Timestamp | None, pd.Timestamp | None], known: Known,
                now: datetime, export: ConnectionExport | None = None,
-               sensors: Sensors | None = None) -> Folded:
+               sensors: Sensors | None = None, catalogue: Catalogue | None = None) -> Folded:
     """On a worker: read ``paths`` (each connection once per file) and fold them into
     one tally; what it exports is staged until the task's result is taken."""
-    fold = _Fold(resolve(known), now, export)
+    fold = _Fold(resolve(known), now, export, catalogue)
     facts = [FileFacts(report) for report in reports]
     sensors = resolve(sensors)
     for path, mine in zip(paths, facts, strict=True):
@@ -199,7 +203,7 @@ def _fold_on(executor: cf.Executor, stream: StreamedLoad, fold: _Fold) -> None:
         exports = [fold.export and fold.export.staged(f"task-{i:06d}")
                    for i in range(len(groups))]
         tasks = ((group, [stream.report_of(p) for p in group], stream.columns, stream.window,
-                  known, fold.now, export, sensors)
+                  known, fold.now, export, sensors, fold.catalogue)
                  for group, export in zip(groups, exports, strict=True))
         results = in_order(executor, fold_files, tasks)
         for group, export, folded in zip(groups, exports, results, strict=True):
