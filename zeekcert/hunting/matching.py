@@ -62,29 +62,44 @@ def matched_by(certs: pd.DataFrame, catalogue: Catalogue, family: Family) -> np.
     return hit
 
 
-def c2_connections(classified: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
+def c2_connections(classified: pd.DataFrame, catalogue: Catalogue,
+                   known: dict[str, bool] | None = None) -> np.ndarray:
     """Per classified connection: does it fail validation with a leaf certificate that
     a ``c2`` entry matches, whatever the cause?
 
     A per-server CA (Sliver, Havoc) makes Zeek say the chain is unknown, not self-signed:
     the inventory keeps such a server beside the cause it was asked for. Each distinct
     failing leaf is matched once, by the fields the connection carries (x509.log's, or
-    ssl.log's own before Zeek 4.1), so an entry's serial is not compared here.
+    ssl.log's own before Zeek 4.1), so an entry's serial is not compared here. ``known``
+    (leaf key: answer) carries the answers from batch to batch: a day's batches show the
+    same certificates, and a DN is parsed once, not once a batch.
     """
     out = np.zeros(len(classified), dtype=bool)
     rows = np.flatnonzero(cause_flags(classified).any(axis=1).to_numpy(dtype=bool))
     if not len(rows) or not len(catalogue):
         return out
-    leaves = classified.iloc[rows]
-    key = leaves["fingerprint"].astype(object).where(
-        leaves["fingerprint"].notna(),
-        "\0" + leaves["subject"].astype(object).astype(str) + "\0"
-        + leaves["issuer"].astype(object).astype(str))
-    codes, _ = pd.factorize(key)
-    first = np.unique(codes, return_index=True)[1]
-    distinct = leaves.iloc[first][_LEAF].set_axis(key.iloc[first].to_numpy(), axis=0)
-    out[rows] = matched_by(distinct, catalogue, Family.C2)[codes]
+    leaves = classified[["fingerprint", *_LEAF]].iloc[rows]
+    codes, keys = pd.factorize(_leaf_keys(leaves))
+    known = {} if known is None else known
+    new = [i for i, k in enumerate(keys) if k not in known]
+    if new:
+        first = np.unique(codes, return_index=True)[1][new]
+        found = matched_by(leaves.iloc[first][_LEAF].set_axis(keys[new], axis=0),
+                           catalogue, Family.C2)
+        known.update(zip(keys[new], found.tolist(), strict=True))
+    out[rows] = np.array([known[k] for k in keys], dtype=bool)[codes]
     return out
+
+
+def _leaf_keys(leaves: pd.DataFrame) -> pd.Series:
+    """Each leaf's fingerprint (or file id); subject and issuer where there is neither."""
+    key = leaves["fingerprint"].astype(object)
+    missing = key.isna().to_numpy()
+    if missing.any():  # the names only for the few rows that need them
+        key = key.copy()
+        key[missing] = ("\0" + leaves["subject"][missing].astype(object).astype(str) + "\0"
+                        + leaves["issuer"][missing].astype(object).astype(str))
+    return key
 
 
 def _entry_hits(certs: pd.DataFrame, catalogue: Catalogue

@@ -14,7 +14,7 @@ that ties them together (``taking`` what each file gives, ``mapped`` on an execu
 
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledged_by, acknowledging, load_allowlist
-from .batch import c2_marked
+from .batch import C2Marks
 from .beacons import regularity
 from .columnar import MAX_TIMES
 from .lifecycle import RETENTION, ServerStatus, prune, settle
@@ -31,13 +31,14 @@ __all__ = [
     "RETENTION",
     "Accumulator",
     "Acknowledgement",
+    "C2Marks",
     "Kept",
     "NightlyResult",
     "Progress",
     "ServerStatus",
     "State",
-    "acknowledged_by", "acknowledging",
-    "c2_marked",
+    "acknowledged_by",
+    "acknowledging",
     "from_records",
     "inventory",
     "load_allowlist",

@@ -8,7 +8,7 @@ whatever its number of servers or pairs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -37,9 +37,18 @@ from .parts import typed
 C2_MATCH = "c2_match"
 
 
-def c2_marked(classified: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """``classified`` with its ``C2_MATCH`` column (``hunting.c2_connections``)."""
-    return classified.assign(**{C2_MATCH: c2_connections(classified, catalogue)})
+@dataclass
+class C2Marks:
+    """The catalogue whose C2 matches are kept whatever the cause, with the answer for
+    each leaf seen so far, so that a run's batches match each certificate once."""
+
+    catalogue: Catalogue
+    known: dict[str, bool] = field(default_factory=dict)
+
+    def marked(self, classified: pd.DataFrame) -> pd.DataFrame:
+        """``classified`` with its ``C2_MATCH`` column (``hunting.c2_connections``)."""
+        return classified.assign(**{C2_MATCH: c2_connections(classified, self.catalogue,
+                                                             self.known)})
 
 
 @dataclass

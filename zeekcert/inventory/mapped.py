@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..executors import GROUP_BYTES, Sharing, in_order, resolve, runs, size_on_disk
-from ..hunting import Catalogue
 from ..parquet_export import ConnectionExport
 from ..reading import (
     FileReport,
@@ -39,6 +38,7 @@ from ..reading import (
     read_blocks,
 )
 from .accumulate import Accumulator
+from .batch import C2Marks
 from .taking import BATCH_ROWS, Reader, Taken, by_kind, classified, fold_in, replaced
 
 if TYPE_CHECKING:
@@ -80,12 +80,12 @@ def read_on(job: Job, executor: cf.Executor, paths: list[Path], found: Found) ->
 
 def map_files(files: list[Opened], known: Any, cause: str, now: datetime,
               export: ConnectionExport | None = None, sensors: Any = None,
-              catalogue: Catalogue | None = None) -> Mapped:
+              c2: C2Marks | None = None) -> Mapped:
     """On a worker: read ``files``, classifying their ssl rows against ``known`` (and
-    ``catalogue``, see ``taking.classified``); what it exports is staged until the task's
+    ``c2``, see ``taking.classified``); what it exports is staged until the task's
     result is taken."""
-    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known), export,
-                                                     catalogue), resolve(sensors))
+    reader = Reader(cause, lambda tables: classified(tables, now, resolve(known), export, c2),
+                    resolve(sensors))
     mapped, pending = Mapped(records=Accumulator(cause=cause)), PendingTables(BATCH_ROWS)
     for file in files:
         blocks = read_blocks(file.path, file.report)
@@ -110,7 +110,7 @@ def _map(job: Job, executor: cf.Executor, paths: list[Path], found: Found,
     groups = list(_groups([_open(job, path, found) for path in paths]))
     exports = [job.export and job.export.staged(f"task-{len(job.reports) + i:06d}")
                for i in range(len(groups))]
-    tasks = ((group, known, job.acc.cause, job.now, export, sensors, job.catalogue)
+    tasks = ((group, known, job.acc.cause, job.now, export, sensors, job.c2)
              for group, export in zip(groups, exports, strict=True) if isinstance(group, list))
     results = in_order(executor, map_files, tasks)
     for group, export in zip(groups, exports, strict=True):

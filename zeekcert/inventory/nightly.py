@@ -65,6 +65,7 @@ from ..reading import (
 )
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement
+from .batch import C2Marks
 from .hunted import with_hunt
 from .lifecycle import RETENTION, ServerStatus, prune, settle
 from .mapped import read_on
@@ -189,7 +190,7 @@ def run_nightly(logdir: str | Path | Sequence[str | Path], state_path: str | Pat
                   kept.take(state) if kept is not None else None)
         job.hold = hold
         catalogue = catalogue or load_catalogue()
-        job.catalogue = None if cause == "any" else catalogue  # "any" keeps every failing one
+        job.c2 = None if cause == "any" else C2Marks(catalogue)  # "any" keeps every failing one
         job.reports += found.problems
         if sensors is not None:
             job.match_sensors(sensors, paths, executor)
@@ -233,7 +234,7 @@ class Job:
         self.summary: dict[str, Any] = {"run": self.run, "files_read": 0, "rows": 0}
         self.sensors: Sensors | None = None  # the run's, once the overlap pass filled them
         self.hold = timedelta(0)
-        self.catalogue: Catalogue | None = None  # its C2 matches are kept whatever the cause
+        self.c2: C2Marks | None = None  # its C2 matches are kept whatever the cause
 
     def read(self, paths: list[Path], found: Found) -> None:
         """x509 and notices first, then ssl: a connection needs its certificate.
@@ -374,7 +375,7 @@ class Job:
                  ) -> pd.DataFrame:
         """ssl rows classified against the certificates and notices prepared once, and
         written to ``export`` if given."""
-        return classified(tables, self.now, self.prepared(), export, self.catalogue)
+        return classified(tables, self.now, self.prepared(), export, self.c2)
 
     def prepared(self) -> Known:
         """The certificates and notices taken in so far, prepared once for every batch."""

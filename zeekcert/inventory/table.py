@@ -20,7 +20,7 @@ from ..hunting import Catalogue, load_catalogue
 from ..reading import split_names
 from .accumulate import Accumulator
 from .allowlist import Acknowledgement, acknowledging
-from .batch import c2_marked
+from .batch import C2Marks
 from .beacons import pair_stats
 from .columnar import (
     CAUSE_COLUMNS,
@@ -54,7 +54,7 @@ def inventory(classified: pd.DataFrame, now: datetime, cause: str = Cause.SELF_S
     """
     acc = Accumulator(cause=cause)
     if cause != "any":
-        classified = c2_marked(classified, catalogue or load_catalogue())
+        classified = C2Marks(catalogue or load_catalogue()).marked(classified)
     acc.add(classified)
     settle(acc, now, GONE_AFTER)
     return to_frame(acc, now, allowlist)

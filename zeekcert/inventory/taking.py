@@ -19,7 +19,6 @@ import pyarrow as pa
 
 from ..classification import CertificateParts, Known, cert_table, classify, notice_evidence
 from ..errors import ZeekLogError
-from ..hunting import Catalogue
 from ..parquet_export import ConnectionExport
 from ..reading import (
     FileReport,
@@ -32,7 +31,7 @@ from ..reading import (
     to_pandas,
 )
 from .accumulate import Accumulator
-from .batch import c2_marked
+from .batch import C2Marks
 
 KINDS = ("x509", "notice", "ssl")
 BATCH_ROWS = 100_000  # small ssl files are classified together up to this many rows
@@ -62,16 +61,16 @@ def replaced(report: FileReport, before: str | None, path: Path) -> bool:
 
 
 def classified(tables: list[pa.Table], now: datetime, known: Known,
-               export: ConnectionExport | None = None, catalogue: Catalogue | None = None
+               export: ConnectionExport | None = None, c2: C2Marks | None = None
                ) -> pd.DataFrame:
     """ssl rows classified against prepared certificates and notices, and written to
-    ``export`` if given. With a ``catalogue``, the connections whose failing leaf a C2
-    entry matches are marked (``C2_MATCH``), to be kept whatever the run's cause."""
+    ``export`` if given. With ``c2``, the connections whose failing leaf a C2 entry
+    matches are marked (``C2_MATCH``), to be kept whatever the run's cause."""
     frame = classify({"ssl": to_pandas(concat_tables(tables))}, now=now, known=known)
     if export is not None:
         export.write(frame)
-    if catalogue is not None:
-        frame = c2_marked(frame, catalogue)
+    if c2 is not None:
+        frame = c2.marked(frame)
     return frame
 
 

@@ -25,7 +25,7 @@ from ..inventory import (
     GONE_AFTER,
     Accumulator,
     Acknowledgement,
-    c2_marked,
+    C2Marks,
     settle,
     to_frame,
 )
@@ -109,7 +109,7 @@ def build(logs: Any, policy: Policy | None = None, now: datetime | None = None,
     known = know(frame_of(logs, "x509"), frame_of(logs, "notice"), None, policy)
     tally = ReportTally()
     catalogue = catalogue or load_catalogue()
-    tally.add(c2_marked(classify(logs, now=now, known=known), catalogue))
+    tally.add(C2Marks(catalogue).marked(classify(logs, now=now, known=known)))
     return from_tally(tally, getattr(logs, "report", None), now, allowlist, since, until,
                       known.certs, catalogue, hunt_policy)
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 from ..classification import Known, classify
 from ..executors import GROUP_BYTES, Sharing, in_order, resolve, runs, size_on_disk
 from ..hunting import Catalogue, HuntPolicy, load_catalogue
-from ..inventory import Acknowledgement, c2_marked
+from ..inventory import Acknowledgement, C2Marks
 from ..parquet_export import ConnectionExport
 from ..policy import Policy
 from ..reading import (
@@ -94,7 +94,7 @@ def build_streaming(source: str | Path | Sequence[str | Path], policy: Policy | 
         stream.sensors = find_overlap(sensors, [(p, 0) for p in stream.paths], stream.window,
                                  executor)
     catalogue = catalogue or load_catalogue()
-    fold = _Fold(known, now, export, catalogue)
+    fold = _Fold(known, now, export, C2Marks(catalogue))
     if executor is None:
         for file in stream.files():
             fold.file(file)
@@ -113,9 +113,9 @@ class _Fold:
     """Classify and fold ssl files: small ones together, a big one in its own tally."""
 
     def __init__(self, known: Known, now: datetime, export: ConnectionExport | None = None,
-                 catalogue: Catalogue | None = None):
+                 c2: C2Marks | None = None):
         self.known, self.now, self.export = known, now, export
-        self.catalogue = catalogue  # its C2 matches join the self-signed records
+        self.c2 = c2  # its C2 matches join the self-signed records
         self.tally = ReportTally()
         self.pending = PendingTables(BATCH_ROWS)  # small files, classified together
         self.rows = 0
@@ -163,8 +163,7 @@ class _Fold:
             classified = classify({"ssl": frame}, now=self.now, known=self.known)
             if export is not None:
                 export.write(classified)
-            tally.add(classified if self.catalogue is None
-                      else c2_marked(classified, self.catalogue))
+            tally.add(classified if self.c2 is None else self.c2.marked(classified))
 
 
 @dataclass
@@ -179,10 +178,10 @@ class Folded:
 def fold_files(paths: list[Path], reports: list[FileReport], columns: list[str] | None,
                window: tuple[pd.Timestamp | None, pd.Timestamp | None], known: Known,
                now: datetime, export: ConnectionExport | None = None,
-               sensors: Sensors | None = None, catalogue: Catalogue | None = None) -> Folded:
+               sensors: Sensors | None = None, c2: C2Marks | None = None) -> Folded:
     """On a worker: read ``paths`` (each connection once per file) and fold them into
     one tally; what it exports is staged until the task's result is taken."""
-    fold = _Fold(resolve(known), now, export, catalogue)
+    fold = _Fold(resolve(known), now, export, c2)
     facts = [FileFacts(report) for report in reports]
     sensors = resolve(sensors)
     for path, mine in zip(paths, facts, strict=True):
@@ -203,7 +202,7 @@ def _fold_on(executor: cf.Executor, stream: StreamedLoad, fold: _Fold) -> None:
         exports = [fold.export and fold.export.staged(f"task-{i:06d}")
                    for i in range(len(groups))]
         tasks = ((group, [stream.report_of(p) for p in group], stream.columns, stream.window,
-                  known, fold.now, export, sensors, fold.catalogue)
+                  known, fold.now, export, sensors, fold.c2)
                  for group, export in zip(groups, exports, strict=True))
         results = in_order(executor, fold_files, tasks)
         for group, export, folded in zip(groups, exports, results, strict=True):
