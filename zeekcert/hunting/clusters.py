@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,11 +81,16 @@ def stack_clusters(servers: pd.DataFrame, cluster_min: int) -> pd.DataFrame:
     return _sorted(rows)
 
 
+def listed(cell: object) -> list[Any]:
+    """A server's list cell (a list, a tuple or an array, as a frame may hold it) as a
+    list; anything else (missing) as none."""
+    return list(cell) if isinstance(cell, (list, tuple, np.ndarray)) else []
+
+
 def _one_per_value(servers: pd.DataFrame, name: str) -> pd.DataFrame:
     """One row per server and value of its list column ``name`` (``_v``), with the
     address as text (``_h``); servers with no value are left out."""
-    values = pd.Series([list(v) if isinstance(v, (list, tuple, np.ndarray)) else []
-                        for v in servers[name]], index=servers.index, dtype=object)
+    values = pd.Series([listed(v) for v in servers[name]], index=servers.index, dtype=object)
     exploded = servers.assign(_v=values).explode("_v")
     exploded = exploded[exploded["_v"].notna().to_numpy(dtype=bool)]
     return exploded.assign(_h=exploded["resp_h"].astype(str))

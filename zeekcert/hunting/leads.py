@@ -45,6 +45,7 @@ from .clusters import (
     TLS_STACK,
     find_clusters,
     identity,
+    listed,
     merged_clusters,
     stack_clusters,
 )
@@ -122,7 +123,7 @@ def _shown(servers: pd.DataFrame, certs: pd.DataFrame | None) -> pd.DataFrame:
     Built by exploding the fingerprint lists, not a step per server."""
     given: Any = (servers["fingerprints"] if "fingerprints" in servers.columns
                   else [[]] * len(servers))
-    lists = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in given]
+    lists = [listed(v) for v in given]
     pairs = pd.DataFrame({"server": np.repeat(np.arange(len(servers)), [len(v) for v in lists]),
                           "key": pd.Series([k for v in lists for k in v], dtype=object)})
     known = certs is not None and len(certs)
@@ -280,9 +281,7 @@ def _catalogue_parts(labels: list[str], catalogue: Catalogue, policy: HuntPolicy
 
 def _stacks_of(server: dict[str, Any]) -> set[str]:
     """The server's JA3S and JA4S as cluster keys (``ja3s:<hash>``)."""
-    return {f"{name}:{v}" for name in STACK_FIELDS
-            if isinstance(server.get(name), (list, tuple, np.ndarray))
-            for v in server[name]}
+    return {f"{name}:{v}" for name in STACK_FIELDS for v in listed(server.get(name))}
 
 
 def _clusters_of(seen: Seen, clusters: pd.DataFrame,
