@@ -480,3 +480,18 @@ def test_c2_connections_judge_each_connection_on_its_own(
     picks = data.draw(st.lists(st.integers(0, len(sample_classified) - 1), max_size=60))
     part = sample_classified.iloc[picks].reset_index(drop=True)
     assert c2_connections(part, load_catalogue()).tolist() == whole[picks].tolist()
+
+
+def test_a_failing_leaf_with_no_fingerprint_and_no_names_is_no_c2(
+        sample_classified: pd.DataFrame) -> None:
+    """The fuzzer's case: a failing connection whose leaf has no key and no names, beside
+    a Cobalt Strike one; each gets its own answer, and a second call remembers both."""
+    cobalt = sample_classified[sample_classified["id.resp_h"].astype(str) == "198.51.100.23"]
+    blank = cobalt.iloc[:1].copy()
+    for name in ("fingerprint", "subject", "issuer"):
+        blank[name] = None
+    frame = pd.concat([blank, cobalt.iloc[:1]], ignore_index=True)
+    known: dict[str, bool] = {}
+    assert c2_connections(frame, load_catalogue(), known).tolist() == [False, True]
+    assert sorted(known.values()) == [False, True]
+    assert c2_connections(frame.iloc[:1], load_catalogue(), known).tolist() == [False]

@@ -92,13 +92,15 @@ def c2_connections(classified: pd.DataFrame, catalogue: Catalogue,
 
 
 def _leaf_keys(leaves: pd.DataFrame) -> pd.Series:
-    """Each leaf's fingerprint (or file id); subject and issuer where there is neither."""
+    """Each leaf's fingerprint (or file id); subject and issuer where there is neither,
+    a missing name as empty."""
     key = leaves["fingerprint"].astype(object)
     missing = key.isna().to_numpy()
     if missing.any():  # the names only for the few rows that need them
         key = key.copy()
-        key[missing] = ("\0" + leaves["subject"][missing].astype(object).astype(str) + "\0"
-                        + leaves["issuer"][missing].astype(object).astype(str))
+        names = [leaves[n][missing].astype(object).fillna("").astype(str)
+                 for n in ("subject", "issuer")]
+        key[missing] = "\0" + names[0] + "\0" + names[1]  # never NA: each leaf has a key
     return key
 
 
